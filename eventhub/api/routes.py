@@ -1,0 +1,217 @@
+"""JSON API v1. Machine clients authenticate with an organizer-issued bearer token, scoped to one event."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from eventhub.api import schemas
+from eventhub.auth.models import ApiToken
+from eventhub.auth.services import authenticate_api_token
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
+from eventhub.core.urls import external_url
+from eventhub.events import services as event_services
+from eventhub.events.models import Event, EventStatus
+from eventhub.extensions import db, limiter
+from eventhub.registration import services as reg_services
+from eventhub.registration.models import Registration
+from eventhub.tickets import codes
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+def _bearer_token() -> ApiToken | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return authenticate_api_token(header[7:].strip())
+
+
+def token_required(view: Callable) -> Callable:
+    """Requires a live token for the `event_id` in the URL."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        token = _bearer_token()
+        if token is None:
+            return {"error": {"code": "unauthorized", "message": _("A valid API token is required.")}}, 401, {
+                "WWW-Authenticate": 'Bearer realm="eventhub"'}
+        if token.event_id != kwargs.get("event_id"):
+            raise Forbidden("forbidden", _("This token is not valid for this event."))
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    wrapped.token_required = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def parse_body(model: type[BaseModel]) -> Any:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("invalid_body", _("The request body must be a JSON object."))
+    try:
+        return model.model_validate(body)
+    except PydanticError as exc:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors(include_url=False):
+            name = ".".join(str(p) for p in error["loc"]) or "_body"
+            fields.setdefault(name, []).append(error["msg"])
+        raise ValidationFailed("validation_failed", _("Some fields are missing or invalid."), fields=fields) from None
+
+
+def event_out(event: Event) -> dict:
+    return schemas.EventOut(
+        id=event.id, slug=event.slug, title=event.title, description=event.description, venue=event.venue,
+        room=event.room, timezone=event.timezone, starts_at=event.starts_at, ends_at=event.ends_at,
+        registration_opens_at=event.registration_opens_at, registration_closes_at=event.registration_closes_at,
+        capacity=event.capacity, seats_left=event.seats_left, remote_enabled=event.remote_enabled,
+        remote_capacity=event.remote_capacity, languages=event.language_list, status=event.status.value,
+        url=external_url("events.public_page", slug=event.slug),
+    ).model_dump(mode="json")
+
+
+def registration_out(registration: Registration) -> dict:
+    ticket = registration.ticket
+    return schemas.RegistrationOut(
+        id=registration.id, event_id=registration.event_id, name=registration.name, email=registration.email,
+        organization=registration.organization, job_title=registration.job_title, country=registration.country,
+        mode=registration.mode.value, status=registration.status.value,
+        waitlist_position=reg_services.waitlist_position(registration), created_at=registration.created_at,
+        ticket=schemas.TicketOut(
+            code=ticket.code, url=external_url("registration.ticket", code=ticket.code),
+            png_url=external_url("registration.ticket_png", code=ticket.code), issued_at=ticket.issued_at,
+            revoked=False,
+        ) if ticket else None,
+    ).model_dump(mode="json")
+
+
+def _public_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    token = _bearer_token()
+    if event is None or (event.status == EventStatus.DRAFT and (token is None or token.event_id != event_id)):
+        raise NotFound("event_not_found", _("No such event."))
+    return event
+
+
+# --- events ---------------------------------------------------------------------------------------------------
+
+@bp.get("/events")
+def list_events():
+    return {"items": [event_out(e) for e in event_services.upcoming_public_events()]}
+
+
+@bp.get("/events/<int:event_id>")
+def get_event(event_id: int):
+    return event_out(_public_event(event_id))
+
+
+@bp.patch("/events/<int:event_id>")
+@token_required
+def patch_event(event_id: int):
+    event = event_services.get_event(event_id)
+    patch = parse_body(schemas.EventPatch)
+    data = event_services.event_data_of(event)
+    for name, value in patch.model_dump(exclude_unset=True).items():
+        if value is None and name not in ("remote_capacity", "registration_opens_at", "registration_closes_at"):
+            continue
+        setattr(data, name, tuple(value) if name == "languages" else value)
+    event_services.update_event(event, data)
+    commit()
+    return event_out(event)
+
+
+@bp.get("/events/<int:event_id>/public-key")
+def public_key(event_id: int):
+    event = _public_event(event_id)
+    key = base64.urlsafe_b64encode(codes.public_key_bytes(event.signing_key)).decode().rstrip("=")
+    return schemas.PublicKey(event_id=event.id, algorithm="Ed25519", public_key=key,
+                             code_version=codes.VERSION).model_dump()
+
+
+# --- registrations --------------------------------------------------------------------------------------------
+
+@bp.post("/events/<int:event_id>/registrations")
+@limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: _bearer_token() is not None)
+def create_registration(event_id: int):
+    event = _public_event(event_id)
+    token = _bearer_token()
+    body = parse_body(schemas.RegistrationIn)
+    by_organizer = token is not None and token.event_id == event_id
+    result = reg_services.register(
+        event, reg_services.RegistrationData(**body.model_dump()), source="api",
+        require_consent=not by_organizer,
+    )
+    commit()
+    return registration_out(result.registration), 201
+
+
+@bp.get("/events/<int:event_id>/registrations")
+@token_required
+def list_registrations(event_id: int):
+    event = event_services.get_event(event_id)
+    limit = min(max(request.args.get("limit", 100, type=int) or 100, 1), 1000)
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    flt = reg_services.RegistrationFilter(
+        q=request.args.get("q", ""), mode=request.args.get("mode", ""), status=request.args.get("status", ""),
+        country=request.args.get("country", ""),
+    )
+    rows, total = reg_services.search_registrations(event, flt, limit=limit, offset=offset)
+    return {"items": [registration_out(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+
+
+@bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
+@token_required
+def get_registration(event_id: int, registration_id: int):
+    event = event_services.get_event(event_id)
+    return registration_out(reg_services.get_registration(event, registration_id))
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/cancel")
+@token_required
+def cancel_registration(event_id: int, registration_id: int):
+    registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
+    reg_services.cancel_registration(registration)
+    commit()
+    return registration_out(registration)
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/revoke-ticket")
+@token_required
+def revoke_ticket(event_id: int, registration_id: int):
+    registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
+    reg_services.revoke_ticket(registration)
+    commit()
+    return registration_out(registration)
+
+
+# --- tickets --------------------------------------------------------------------------------------------------
+
+@bp.get("/tickets/<code>")
+@limiter.limit("60 per minute")
+def ticket_status(code: str):
+    try:
+        ticket = reg_services.find_ticket(code)
+    except reg_services.TicketLookupError:
+        raise NotFound("ticket_not_found", _("This is not a valid ticket.")) from None
+    registration = ticket.registration
+    return schemas.TicketStatus(
+        event_id=ticket.event_id, status=registration.status.value, mode=registration.mode.value,
+        revoked=ticket.revoked_at is not None, name=registration.name,
+    ).model_dump()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from eventhub.api.openapi import build_openapi
+
+    return build_openapi()

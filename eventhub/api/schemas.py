@@ -1,0 +1,115 @@
+"""Request and response bodies of the JSON API; their JSON Schemas go into the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `event_full`, `validation_failed`.")
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class EventOut(BaseModel):
+    id: int
+    slug: str
+    title: str
+    description: str
+    venue: str
+    room: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    capacity: int
+    seats_left: int
+    remote_enabled: bool
+    remote_capacity: int | None
+    languages: list[str]
+    status: Literal["draft", "published", "cancelled"]
+    url: str
+
+
+class EventPatch(Strict):
+    title: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=20000)
+    venue: str | None = Field(None, max_length=200)
+    room: str | None = Field(None, max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    registration_opens_at: AwareDatetime | None = None
+    registration_closes_at: AwareDatetime | None = None
+    capacity: int | None = Field(None, ge=0, le=1_000_000)
+    remote_enabled: bool | None = None
+    remote_capacity: int | None = Field(None, ge=0, le=1_000_000)
+    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
+
+
+class RegistrationIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    mode: Literal["in_person", "remote"]
+    organization: str = Field("", max_length=200)
+    job_title: str = Field("", max_length=200)
+    consent: bool = Field(False, description="Must be true for public (token-less) registrations.")
+    locale: Literal["fr", "en"] = "fr"
+
+
+class TicketOut(BaseModel):
+    code: str = Field(description="What the QR code holds: a versioned, Ed25519-signed payload.")
+    url: str
+    png_url: str
+    issued_at: datetime
+    revoked: bool
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    event_id: int
+    name: str
+    email: str
+    organization: str
+    job_title: str
+    country: str
+    mode: Literal["in_person", "remote"]
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    waitlist_position: int | None
+    created_at: datetime
+    ticket: TicketOut | None
+
+
+class RegistrationPage(BaseModel):
+    items: list[RegistrationOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class TicketStatus(BaseModel):
+    event_id: int
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    mode: Literal["in_person", "remote"]
+    revoked: bool
+    name: str
+
+
+class PublicKey(BaseModel):
+    event_id: int
+    algorithm: Literal["Ed25519"]
+    public_key: str = Field(description="Raw 32-byte key, base64url without padding.")
+    code_version: int

@@ -1,0 +1,205 @@
+"""Accounts, passwords, roles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from eventhub.auth.models import ApiToken, EventRole, Role, User
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.types import utcnow
+from eventhub.events.models import Event
+from eventhub.extensions import db
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# A hash of a random password, verified against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "weak_password", _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            fields={"password": [str(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))]},
+        )
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, name: str, password: str | None = None, *, is_admin: bool = False) -> User:
+    from flask_babel import lazy_gettext as _l
+
+    if get_user_by_email(email):
+        raise Conflict("email_taken", _l("An account with this email already exists."))
+    if password is not None:
+        check_password_strength(password)
+    user = User(
+        email=normalise_email(email), name=name.strip(), is_admin=is_admin,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = get_user_by_email(email)
+    if user is None or not user.password_hash or not user.is_active_account:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # ends other sessions and spends outstanding reset links
+
+
+def load_user_from_session_id(user_id: str) -> User | None:
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or str(user.session_version) != raw_version or not user.is_active_account:
+        return None
+    return user
+
+
+# --- password reset -------------------------------------------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The session version is inside: setting a password bumps it, so a link works once.
+    return _reset_serializer().dumps({"u": user.id, "v": user.session_version})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or user.session_version != data.get("v"):
+        return None
+    return user
+
+
+# --- roles ----------------------------------------------------------------------------------------------------
+
+def has_role(user: User | None, event: Event | int, *roles: Role) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    event_id = event if isinstance(event, int) else event.id
+    return any(r.event_id == event_id and r.role in roles for r in user.roles)
+
+
+def roles_for(user: User, event: Event) -> set[Role]:
+    if user.is_admin:
+        return set(Role)
+    return {r.role for r in user.roles if r.event_id == event.id}
+
+
+def can_create_events(user: User) -> bool:
+    return user.is_admin or any(r.role == Role.ORGANIZER for r in user.roles)
+
+
+def grant_role(event: Event, user: User, role: Role) -> EventRole:
+    existing = db.session.scalar(
+        db.select(EventRole).where(EventRole.event_id == event.id, EventRole.user_id == user.id, EventRole.role == role)
+    )
+    if existing:
+        return existing
+    grant = EventRole(event_id=event.id, user_id=user.id, role=role)
+    db.session.add(grant)
+    user.roles.append(grant)
+    db.session.flush()
+    return grant
+
+
+def revoke_role(event: Event, user: User, role: Role) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    grant = db.session.scalar(
+        db.select(EventRole).where(EventRole.event_id == event.id, EventRole.user_id == user.id, EventRole.role == role)
+    )
+    if grant is None:
+        raise NotFound("role_not_found", _l("This person does not have that role."))
+    if role == Role.ORGANIZER:
+        organizers = db.session.scalar(
+            db.select(db.func.count()).select_from(EventRole)
+            .where(EventRole.event_id == event.id, EventRole.role == Role.ORGANIZER)
+        )
+        if organizers <= 1:
+            raise Conflict("last_organizer", _l("An event needs at least one organizer."))
+    db.session.delete(grant)
+    user.session_version += 1  # live connections and sessions lose the removed rights
+    db.session.flush()
+
+
+# --- API tokens -----------------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(event: Event, by: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the plaintext, which is shown once and never stored."""
+    plaintext = "eh_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        event_id=event.id, created_by_id=by.id, name=name.strip()[:100] or "API", prefix=plaintext[:10],
+        token_hash=_token_hash(plaintext),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def authenticate_api_token(plaintext: str) -> ApiToken | None:
+    if not plaintext or len(plaintext) > 200:
+        return None
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
+    if token is None or token.revoked_at is not None or not token.created_by.is_active_account:
+        return None
+    token.last_used_at = utcnow()
+    return token
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    token.revoked_at = token.revoked_at or utcnow()

@@ -1,0 +1,57 @@
+"""`flask` commands: first administrator, demo data, outbox."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from eventhub.core.db import commit
+from eventhub.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.password_option()
+    def create_admin(email: str, name: str, password: str) -> None:
+        """Create an administrator account (the first one, or another)."""
+        from eventhub.auth.services import create_user
+        from eventhub.core.errors import DomainError
+
+        try:
+            user = create_user(email, name, password, is_admin=True)
+            commit()
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from None
+        click.echo(f"Administrator {user.email} created.")
+
+    @app.cli.group("demo")
+    def demo() -> None:
+        """Demo data modelled on the Bamako round table and Mali Startup Connect."""
+
+    @demo.command("load")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
+    def demo_load(if_empty: bool) -> None:
+        from eventhub.demo.data import DEMO_LOGINS, load_demo
+        from eventhub.events.models import Event
+
+        if if_empty and db.session.scalar(db.select(Event.id).limit(1)):
+            click.echo("Database already has events; demo data not loaded.")
+        else:
+            load_demo()
+            commit()
+            click.echo("Demo data loaded.")
+        click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
+        for role, email in DEMO_LOGINS["accounts"].items():
+            click.echo(f"  {role:<12} {email}")
+
+    @app.cli.command("outbox")
+    @click.option("--limit", default=10)
+    def outbox(limit: int) -> None:
+        """Print the latest emails (what SMTP would have sent)."""
+        from eventhub.mail.models import MailMessage
+
+        for m in db.session.scalars(db.select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)):
+            click.echo(f"--- #{m.id} {m.created_at:%Y-%m-%d %H:%M} [{m.status}] to {m.recipient}\n"
+                       f"Subject: {m.subject}\n\n{m.body_text}\n")

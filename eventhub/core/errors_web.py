@@ -1,0 +1,55 @@
+"""Error pages for browsers and JSON error bodies for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from eventhub.core.errors import DomainError
+from eventhub.extensions import db
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return {"error": exc.to_dict()}, exc.status
+        return render_template("errors/error.html", status=exc.status, message=str(exc.message)), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = _("This form has expired or was sent from elsewhere. Please reload the page and try again.")
+        if wants_json():
+            return error_body("csrf_failed", message), 400
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        messages = {
+            404: _("This page does not exist."),
+            403: _("You do not have access to this page."),
+            405: _("This action is not allowed here."),
+            413: _("What you sent is too large."),
+            429: _("Too many attempts. Please wait a moment and try again."),
+        }
+        message = messages.get(status, exc.description or _("Something went wrong."))
+        if wants_json():
+            code = {404: "not_found", 403: "forbidden", 401: "unauthorized", 405: "method_not_allowed",
+                    413: "too_large", 429: "rate_limited"}.get(status, "http_%d" % status)
+            return error_body(code, str(message)), status
+        return render_template("errors/error.html", status=status, message=message), status

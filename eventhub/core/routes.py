@@ -1,0 +1,44 @@
+"""Home page, language switch, health check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+
+from eventhub.core.i18n import LANG_SESSION_KEY
+from eventhub.events.services import upcoming_public_events
+from eventhub.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+@bp.get("/")
+def index():
+    return render_template("core/index.html", events=upcoming_public_events())
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session[LANG_SESSION_KEY] = lang
+        session.permanent = True
+    return redirect(safe_next(request.form.get("next"), url_for("core.index")))
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

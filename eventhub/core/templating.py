@@ -1,0 +1,62 @@
+"""Template filters, globals and the security headers every response carries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale
+
+from eventhub.core.timefmt import format_in_zone
+from eventhub.registration.countries import country_name
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def register(app: Flask) -> None:
+    @app.template_filter("in_zone")
+    def in_zone(value: datetime | None, zone: str, fmt: str = "full") -> str:
+        return format_in_zone(value, zone, fmt) if value else ""
+
+    @app.template_filter("country")
+    def country(code: str) -> str:
+        return country_name(code, str(get_locale() or "fr"))
+
+    from flask_babel import lazy_gettext as _l
+
+    from eventhub.auth.forms import ROLE_LABELS
+    from eventhub.events.models import EventStatus
+    from eventhub.registration.models import AttendanceMode, RegistrationStatus
+
+    labels = {
+        **ROLE_LABELS,
+        EventStatus.DRAFT: _l("draft"), EventStatus.PUBLISHED: _l("published"), EventStatus.CANCELLED: _l("cancelled"),
+        RegistrationStatus.CONFIRMED: _l("confirmed"), RegistrationStatus.WAITLISTED: _l("waitlisted"),
+        RegistrationStatus.CANCELLED: _l("cancelled"),
+        AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote"),
+    }
+
+    def label(value: object) -> str:
+        return str(labels.get(value, value))
+
+    app.jinja_env.globals.update(role_label=label, status_label=label, mode_label=label)
+
+    @app.context_processor
+    def globals_():
+        locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+        return {"current_lang": locale, "languages": current_app.config["LANGUAGES"]}
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Ticket links carry the ticket code: never leak them to another site.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        if request.path.startswith("/t/") or request.path.startswith("/manage") or request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

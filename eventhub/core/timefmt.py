@@ -1,0 +1,54 @@
+"""Conversions between UTC storage and the zones people read times in (only at the edges)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_datetime
+from flask_babel import get_locale
+
+
+def is_valid_zone(name: str) -> bool:
+    if not name or name != name.strip() or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_choices() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def to_zone(value: datetime, zone: str) -> datetime:
+    return value.astimezone(ZoneInfo(zone))
+
+
+def local_to_utc(naive_local: datetime, zone: str) -> datetime:
+    """A wall-clock time typed in a form, read in `zone`, as aware UTC."""
+    return naive_local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def format_in_zone(value: datetime, zone: str, fmt: str = "full") -> str:
+    """Localised date and time in `zone`, with the zone's abbreviation/offset."""
+    local = to_zone(value, zone)
+    pattern = {"full": "EEEE d MMMM y, HH:mm", "short": "d MMM y, HH:mm", "time": "HH:mm"}.get(fmt, fmt)
+    text = format_datetime(value, pattern, tzinfo=ZoneInfo(zone), locale=get_locale() or "fr")
+    return f"{text} ({_offset_label(local)})"
+
+
+def _offset_label(local: datetime) -> str:
+    offset = local.utcoffset()
+    assert offset is not None
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "") if minutes else "UTC"
+
+
+def current_locale_code() -> str:
+    loc = get_locale()
+    return loc.language if loc else "fr"

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub.core.timefmt import is_valid_zone
+
+LANGUAGE_LABELS = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    venue = StringField(_l("Venue"), validators=[Length(max=200)])
+    room = StringField(_l("Room"), validators=[Length(max=200)])
+    timezone = StringField(_l("Time zone"), default="Africa/Bamako",
+                           validators=[DataRequired(_l("Required.")), Length(max=64)],
+                           description=_l("IANA name, for example Africa/Bamako"))
+    starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired(_l("Enter a date and time."))])
+    ends_at = DateTimeLocalField(_l("Ends"), validators=[DataRequired(_l("Enter a date and time."))])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    capacity = IntegerField(_l("Seats in the room"), default=100,
+                            validators=[NumberRange(0, 1_000_000, _l("Enter a number between 0 and 1,000,000."))])
+    remote_enabled = BooleanField(_l("Offer remote attendance"), default=True)
+    remote_capacity = IntegerField(_l("Remote places (empty: no limit)"), validators=[
+        Optional(), NumberRange(0, 1_000_000, _l("Enter a number between 0 and 1,000,000."))])
+    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGE_LABELS, default=["fr"])
+
+    def validate_timezone(self, field: StringField) -> None:
+        if not is_valid_zone(field.data or ""):
+            raise ValidationError(_l("Unknown time zone."))
+
+    def validate_languages(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one language."))

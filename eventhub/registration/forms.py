@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from eventhub.registration.countries import country_choices
+
+# Field limits match the service; the service validates again for the API and the CLI.
+MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)"))]
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Your name is required.")),
+                                                    Length(max=200, message=_l("At most %(max)d characters."))])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=254),
+                                                Email(_l("Enter a valid email address."))])
+    organization = StringField(_l("Organization"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+    job_title = StringField(_l("Job title"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+    country = SelectField(_l("Country"), validate_choice=True)
+    mode = RadioField(_l("How will you attend?"), choices=MODE_CHOICES, default="in_person")
+    consent = BooleanField(_l("I accept that my details are used to organise this event, as described in the privacy notice."),
+                           validators=[DataRequired(_l("Please accept the privacy notice to register."))])
+
+    def __init__(self, *args, remote_enabled: bool = True, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("Choose…"))] + country_choices(str(get_locale() or "fr"))
+        if not remote_enabled:
+            self.mode.choices = MODE_CHOICES[:1]
+
+    def validate_country(self, field: SelectField) -> None:
+        from wtforms.validators import ValidationError
+
+        if not field.data:
+            raise ValidationError(_l("Choose a country from the list."))
+
+
+class ResendForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=254),
+                                                Email(_l("Enter a valid email address."))])
+
+
+class ManualRegistrationForm(RegistrationForm):
+    consent = BooleanField(_l("The person agreed to the privacy notice"))

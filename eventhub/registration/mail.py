@@ -1,0 +1,40 @@
+"""The emails a registrant receives: confirmation, waitlist, promotion, ticket re-sent."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from eventhub.core.timefmt import format_in_zone
+from eventhub.core.urls import external_url
+from eventhub.mail.services import Attachment, queue_mail
+from eventhub.registration.models import Registration
+from eventhub.tickets import qr
+
+
+def render_registration_mail(registration: Registration, kind: str) -> None:
+    event = registration.event
+    ticket = registration.ticket
+    subjects = {
+        "confirmation": _("Your ticket: %(title)s", title=event.title),
+        "waitlisted": _("Waiting list: %(title)s", title=event.title),
+        "promoted": _("A seat is yours: %(title)s", title=event.title),
+        "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
+    }
+    from eventhub.registration.services import waitlist_position
+
+    context = {
+        "registration": registration, "event": event, "kind": kind,
+        "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
+        "when": format_in_zone(event.starts_at, event.timezone),
+        "position": waitlist_position(registration),
+    }
+    attachments = []
+    if ticket is not None:
+        attachments.append(Attachment("ticket.png", "image/png", qr.png(ticket.code, box_size=8), content_id="ticket-qr"))
+    queue_mail(
+        kind=kind, to=registration.email, subject=subjects[kind], event_id=event.id,
+        text=render_template("mail/registration.txt", **context),
+        html=render_template("mail/registration.html", **context),
+        attachments=attachments,
+    )

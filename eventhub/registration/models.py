@@ -1,0 +1,89 @@
+"""Registrations and their tickets."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.types import UTCDateTime, utcnow
+from eventhub.events.models import Event
+from eventhub.extensions import db
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class AttendanceMode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    REMOTE = "remote"
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Registration(db.Model):
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One live registration per email and event; a cancelled one does not block registering again.
+        Index(
+            "uq_registrations_event_email_live",
+            "event_id",
+            "email_normalized",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+        Index("ix_registrations_event_status_mode", "event_id", "status", "mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_normalized: Mapped[str] = mapped_column(String(254))
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    mode: Mapped[AttendanceMode] = mapped_column(_enum(AttendanceMode))
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    locale: Mapped[str] = mapped_column(String(8), default="fr")  # language for emails to this person
+    source: Mapped[str] = mapped_column(String(20), default="web")  # web, api, organizer
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    event: Mapped[Event] = relationship()
+    tickets: Mapped[list[Ticket]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="Ticket.id"
+    )
+
+    @property
+    def ticket(self) -> Ticket | None:
+        """The ticket in force (older ones stay, revoked, so the door can name them)."""
+        live = [t for t in self.tickets if t.revoked_at is None]
+        return live[-1] if live else None
+
+
+class Ticket(db.Model):
+    """The secret behind a QR code. Revoking keeps the row so the door can name a revoked ticket."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    code: Mapped[str] = mapped_column(String(200))  # the signed, encoded payload (what the QR holds)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+
+    registration: Mapped[Registration] = relationship(back_populates="tickets")

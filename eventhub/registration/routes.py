@@ -1,0 +1,248 @@
+"""Public registration and ticket pages; the organizer's registration list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+
+from eventhub.auth.models import Role
+from eventhub.auth.permissions import event_role_required
+from eventhub.core.db import commit
+from eventhub.core.errors import Conflict, DomainError, ValidationFailed
+from eventhub.core.urls import external_url
+from eventhub.events.services import get_public_event
+from eventhub.extensions import db, limiter
+from eventhub.registration import services
+from eventhub.registration.forms import ManualRegistrationForm, RegistrationForm, ResendForm
+from eventhub.registration.models import AttendanceMode, RegistrationStatus
+from eventhub.tickets import qr
+
+bp = Blueprint("registration", __name__)
+
+PAGE_SIZE = 50
+
+
+def _data_from_form(form: RegistrationForm) -> services.RegistrationData:
+    return services.RegistrationData(
+        name=form.name.data or "", email=form.email.data or "", organization=form.organization.data or "",
+        job_title=form.job_title.data or "", country=form.country.data or "", mode=form.mode.data or "",
+        consent=bool(form.consent.data), locale=str(get_locale() or "fr"),
+    )
+
+
+def _apply_field_errors(form: RegistrationForm, exc: ValidationFailed | Conflict) -> None:
+    for name, messages in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + list(messages)
+
+
+@bp.route("/e/<slug>/register", methods=["GET", "POST"])
+@limiter.limit("30 per minute; 300 per hour", methods=["POST"])
+def register(slug: str):
+    event = get_public_event(slug)
+    form = RegistrationForm(remote_enabled=event.remote_enabled)
+    already = False
+    if form.validate_on_submit():
+        try:
+            result = services.register(event, _data_from_form(form))
+            commit()
+            return redirect(url_for("registration.ticket", code=result.registration.ticket.code, new=1))
+        except (ValidationFailed, Conflict) as exc:
+            db.session.rollback()
+            if exc.code == "already_registered":
+                already = True
+            elif exc.fields:
+                _apply_field_errors(form, exc)
+            else:
+                flash(str(exc.message), "error")
+    status = 422 if request.method == "POST" else 200
+    return render_template("registration/register.html", event=event, form=form, already=already,
+                           resend_form=ResendForm(email=form.email.data) if already else None), status
+
+
+@bp.post("/e/<slug>/resend")
+@limiter.limit("5 per 10 minutes")
+def resend(slug: str):
+    event = get_public_event(slug)
+    form = ResendForm()
+    if form.validate_on_submit():
+        services.resend_ticket(event, form.email.data)
+        commit()
+        # Same answer either way: this form must not tell who is registered.
+        flash(_("If this address is registered, the ticket has been sent to it again."), "success")
+        return redirect(url_for("events.public_page", slug=slug))
+    flash(_("Enter a valid email address."), "error")
+    return redirect(url_for("registration.register", slug=slug))
+
+
+def _ticket_or_404(code: str):
+    try:
+        return services.find_ticket(code)
+    except services.TicketLookupError:
+        abort(404)
+
+
+@bp.get("/t/<code>")
+def ticket(code: str):
+    ticket = _ticket_or_404(code)
+    registration = ticket.registration
+    if ticket.revoked_at is not None:
+        return render_template("registration/ticket_revoked.html", event=registration.event), 410
+    return render_template(
+        "registration/ticket.html", ticket=ticket, registration=registration, event=registration.event,
+        qr_svg=qr.svg(ticket.code, title=_("Ticket QR code")), is_new=request.args.get("new") == "1",
+        position=services.waitlist_position(registration),
+    )
+
+
+@bp.get("/t/<code>.png")
+def ticket_png(code: str):
+    ticket = _ticket_or_404(code)
+    if ticket.revoked_at is not None:
+        abort(410)
+    return Response(qr.png(ticket.code), mimetype="image/png",
+                    headers={"Content-Disposition": 'attachment; filename="ticket.png"'})
+
+
+@bp.get("/t/<code>.ics")
+def ticket_ics(code: str):
+    ticket = _ticket_or_404(code)
+    event = ticket.registration.event
+    cal = Calendar()
+    cal.add("prodid", "-//EventHub//EN")
+    cal.add("version", "2.0")
+    item = IcsEvent()
+    item.add("uid", f"event-{event.id}@eventhub")
+    item.add("summary", event.title)
+    item.add("dtstart", event.starts_at)
+    item.add("dtend", event.ends_at)
+    item.add("dtstamp", event.updated_at)
+    item.add("location", ", ".join(p for p in (event.room, event.venue) if p))
+    item.add("url", external_url("registration.ticket", code=ticket.code))
+    if event.is_cancelled:
+        item.add("status", "CANCELLED")
+    cal.add_component(item)
+    return Response(cal.to_ical(), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'attachment; filename="event.ics"'})
+
+
+@bp.post("/t/<code>/cancel")
+def cancel_own(code: str):
+    ticket = _ticket_or_404(code)
+    if ticket.revoked_at is not None:
+        abort(410)
+    event = ticket.registration.event
+    services.cancel_registration(ticket.registration)
+    commit()
+    flash(_("Your registration is cancelled. Your seat goes to the next person waiting."), "success")
+    return redirect(url_for("events.public_page", slug=event.slug))
+
+
+# --- organizer ------------------------------------------------------------------------------------------------
+
+def _filter_from_args() -> services.RegistrationFilter:
+    return services.RegistrationFilter(
+        q=request.args.get("q", "")[:100], mode=request.args.get("mode", ""),
+        status=request.args.get("status", ""), country=request.args.get("country", "")[:2],
+    )
+
+
+@bp.get("/manage/events/<int:event_id>/registrations")
+@event_role_required(Role.ORGANIZER)
+def manage_list(event_id: int):
+    flt = _filter_from_args()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows, total = services.search_registrations(g.event, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render_template("registration/manage_list.html", event=g.event, rows=rows, total=total, flt=flt,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=services.counts(g.event),
+                           modes=list(AttendanceMode), statuses=list(RegistrationStatus))
+
+
+CSV_COLUMNS = ["id", "name", "email", "organization", "job_title", "country", "mode", "status", "created_at",
+               "confirmed_at", "cancelled_at", "source"]
+
+
+def _csv_safe(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheet formula injection: a cell starting with these is run as a formula by Excel/LibreOffice.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/manage/events/<int:event_id>/registrations.csv")
+@event_role_required(Role.ORGANIZER)
+def manage_csv(event_id: int):
+    rows, _total = services.search_registrations(g.event, _filter_from_args())
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([_csv_safe(getattr(r, c).isoformat() if hasattr(getattr(r, c), "isoformat")
+                                   else getattr(r, c)) for c in CSV_COLUMNS])
+    # BOM so Excel opens UTF-8 (accents, Arabic) correctly.
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="registrations-{g.event.slug}.csv"'})
+
+
+@bp.route("/manage/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
+@event_role_required(Role.ORGANIZER)
+def manage_add(event_id: int):
+    form = ManualRegistrationForm(remote_enabled=g.event.remote_enabled)
+    if form.validate_on_submit():
+        try:
+            data = _data_from_form(form)
+            result = services.register(g.event, data, source="organizer", require_consent=False)
+            commit()
+            flash(_("%(name)s is registered (%(status)s).", name=result.registration.name,
+                    status=_status_label(result.registration.status)), "success")
+            return redirect(url_for("registration.manage_list", event_id=event_id))
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.fields:
+                _apply_field_errors(form, exc)
+            else:
+                flash(str(exc.message), "error")
+    return render_template("registration/manage_add.html", event=g.event, form=form), 422 if form.errors else 200
+
+
+def _status_label(status: RegistrationStatus) -> str:
+    return {RegistrationStatus.CONFIRMED: _("confirmed"), RegistrationStatus.WAITLISTED: _("waitlisted"),
+            RegistrationStatus.CANCELLED: _("cancelled")}[status]
+
+
+def _registration_action(event_id: int, registration_id: int, action, done: str):  # noqa: ANN001
+    registration = services.get_registration(g.event, registration_id)
+    try:
+        action(registration)
+        commit()
+        flash(done, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("registration.manage_list", event_id=event_id))
+
+
+@bp.post("/manage/events/<int:event_id>/registrations/<int:registration_id>/cancel")
+@event_role_required(Role.ORGANIZER)
+def manage_cancel(event_id: int, registration_id: int):
+    return _registration_action(event_id, registration_id, services.cancel_registration, _("Registration cancelled."))
+
+
+@bp.post("/manage/events/<int:event_id>/registrations/<int:registration_id>/revoke")
+@event_role_required(Role.ORGANIZER)
+def manage_revoke(event_id: int, registration_id: int):
+    return _registration_action(event_id, registration_id, services.revoke_ticket,
+                                _("Ticket revoked: it will be refused at the door."))
+
+
+@bp.post("/manage/events/<int:event_id>/registrations/<int:registration_id>/reissue")
+@event_role_required(Role.ORGANIZER)
+def manage_reissue(event_id: int, registration_id: int):
+    return _registration_action(event_id, registration_id, services.reissue_ticket,
+                                _("A new ticket was issued and emailed; the old one no longer works."))

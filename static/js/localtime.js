@@ -1,0 +1,21 @@
+// Adds the viewer's own local time next to event times when their device's zone differs from the event's.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const lang = document.documentElement.lang || "fr";
+for (const el of document.querySelectorAll("time[data-event-zone]")) {
+  if (!zone || zone === el.dataset.eventZone) continue;
+  const when = new Date(el.getAttribute("datetime"));
+  if (Number.isNaN(when.getTime())) continue;
+  const text = new Intl.DateTimeFormat(lang, {
+    weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  }).format(when);
+  const out = el.parentElement.querySelector(".local-time");
+  if (out) {
+    out.textContent = " · " + (lang === "fr" ? "chez vous : " : "your time: ") + text;
+    out.hidden = false;
+  }
+}
+// Confirmation for destructive buttons (data-confirm), without inline script (CSP).
+document.addEventListener("submit", (e) => {
+  const button = e.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) e.preventDefault();
+});
