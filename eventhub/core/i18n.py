@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANG_SESSION_KEY = "lang"
@@ -10,6 +10,8 @@ LANG_SESSION_KEY = "lang"
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background tasks: force_locale() sets the language where it matters
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get(LANG_SESSION_KEY)
     if lang in supported:
         return lang
@@ -20,4 +22,6 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
     return getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
