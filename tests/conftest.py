@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -44,6 +45,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context (and so its own DB session and `g`), as in production.
+
+    Without this, a test holding an app context (for factories) would share `g` and the session with every
+    request, hiding bugs such as a stale logged-in user.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str):
     os.environ.setdefault("EVENTHUB_INSTANCE_DIR", tempfile.mkdtemp(prefix="eventhub-instance-"))
@@ -52,6 +65,7 @@ def app(database_url: str):
     from eventhub import create_app
 
     application = create_app(TestingConfig(database_url))
+    application.test_client_class = FreshContextClient
     with application.app_context():
         upgrade()
     return application
