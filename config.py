@@ -91,6 +91,7 @@ class ProductionConfig(Config):
 
 
 class TestingConfig(Config):
+    __test__ = False  # not a pytest test class
     def __init__(self, database_url: str | None = None) -> None:
         super().__init__()
         self.TESTING = True

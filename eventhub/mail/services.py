@@ -74,17 +74,25 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
 
 
 def deliver_queued(app: Flask) -> int:
-    """Send every queued message over SMTP. Safe to call concurrently: rows are claimed one by one."""
+    """Send every queued message over SMTP. Safe to run concurrently: each row is claimed with a conditional
+    UPDATE before sending (row locks alone would not do on SQLite), so a message goes out once."""
     sent = 0
     with app.app_context():
         cfg = app.config
         while True:
-            message = db.session.scalars(
-                db.select(MailMessage).where(MailMessage.status == "queued").order_by(MailMessage.id).limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
-            if message is None:
+            message_id = db.session.scalar(
+                db.select(MailMessage.id).where(MailMessage.status == "queued").order_by(MailMessage.id).limit(1)
+            )
+            if message_id is None:
                 break
+            claimed = db.session.execute(
+                db.update(MailMessage).where(MailMessage.id == message_id, MailMessage.status == "queued")
+                .values(status="sending").execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+            if not claimed:
+                continue  # another worker took it
+            message = db.session.get(MailMessage, message_id)
             try:
                 with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
                     if cfg.get("MAIL_USE_TLS"):
