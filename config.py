@@ -95,7 +95,7 @@ class TestingConfig(Config):
     def __init__(self, database_url: str | None = None) -> None:
         super().__init__()
         self.TESTING = True
-        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(database_url) if database_url else "sqlite://"
         self.SOCKETIO_ASYNC_MODE = "threading"
         self.RATELIMIT_STORAGE_URI = "memory://"

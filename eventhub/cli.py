@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
             load_demo()
             commit()
             click.echo("Demo data loaded.")
-        click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
+        click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
         for role, email in DEMO_LOGINS["accounts"].items():
             click.echo(f"  {role:<12} {email}")
 

@@ -88,6 +88,9 @@ def build_openapi() -> dict:
             "post": {"summary": "Revoke the ticket in force", "operationId": "revokeTicket", "security": BEARER,
                      "responses": {"200": _json("RegistrationOut"), **_errors(401, 403, 404, 409)}},
         },
+        "/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "responses": {"200": {
+            "description": "The OpenAPI 3.1 document",
+            "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         "/tickets/{code}": {
             "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
             "get": {"summary": "Status of a ticket", "operationId": "getTicket",

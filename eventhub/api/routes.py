@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -37,6 +38,11 @@ def _bearer_token() -> ApiToken | None:
     return authenticate_api_token(header[7:].strip())
 
 
+def _token_for_this_event() -> ApiToken | None:
+    token = _bearer_token()
+    return token if token is not None and token.event_id == (request.view_args or {}).get("event_id") else None
+
+
 def token_required(view: Callable) -> Callable:
     """Requires a live token for the `event_id` in the URL."""
 
@@ -58,9 +64,11 @@ def token_required(view: Callable) -> Callable:
 def parse_body(model: type[BaseModel]) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed("invalid_body", _("The request body must be a JSON object."))
+        message = _("The request body must be a JSON object.")
+        raise ValidationFailed("invalid_body", message, fields={"_body": [message]})
     try:
-        return model.model_validate(body)
+        # JSON mode: strict models still take ISO 8601 strings for datetimes (Python mode would refuse them).
+        return model.model_validate_json(json.dumps(body))
     except PydanticError as exc:
         fields: dict[str, list[str]] = {}
         for error in exc.errors(include_url=False):
@@ -141,7 +149,7 @@ def public_key(event_id: int):
 # --- registrations --------------------------------------------------------------------------------------------
 
 @bp.post("/events/<int:event_id>/registrations")
-@limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: _bearer_token() is not None)
+@limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: _token_for_this_event() is not None)
 def create_registration(event_id: int):
     event = _public_event(event_id)
     token = _bearer_token()

@@ -16,7 +16,8 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -40,7 +41,8 @@ ROLE_LABELS = {
 
 class TeamMemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Required.")), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
 
 

@@ -41,15 +41,18 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         messages = {
+            400: _("This request could not be understood."),
             404: _("This page does not exist."),
             403: _("You do not have access to this page."),
             405: _("This action is not allowed here."),
+            410: _("This link is no longer valid."),
             413: _("What you sent is too large."),
             429: _("Too many attempts. Please wait a moment and try again."),
+            500: _("Something went wrong on our side. Please try again in a moment."),
         }
         message = messages.get(status, exc.description or _("Something went wrong."))
         if wants_json():
             code = {404: "not_found", 403: "forbidden", 401: "unauthorized", 405: "method_not_allowed",
-                    413: "too_large", 429: "rate_limited"}.get(status, "http_%d" % status)
+                    413: "too_large", 429: "rate_limited"}.get(status, f"http_{status}")
             return error_body(code, str(message)), status
         return render_template("errors/error.html", status=status, message=message), status

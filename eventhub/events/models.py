@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eventhub.core.types import UTCDateTime, utcnow
+from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.extensions import db
 
 
@@ -47,8 +47,7 @@ class Event(db.Model):
     remote_capacity: Mapped[int | None] = mapped_column()
     languages: Mapped[str] = mapped_column(String(50), default="fr")  # comma-separated codes
     status: Mapped[EventStatus] = mapped_column(
-        Enum(EventStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
-        default=EventStatus.DRAFT,
+        str_enum(EventStatus), default=EventStatus.DRAFT,
     )
     confirmed_in_person: Mapped[int] = mapped_column(default=0)
     confirmed_remote: Mapped[int] = mapped_column(default=0)

@@ -75,11 +75,11 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
             err(name, _l("A time zone offset is required."))
     if not errors.get("starts_at") and not errors.get("ends_at") and data.ends_at <= data.starts_at:
         err("ends_at", _l("The end must be after the start."))
-    if data.registration_opens_at and data.registration_closes_at and not errors:
-        if data.registration_closes_at <= data.registration_opens_at:
+    if (data.registration_opens_at and data.registration_closes_at and not errors
+            and data.registration_closes_at <= data.registration_opens_at):
             err("registration_closes_at", _l("Registration must close after it opens."))
-    if data.registration_closes_at and not errors.get("registration_closes_at") and not errors.get("ends_at"):
-        if data.registration_closes_at > data.ends_at:
+    if (data.registration_closes_at and not errors.get("registration_closes_at") and not errors.get("ends_at")
+            and data.registration_closes_at > data.ends_at):
             err("registration_closes_at", _l("Registration cannot close after the event ends."))
     if data.capacity < 0 or data.capacity > 1_000_000:
         err("capacity", _l("Enter a number between 0 and 1,000,000."))

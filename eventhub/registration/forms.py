@@ -8,6 +8,12 @@ from wtforms.validators import DataRequired, Email, Length
 
 from eventhub.registration.countries import country_choices
 
+
+def _strip(value: object) -> object:
+    # Phone keyboards add a trailing space after an autocompleted address; the service strips it too.
+    return value.strip() if isinstance(value, str) else value
+
+
 # Field limits match the service; the service validates again for the API and the CLI.
 MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)"))]
 
@@ -15,18 +21,20 @@ MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)
 class RegistrationForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Your name is required.")),
                                                     Length(max=200, message=_l("At most %(max)d characters."))])
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=254),
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=254),
                                                 Email(_l("Enter a valid email address."))])
-    organization = StringField(_l("Organization"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+    organization = StringField(_l("Organization"),
+                               validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     job_title = StringField(_l("Job title"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     country = SelectField(_l("Country"), validate_choice=True)
     mode = RadioField(_l("How will you attend?"), choices=MODE_CHOICES, default="in_person")
-    consent = BooleanField(_l("I accept that my details are used to organise this event, as described in the privacy notice."),
-                           validators=[DataRequired(_l("Please accept the privacy notice to register."))])
+    consent = BooleanField(
+        _l("I accept that my details are used to organise this event, as described in the privacy notice."),
+        validators=[DataRequired(_l("Please accept the privacy notice to register."))])
 
     def __init__(self, *args, remote_enabled: bool = True, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose…"))] + country_choices(str(get_locale() or "fr"))
+        self.country.choices = [("", _l("Choose…")), *country_choices(str(get_locale() or "fr"))]
         if not remote_enabled:
             self.mode.choices = MODE_CHOICES[:1]
 
@@ -38,7 +46,7 @@ class RegistrationForm(FlaskForm):
 
 
 class ResendForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=254),
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=254),
                                                 Email(_l("Enter a valid email address."))])
 
 

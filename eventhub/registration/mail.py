@@ -31,7 +31,8 @@ def render_registration_mail(registration: Registration, kind: str) -> None:
     }
     attachments = []
     if ticket is not None:
-        attachments.append(Attachment("ticket.png", "image/png", qr.png(ticket.code, box_size=8), content_id="ticket-qr"))
+        attachments.append(
+            Attachment("ticket.png", "image/png", qr.png(ticket.code, box_size=8), content_id="ticket-qr"))
     queue_mail(
         kind=kind, to=registration.email, subject=subjects[kind], event_id=event.id,
         text=render_template("mail/registration.txt", **context),

@@ -5,16 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.core.types import UTCDateTime, utcnow
+from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class AttendanceMode(enum.StrEnum):
@@ -51,8 +47,8 @@ class Registration(db.Model):
     organization: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     job_title: Mapped[str] = mapped_column(String(200), default="")
-    mode: Mapped[AttendanceMode] = mapped_column(_enum(AttendanceMode))
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    mode: Mapped[AttendanceMode] = mapped_column(str_enum(AttendanceMode))
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
     locale: Mapped[str] = mapped_column(String(8), default="fr")  # language for emails to this person
     source: Mapped[str] = mapped_column(String(20), default="web")  # web, api, organizer
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -73,7 +73,7 @@ def new_secret() -> bytes:
 
 def encode(event_id: int, secret: bytes, private_key: bytes) -> str:
     if len(secret) != SECRET_BYTES:
-        raise ValueError("secret must be %d bytes" % SECRET_BYTES)
+        raise ValueError(f"secret must be {SECRET_BYTES} bytes")
     signed = _header(VERSION, event_id) + secret
     signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(signed)
     return base64.b32encode(signed + signature).decode("ascii").rstrip("=")
