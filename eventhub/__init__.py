@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config)
 
-    from eventhub.core.db import install_session_hooks
+    from eventhub.core.db import configure_sqlite, install_session_hooks
     from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
     db.init_app(app)
@@ -30,6 +30,8 @@ def create_app(config: Config | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     install_session_hooks()
+    with app.app_context():
+        configure_sqlite(db.engine)
 
     from eventhub.core import i18n
 

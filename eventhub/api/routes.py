@@ -32,10 +32,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # --- helpers --------------------------------------------------------------------------------------------------
 
 def _bearer_token() -> ApiToken | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    return authenticate_api_token(header[7:].strip())
+    """The request's token, looked up once per request (the rate limiter and the view both ask)."""
+    if "api_token_checked" not in g:
+        header = request.headers.get("Authorization", "")
+        g.api_token_checked = authenticate_api_token(header[7:].strip()) if header.startswith("Bearer ") else None
+    return g.api_token_checked
 
 
 def _token_for_this_event() -> ApiToken | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from eventhub.extensions import db
@@ -33,6 +33,28 @@ def _run_callbacks(session: Session) -> None:
 
 def _drop_callbacks(session: Session, previous_transaction=None) -> None:  # noqa: ANN001
     session.info.pop(_KEY, None)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite safe for concurrent requests in one process (the embedded default).
+
+    WAL lets readers proceed during a write; busy_timeout makes a writer wait instead of failing at once with
+    "database is locked"; foreign keys are off by default in SQLite. Transactions stay DEFERRED: BEGIN IMMEDIATE
+    would make every read hold the write lock until the session ends. Under gevent, SQLite calls never yield, so
+    transactions in one process do not interleave; the scale-out setup is PostgreSQL.
+    """
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _sqlite_connect):
+        return
+    event.listen(engine, "connect", _sqlite_connect)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def install_session_hooks() -> None:
