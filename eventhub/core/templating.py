@@ -37,6 +37,9 @@ def register(app: Flask) -> None:
         RegistrationStatus.CONFIRMED: _l("confirmed"), RegistrationStatus.WAITLISTED: _l("waitlisted"),
         RegistrationStatus.CANCELLED: _l("cancelled"),
         AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote"),
+        # MailMessage.status (a plain string column)
+        "queued": _l("waiting to be sent"), "sent": _l("sent"), "failed": _l("sending failed"),
+        "outbox": _l("kept in the outbox (no mail server)"),
     }
 
     def label(value: object) -> str:
