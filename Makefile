@@ -17,7 +17,7 @@ $(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
 	touch $@
 
 translations: $(VENV)/.run-deps
-	$(VENV)/bin/pybabel compile -q -d eventhub/translations
+	$(VENV)/bin/pybabel compile -d eventhub/translations
 
 run: $(VENV)/.run-deps translations
 	$(VENV)/bin/flask --app wsgi db upgrade
