@@ -190,3 +190,16 @@ def registration_form(**overrides) -> dict:
             "job_title": "Directrice", "country": "ML", "mode": "in_person", "consent": "y"}
     data.update(overrides)
     return data
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    backend = f"PostgreSQL ({make_url(PG_URL).render_as_string()})" if PG_URL else "SQLite"
+    return [f"EventHub test database: {backend}"]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    if not PG_URL:
+        terminalreporter.write_sep("=", "NOTICE: PostgreSQL not configured", yellow=True)
+        terminalreporter.write_line(
+            "EVENTHUB_TEST_DATABASE_URL is not set: the suite ran on SQLite and the PostgreSQL-only tests were "
+            "skipped. .ci/run sets it (postgresql://postgres@127.0.0.1:5432/test).")
