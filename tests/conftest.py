@@ -24,8 +24,7 @@ PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
 CHROMIUM = os.environ.get("EVENTHUB_CHROMIUM", "/usr/lib/chromium/chromium")
 
 
-def fresh_postgres_database(base_url: str, name: str) -> str:
-    """Drop and create database `name` on the server of `base_url`; returns its URL."""
+def _recreate_postgres_database(base_url: str, name: str, *, create: bool) -> str:
     url = make_url(_normalise_db_url(base_url))
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -33,16 +32,29 @@ def fresh_postgres_database(base_url: str, name: str) -> str:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
         ), {"n": name})
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def fresh_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `base_url`; returns its URL."""
+    return _recreate_postgres_database(base_url, name, create=True)
+
+
+def drop_postgres_database(base_url: str, name: str) -> None:
+    _recreate_postgres_database(base_url, name, create=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if PG_URL:
-        return fresh_postgres_database(PG_URL, f"eventhub_test_{os.getpid()}")
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        name = f"eventhub_test_{os.getpid()}"
+        yield fresh_postgres_database(PG_URL, name)
+        drop_postgres_database(PG_URL, name)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 class FreshContextClient(FlaskClient):
