@@ -24,11 +24,31 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f"EventHub on http://{host}:{port} ({ASYNC_MODE})", flush=True)
+    if ASYNC_MODE == "gevent":
+        serve_gevent(app, host, port)
+        return
     socketio.run(
         app, host=host, port=port, log_output=os.environ.get("EVENTHUB_ACCESS_LOG") == "1",
         # threading mode runs Werkzeug's server: fine for measurements and development, not for production.
         allow_unsafe_werkzeug=ASYNC_MODE == "threading",
     )
+
+
+def serve_gevent(app, host: str, port: int) -> None:  # noqa: ANN001
+    """gevent's WSGI server (WebSocket through simple-websocket), as socketio.run would start it, but with
+    TCP_NODELAY on every connection: pywsgi sends headers and body in separate writes, and Nagle plus the
+    client's delayed ACK added ~40 ms to every response (measured: median 48 ms → 4.5 ms for GET /api/v1/events)."""
+    import socket
+
+    from gevent import pywsgi
+
+    class NoDelayServer(pywsgi.WSGIServer):
+        def handle(self, sock, address):  # noqa: ANN001, ANN202
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return super().handle(sock, address)
+
+    log = "default" if os.environ.get("EVENTHUB_ACCESS_LOG") == "1" else None
+    NoDelayServer((host, port), app, log=log).serve_forever()
 
 
 if __name__ == "__main__":

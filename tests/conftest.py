@@ -96,6 +96,10 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
+                # A connection a test's worker thread left idle in a transaction would block TRUNCATE forever.
+                conn.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
                 conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             else:
                 for name in tables:

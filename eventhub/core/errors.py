@@ -39,3 +39,11 @@ class Conflict(DomainError):
 
 class ValidationFailed(DomainError):
     status = 422
+
+
+_CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)} | {127: None}
+
+
+def strip_control(text: str) -> str:
+    """Remove NUL and other control characters (PostgreSQL refuses NUL in text; none belong in names)."""
+    return text.translate(_CONTROL)

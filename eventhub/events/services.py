@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import grant_role
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
@@ -60,7 +60,7 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
     def err(field: str, message: str) -> None:
         errors.setdefault(field, []).append(str(message))
 
-    if not data.title.strip():
+    if not strip_control(data.title).strip():
         err("title", _l("A title is required."))
     elif len(data.title) > 200:
         err("title", _l("At most %(n)d characters.", n=200))
@@ -137,7 +137,7 @@ def _apply(event: Event, data: EventData) -> None:
         if f.name == "languages":
             value = ",".join(value)
         elif isinstance(value, str):
-            value = value.strip()
+            value = strip_control(value).strip()
         setattr(event, f.name, value)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.auth.models import User
-from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -49,7 +49,7 @@ class RegistrationResult:
 
 
 def _clean(text: object) -> str:
-    return " ".join(str(text or "").split())  # collapse whitespace, strip control newlines
+    return " ".join(strip_control(str(text or "")).split())  # one line, no control characters
 
 
 def validate_registration_data(data: RegistrationData, *, require_consent: bool) -> RegistrationData:
@@ -64,7 +64,7 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
         err("name", _l("Your name is required."))
     elif len(name) > NAME_MAX:
         err("name", _l("At most %(n)d characters.", n=NAME_MAX))
-    email = str(data.email or "").strip()
+    email = strip_control(str(data.email or "")).strip()
     try:
         email = validate_email(email, check_deliverability=False).normalized if len(email) <= 254 else ""
         if not email:
@@ -318,7 +318,7 @@ class RegistrationFilter:
 def search_registrations(event: Event, flt: RegistrationFilter, *, limit: int | None = None, offset: int = 0):
     query = db.select(Registration).where(Registration.event_id == event.id)
     if flt.q:
-        like = f"%{flt.q.strip().lower()[:100]}%"
+        like = f"%{strip_control(flt.q).strip().lower()[:100]}%"
         query = query.where(or_(
             db.func.lower(Registration.name).like(like), Registration.email_normalized.like(like),
             db.func.lower(Registration.organization).like(like),
@@ -327,7 +327,7 @@ def search_registrations(event: Event, flt: RegistrationFilter, *, limit: int | 
         query = query.where(Registration.mode == AttendanceMode(flt.mode))
     if flt.status in {s.value for s in RegistrationStatus}:
         query = query.where(Registration.status == RegistrationStatus(flt.status))
-    if flt.country and len(flt.country) == 2:
+    if flt.country and len(flt.country) == 2 and flt.country.isalpha():
         query = query.where(Registration.country == flt.country.upper())
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     query = query.order_by(Registration.id).offset(offset)
