@@ -12,9 +12,9 @@ from eventhub.auth.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, Res
 from eventhub.auth.models import ApiToken, EventRole, Role, User
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
 from eventhub.core.routes import safe_next
 from eventhub.core.urls import external_url
+from eventhub.core.web import perform
 from eventhub.extensions import db, limiter
 from eventhub.mail.services import queue_mail
 
@@ -51,6 +51,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Bumping the version ends this account's other sessions and, within seconds, its live connections on every
+    # server process (each checks it): signing out must end moderator rights everywhere.
+    current_user.session_version += 1
+    commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
@@ -125,13 +129,7 @@ def remove_team_member(event_id: int, grant_id: int):
     grant = db.get_or_404(EventRole, grant_id)
     if grant.event_id != event_id:
         return render_template("errors/error.html", status=404, message=_("This page does not exist.")), 404
-    try:
-        services.revoke_role(g.event, grant.user, grant.role)
-        commit()
-        flash(_("Role removed."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    perform(lambda: services.revoke_role(g.event, grant.user, grant.role), _("Role removed."))
     return redirect(url_for("auth.team", event_id=event_id))
 
 

@@ -16,6 +16,7 @@ from eventhub.auth.permissions import event_role_required
 from eventhub.core.db import commit
 from eventhub.core.errors import Conflict, DomainError, ValidationFailed
 from eventhub.core.urls import external_url
+from eventhub.core.web import perform
 from eventhub.events.services import get_public_event
 from eventhub.extensions import db, limiter
 from eventhub.registration import services
@@ -218,13 +219,7 @@ def _status_label(status: RegistrationStatus) -> str:
 
 def _registration_action(event_id: int, registration_id: int, action, done: str):  # noqa: ANN001
     registration = services.get_registration(g.event, registration_id)
-    try:
-        action(registration)
-        commit()
-        flash(done, "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    perform(lambda: action(registration), done)
     return redirect(url_for("registration.manage_list", event_id=event_id))
 
 
