@@ -55,6 +55,10 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=[],  # same origin only
     )
 
+    from eventhub.checkin.sockets import CheckInNamespace
+
+    socketio.on_namespace(CheckInNamespace("/checkin"))
+
     _register_blueprints(app)
 
     from eventhub.core import errors_web, templating
@@ -71,13 +75,17 @@ def create_app(config: Config | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from eventhub.api.routes import bp as api_bp
     from eventhub.auth.routes import bp as auth_bp
+    from eventhub.checkin.api import bp as checkin_api_bp
+    from eventhub.checkin.routes import bp as checkin_bp
     from eventhub.core.routes import bp as core_bp
     from eventhub.events.routes import bp as events_bp
     from eventhub.extensions import csrf
     from eventhub.registration.routes import bp as registration_bp
 
-    for bp in (core_bp, auth_bp, events_bp, registration_bp):
+    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    csrf.exempt(checkin_api_bp)
+    app.register_blueprint(checkin_api_bp)

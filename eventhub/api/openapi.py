@@ -7,10 +7,11 @@ from functools import lru_cache
 from pydantic.json_schema import models_json_schema
 
 from eventhub.api import schemas
+from eventhub.checkin import openapi as checkin_openapi
 
 _MODELS = [
     schemas.ErrorBody, schemas.EventOut, schemas.EventPatch, schemas.RegistrationIn, schemas.RegistrationOut,
-    schemas.RegistrationPage, schemas.TicketStatus, schemas.PublicKey,
+    schemas.RegistrationPage, schemas.TicketStatus, schemas.PublicKey, *checkin_openapi.MODELS,
 ]
 
 
@@ -88,6 +89,7 @@ def build_openapi() -> dict:
             "post": {"summary": "Revoke the ticket in force", "operationId": "revokeTicket", "security": BEARER,
                      "responses": {"200": _json("RegistrationOut"), **_errors(401, 403, 404, 409)}},
         },
+        **checkin_openapi.paths(_ref, _json, _errors, EVENT_ID, BEARER),
         "/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "responses": {"200": {
             "description": "The OpenAPI 3.1 document",
             "content": {"application/json": {"schema": {"type": "object"}}}}}}},

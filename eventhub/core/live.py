@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, TypeVar
 
+from flask import has_app_context
 from flask_babel import gettext as _
 from flask_socketio import Namespace
 from pydantic import BaseModel
@@ -52,27 +53,50 @@ def emit_after_commit(event: str, data: Any, *, to: str, namespace: str) -> None
 
 
 class LiveNamespace(Namespace):
-    """Base namespace: every event handler's refusal or crash becomes an error ack; the session is cleaned up."""
+    """Base namespace: every event handler's refusal or crash becomes an error ack; the session is cleaned up.
+
+    The handler is wrapped so the refusal is turned into an ack inside Flask-SocketIO's request context: the
+    message is translated for the user, and the rollback happens while the handler's DB session still exists.
+    """
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         if event in ("connect", "disconnect"):
             try:
                 return super().trigger_event(event, *args)
             finally:
-                db.session.remove()
+                _end_session()
+        handler = getattr(self, "on_" + (event or ""), None)
+        if handler is None:
+            return None
+
+        def guarded(*call_args: Any) -> Any:
+            try:
+                return handler(*call_args)
+            except DomainError as exc:
+                db.session.rollback()
+                return {"ok": False, "error": exc.to_dict()}
+            except TypeError as exc:
+                # Wrong number of arguments from a client: a bad payload, not a server fault.
+                db.session.rollback()
+                log.info("bad socket call %s: %s", event, exc)
+                return error_ack("invalid_payload", _("The message must be a JSON object."))
+            except Exception:
+                db.session.rollback()
+                log.exception("socket event %s failed", event)
+                return error_ack("server_error", _("Something went wrong. Please try again."))
+
         try:
-            return super().trigger_event(event, *args)
-        except DomainError as exc:
-            db.session.rollback()
-            return {"ok": False, "error": exc.to_dict()}
-        except TypeError as exc:
-            # Wrong number of arguments from a client: a bad payload, not a server fault.
-            db.session.rollback()
-            log.info("bad socket call %s: %s", event, exc)
-            return error_ack("invalid_payload", _("The message must be a JSON object."))
+            return self.socketio._handle_event(guarded, event, self.namespace, *args)
         except Exception:
-            db.session.rollback()
             log.exception("socket event %s failed", event)
             return error_ack("server_error", _("Something went wrong. Please try again."))
         finally:
-            db.session.remove()
+            _end_session()
+
+
+def _end_session() -> None:
+    """Flask-SocketIO runs each handler in its own app context, popped (and its session removed, which rolls back)
+    before we get here on a real server; only when an outer app context is still active (tests, CLI) is there a
+    session left to clean up. Touching `db.session` without an app context would raise."""
+    if has_app_context():
+        db.session.remove()

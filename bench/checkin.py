@@ -1,0 +1,298 @@
+"""Door check-in: several scanners scan every ticket at once; each ticket must be admitted exactly once.
+
+    python -m bench.checkin [--database-url URL] [--tickets 400] [--scanners 4] [--rate 200]
+                            [--async-mode gevent|threading]
+
+Starts its own server (`python -m eventhub` on a free port, fresh database; helpers shared with
+bench.registration), seeds one event with `--tickets` confirmed registrations and one API token per scanner,
+then runs `--scanners` client threads, each with its own keep-alive connection and token, each scanning every
+ticket in the same order (so every ticket is raced by all scanners) through POST /api/v1/events/<id>/checkins,
+paced to `--rate` scans/s in total (0: as fast as possible). Reports scans/s, client latency and server-side
+time (the response's Server-Timing header: the request's time inside the app), and the race check: admissions
+must equal tickets, here and in the server's scan log. The last line printed is one JSON object.
+
+Exit status: 0 when every scan got 200 and the race check passes, 1 otherwise, 2 when the run could not be set up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from bench.registration import (
+    ROOT,
+    Server,
+    SetupError,
+    free_port,
+    fresh_postgres_database,
+    percentile,
+    proc_cpu,
+    scan_server_log,
+)
+
+REQUEST_TIMEOUT = (5.0, 30.0)
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+# --- seed (run in a child process with the server's environment) ---------------------------------------------
+
+def seed(tickets: int, scanners: int) -> None:
+    from datetime import UTC, timedelta
+
+    from flask_migrate import upgrade
+
+    from eventhub import create_app
+    from eventhub.auth.services import create_api_token, create_user
+    from eventhub.checkin.services import ensure_default_point
+    from eventhub.core.db import commit
+    from eventhub.events.services import EventData, create_event, publish_event
+    from eventhub.extensions import db
+    from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
+    from eventhub.tickets import codes as ticket_codes
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        user = create_user("bench-door@example.org", "Bench Organizer", "bench-password-123")
+        starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+        event = create_event(EventData(title="Check-in benchmark", starts_at=starts,
+                                       ends_at=starts + timedelta(hours=8), capacity=tickets), by=user)
+        publish_event(event)
+        point = ensure_default_point(event)[0]
+        tokens = [create_api_token(event, user, f"scanner {k}")[1] for k in range(scanners)]
+        # Registrations are inserted directly (no confirmation mail): the benchmark is about the door.
+        now = datetime.now(UTC)
+        codes = []
+        for i in range(tickets):
+            r = Registration(event_id=event.id, name=f"Bench Person {i}", email=f"b{i}@example.org",
+                             email_normalized=f"b{i}@example.org", organization="Bench", country="ML",
+                             mode=AttendanceMode.IN_PERSON, status=RegistrationStatus.CONFIRMED, created_at=now,
+                             confirmed_at=now)
+            db.session.add(r)
+            db.session.flush()
+            secret = ticket_codes.new_secret()
+            code = ticket_codes.encode(event.id, secret, event.signing_key)
+            db.session.add(Ticket(registration_id=r.id, event_id=event.id, secret=secret, code=code))
+            codes.append(code)
+        event.confirmed_in_person = tickets
+        commit()
+        print(json.dumps({"event_id": event.id, "point_id": point.id, "tokens": tokens, "codes": codes}), flush=True)
+
+
+# --- load -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Scan:
+    ticket: int
+    scanner: int
+    status: int
+    result: str
+    latency_ms: float
+    server_ms: float | None
+
+
+def run_scanners(base_url: str, fixture: dict, scanners: int, rate: float) -> tuple[list[Scan], float]:
+    url = f"{base_url}/api/v1/events/{fixture['event_id']}/checkins"
+    codes = fixture["codes"]
+    results: list[Scan] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(scanners + 1)
+    interval = scanners / rate if rate > 0 else 0.0  # per scanner, so the total is `rate`
+
+    def scanner(k: int) -> None:
+        session = requests.Session()
+        session.headers.update({"Authorization": f"Bearer {fixture['tokens'][k]}", "Accept-Language": "en"})
+        local: list[Scan] = []
+        barrier.wait()
+        start = time.perf_counter()
+        for i, code in enumerate(codes):
+            if interval:
+                delay = start + i * interval - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            body = {"code": code, "point_id": fixture["point_id"], "nonce": f"{k}-{i}-{uuid.uuid4().hex[:8]}",
+                    "device_id": f"bench-{k}"}
+            t0 = time.perf_counter()
+            try:
+                r = session.post(url, json=body, timeout=REQUEST_TIMEOUT)
+                latency = (time.perf_counter() - t0) * 1000
+                m = SERVER_TIMING.search(r.headers.get("Server-Timing", ""))
+                result = r.json().get("result", "") if r.status_code == 200 else r.text[:200]
+                local.append(Scan(i, k, r.status_code, result, latency, float(m.group(1)) if m else None))
+            except requests.RequestException as exc:
+                local.append(Scan(i, k, 0, f"{type(exc).__name__}", (time.perf_counter() - t0) * 1000, None))
+        session.close()
+        with lock:
+            results.extend(local)
+
+    threads = [threading.Thread(target=scanner, args=(k,), daemon=True) for k in range(scanners)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - t0
+
+
+def server_log_admissions(base_url: str, fixture: dict) -> int:
+    headers = {"Authorization": f"Bearer {fixture['tokens'][0]}"}
+    admitted, offset = 0, 0
+    while True:
+        r = requests.get(f"{base_url}/api/v1/events/{fixture['event_id']}/checkins/log",
+                         params={"limit": 5000, "offset": offset}, headers=headers, timeout=60)
+        if r.status_code != 200:
+            raise SetupError(f"reading the scan log: HTTP {r.status_code} {r.text[:200]}")
+        items = r.json()["items"]
+        admitted += sum(1 for i in items if i["result"] == "admitted")
+        offset += len(items)
+        if not items:
+            return admitted
+
+
+# --- main -----------------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.checkin", description=__doc__.split("\n\n")[0])
+    p.add_argument("--database-url", default=None,
+                   help="postgresql://... (a fresh database named eventhub_bench is created on that server); "
+                        "default: a fresh SQLite file in the run directory")
+    p.add_argument("--tickets", type=int, default=400)
+    p.add_argument("--scanners", type=int, default=4)
+    p.add_argument("--rate", type=float, default=200.0, help="total scans per second (0: unpaced)")
+    p.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent")
+    p.add_argument("--run-dir", type=Path, default=None)
+    p.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.tickets < 1 or args.scanners < 1 or args.rate < 0:
+        p.error("--tickets and --scanners must be >= 1, --rate >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.seed:
+        seed(args.tickets, args.scanners)
+        return 0
+    db_url = args.database_url
+    backend = "postgresql" if db_url and db_url.startswith(("postgres://", "postgresql")) else "sqlite"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = args.run_dir or ROOT / "bench" / "results" / f"{stamp}-checkin-{backend}-{args.async_mode}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir = run_dir / "instance"
+    instance_dir.mkdir(exist_ok=True)
+    server: Server | None = None
+    t_start = time.monotonic()
+    try:
+        if backend == "postgresql":
+            db_url = fresh_postgres_database(db_url)
+        elif not db_url:
+            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTHUB_", "SOCKETIO_", "MAIL_"))}
+        env.update({
+            "DATABASE_URL": db_url, "EVENTHUB_INSTANCE_DIR": str(instance_dir), "EVENTHUB_CONFIG": "development",
+            "SECRET_KEY": "bench-secret-key-not-for-production", "SOCKETIO_ASYNC_MODE": args.async_mode,
+            "PORT": str(free_port()), "HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
+        })
+        for key in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "SOCKETIO_MESSAGE_QUEUE", "PUBLIC_BASE_URL"):
+            env.pop(key, None)
+        done = subprocess.run([sys.executable, "-m", "bench.checkin", "--seed", "--tickets", str(args.tickets),
+                               "--scanners", str(args.scanners)], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        (run_dir / "seed.log").write_text(done.stderr)
+        if done.returncode != 0:
+            raise SetupError(f"seed step failed (status {done.returncode}):\n{done.stderr[-3000:]}")
+        fixture = json.loads(done.stdout.strip().splitlines()[-1])
+        server = Server(env, run_dir, args.async_mode)
+        server.start()
+        server.wait_healthy()
+        requests.get(f"{server.base_url}/api/v1/events/{fixture['event_id']}", timeout=30).raise_for_status()
+        cpu_before = proc_cpu(server.proc.pid)
+        scans, wall = run_scanners(server.base_url, fixture, args.scanners, args.rate)
+        cpu_after = proc_cpu(server.proc.pid)
+        logged_admissions = server_log_admissions(server.base_url, fixture)
+    except SetupError as exc:
+        print(f"bench setup failed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server:
+            server.stop()
+    log_scan = scan_server_log(server.stderr_path)
+    ok = [s for s in scans if s.status == 200]
+    latencies = sorted(s.latency_ms for s in ok)
+    server_ms = sorted(s.server_ms for s in ok if s.server_ms is not None)
+    admitted_by_ticket: dict[int, int] = {}
+    for s in ok:
+        if s.result == "admitted":
+            admitted_by_ticket[s.ticket] = admitted_by_ticket.get(s.ticket, 0) + 1
+    admitted = sum(admitted_by_ticket.values())
+    by_result: dict[str, int] = {}
+    for s in scans:
+        key = s.result if s.status == 200 else f"http-{s.status or 'none'}"
+        by_result[key] = by_result.get(key, 0) + 1
+    problems = []
+    if admitted != args.tickets or any(n != 1 for n in admitted_by_ticket.values()):
+        problems.append(f"{admitted} admissions for {args.tickets} tickets "
+                        f"({sum(1 for n in admitted_by_ticket.values() if n > 1)} admitted more than once)")
+    if logged_admissions != args.tickets:
+        problems.append(f"the server's scan log holds {logged_admissions} admissions for {args.tickets} tickets")
+    if len(ok) != len(scans):
+        problems.append(f"{len(scans) - len(ok)} scans without a 200 answer")
+    rate = len(ok) / wall if wall else 0.0
+    server_cpu = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
+
+    def pct(values: list[float], q: float) -> float:
+        return round(percentile(values, q), 1) if values else float("nan")
+
+    print(f"backend            {backend} ({db_url.split('@')[-1] if backend == 'postgresql' else 'SQLite file'}), "
+          f"async mode {args.async_mode}")
+    print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"1-min load average {os.getloadavg()[0]:.2f}")
+    print(f"scans              {len(scans)} ({args.scanners} scanners x {args.tickets} tickets, "
+          f"target {args.rate:g} scans/s{' (unpaced)' if not args.rate else ''})")
+    print("results            " + ", ".join(f"{k}: {v}" for k, v in sorted(by_result.items())))
+    print(f"wall time          {wall:.2f} s  ->  {rate:.1f} scans/s")
+    print(f"client latency ms  p50 {pct(latencies, 50)}  p90 {pct(latencies, 90)}  p99 {pct(latencies, 99)}  "
+          f"max {round(latencies[-1], 1) if latencies else 'nan'}")
+    print(f"server time ms     p50 {pct(server_ms, 50)}  p90 {pct(server_ms, 90)}  p99 {pct(server_ms, 99)}  "
+          f"max {round(server_ms[-1], 1) if server_ms else 'nan'}")
+    if server_cpu is not None:
+        print(f"server cpu         {server_cpu:.2f} s ({1000 * server_cpu / max(1, len(scans)):.2f} ms/scan)")
+    print(f"race check         {'FAILED: ' + '; '.join(problems) if problems else 'OK'} "
+          f"({admitted} admitted, {logged_admissions} in the server's log, for {args.tickets} tickets)")
+    print(f"server stderr      {server.stderr_path} ({log_scan['tracebacks']} tracebacks)")
+    print(f"total run time     {time.monotonic() - t_start:.1f} s")
+    if not problems and backend == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (run_dir / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(instance_dir, ignore_errors=True)
+    summary = {
+        "backend": backend, "async_mode": args.async_mode, "tickets": args.tickets, "scanners": args.scanners,
+        "target_rate": args.rate, "scans": len(scans), "scans_per_s": round(rate, 1),
+        "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
+        "server_p50_ms": pct(server_ms, 50), "server_p99_ms": pct(server_ms, 99),
+        "admitted": admitted, "admitted_in_log": logged_admissions, "results": by_result, "problems": problems,
+        "server_tracebacks": log_scan["tracebacks"],
+        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None, "cpus": os.cpu_count(),
+        "run_dir": str(run_dir),
+    }
+    print(json.dumps(summary))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

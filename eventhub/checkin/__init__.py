@@ -1,0 +1,1 @@
+"""Door check-in: scanner page, one check-in service, offline sync, live counters."""

@@ -1,0 +1,406 @@
+"""Door check-in: one service for the scanner page, the JSON API, the socket and the offline sync.
+
+Exactly once: a partial unique index allows one live CheckIn per (registration, point). Two scanners racing on
+one ticket both try the INSERT inside a SAVEPOINT; PostgreSQL makes the second wait for the first to commit and
+then refuses it, so it answers `already_checked_in` with the first check-in's time, point and scanner. A client
+`nonce` is unique per event in the scan log, so a retried request is answered from the log, not scanned again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from eventhub.auth.models import User
+from eventhub.checkin.models import CheckIn, CheckInPoint, CheckInSettings, PointKind, Scan
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.types import utcnow
+from eventhub.events.models import Event
+from eventhub.extensions import db
+from eventhub.registration import services as reg_services
+from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
+from eventhub.tickets import codes
+
+# Stable result codes (API, socket acks, offline sync, the log).
+ADMITTED = "admitted"
+ADMITTED_UPGRADE = "admitted_upgrade"
+ALREADY = "already_checked_in"
+UNREADABLE = "unreadable"
+FORGED = "forged"
+REVOKED = "revoked"
+WAITLISTED = "waitlisted"
+WRONG_EVENT = "wrong_event"
+REMOTE_ONLY = "remote_only"
+NOT_ENTERED = "not_entered"
+RESULT_CODES = (ADMITTED, ADMITTED_UPGRADE, ALREADY, UNREADABLE, FORGED, REVOKED, WAITLISTED, WRONG_EVENT,
+                REMOTE_ONLY, NOT_ENTERED)
+GREEN = {ADMITTED, ADMITTED_UPGRADE}
+AMBER = {ALREADY, WAITLISTED, REMOTE_ONLY, NOT_ENTERED}
+
+MAX_NONCE = 64
+MAX_DEVICE = 64
+
+
+def result_message(code: str, detail: str = "") -> str:
+    messages = {
+        ADMITTED: _l("Welcome: admitted."),
+        ADMITTED_UPGRADE: _l("Admitted into the room (remote ticket upgraded)."),
+        ALREADY: _l("Already checked in."),
+        UNREADABLE: _l("Not a ticket: the code cannot be read."),
+        FORGED: _l("Forged ticket: the signature does not match this event."),
+        REVOKED: _l("This ticket was cancelled or revoked."),
+        WAITLISTED: _l("On the waiting list: not admitted."),
+        WRONG_EVENT: _l("This ticket is for another event."),
+        REMOTE_ONLY: _l("Remote ticket: not admitted in the room."),
+        NOT_ENTERED: _l("Not checked in at the entrance yet."),
+    }
+    details = {
+        "cancelled": _l("The registration was cancelled."),
+        "reissued": _l("A newer ticket replaced this one."),
+        "revoked": _l("The organizer revoked this ticket."),
+        "no_seats": _l("No seats left in the room."),
+        "upgrade_off": _l("Remote tickets are not admitted at the door for this event."),
+    }
+    text = str(messages.get(code, code))
+    return f"{text} {details[detail]}" if detail in details else text
+
+
+@dataclass
+class CheckInResult:
+    code: str
+    scan_id: int | None = None
+    detail: str = ""
+    registration: Registration | None = None
+    checkin: CheckIn | None = None  # the new one, or the first one for `already_checked_in`
+    replayed: bool = False  # answered from the log for a repeated nonce
+    double_entry: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def color(self) -> str:
+        return "green" if self.code in GREEN else "amber" if self.code in AMBER else "red"
+
+    @property
+    def admitted(self) -> bool:
+        return self.code in GREEN
+
+    def to_dict(self) -> dict[str, Any]:
+        reg = self.registration
+        out: dict[str, Any] = {
+            "result": self.code, "color": self.color, "detail": self.detail,
+            "message": result_message(self.code, self.detail), "scan_id": self.scan_id,
+            "replayed": self.replayed, "double_entry": self.double_entry,
+            "attendee": None, "first": None,
+        }
+        if reg is not None and self.code != WRONG_EVENT:
+            out["attendee"] = {"registration_id": reg.id, "name": reg.name, "organization": reg.organization,
+                               "mode": reg.mode.value, "status": reg.status.value}
+        if self.checkin is not None and self.code == ALREADY:
+            out["first"] = checkin_summary(self.checkin)
+        elif self.checkin is not None:
+            out["checkin_id"] = self.checkin.id
+        return out
+
+
+def checkin_summary(c: CheckIn) -> dict[str, Any]:
+    return {"checkin_id": c.id, "at": c.admitted_at.isoformat(), "point_id": c.point_id, "point": c.point.name,
+            "by": c.by.name if c.by else "", "offline": c.offline}
+
+
+# --- points and settings --------------------------------------------------------------------------------------
+
+def settings_for(event: Event) -> CheckInSettings:
+    settings = db.session.get(CheckInSettings, event.id)
+    if settings is None:
+        try:
+            with db.session.begin_nested():
+                settings = CheckInSettings(event_id=event.id, remote_upgrade=False)
+                db.session.add(settings)
+                db.session.flush()
+        except IntegrityError:  # another request created it at the same moment
+            settings = db.session.get(CheckInSettings, event.id)
+    return settings
+
+
+def remote_upgrade_allowed(event: Event) -> bool:
+    """Read only (no row is created): the scan path must not write before its first real write."""
+    return bool(db.session.scalar(
+        db.select(CheckInSettings.remote_upgrade).where(CheckInSettings.event_id == event.id)))
+
+
+def set_remote_upgrade(event: Event, allowed: bool) -> CheckInSettings:
+    settings = settings_for(event)
+    settings.remote_upgrade = bool(allowed)
+    db.session.flush()
+    return settings
+
+
+def points_for(event: Event, *, include_archived: bool = False) -> list[CheckInPoint]:
+    query = db.select(CheckInPoint).where(CheckInPoint.event_id == event.id).order_by(CheckInPoint.id)
+    if not include_archived:
+        query = query.where(CheckInPoint.archived_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def ensure_default_point(event: Event) -> list[CheckInPoint]:
+    """Every event gets a main entrance the first time someone opens the scanner."""
+    points = points_for(event)
+    if not points:
+        add_point(event, str(_l("Main entrance")))
+        points = points_for(event)
+    return points
+
+
+def add_point(event: Event, name: str, *, kind: PointKind | str = PointKind.ENTRANCE,
+              agenda_session_id: int | None = None, requires_entry: bool = False) -> CheckInPoint:
+    clean = " ".join(str(name or "").split())
+    if not clean or len(clean) > 100:
+        raise ValidationFailed("invalid_point", _l("Give the check-in point a name (at most 100 characters)."),
+                               fields={"name": [str(_l("Give the check-in point a name (at most 100 characters)."))]})
+    try:
+        kind = PointKind(kind)
+    except ValueError:
+        raise ValidationFailed("invalid_point", _l("Choose entrance or session room."),
+                               fields={"kind": [str(_l("Choose entrance or session room."))]}) from None
+    point = CheckInPoint(event_id=event.id, name=clean, kind=kind, agenda_session_id=agenda_session_id,
+                         requires_entry=bool(requires_entry) and kind == PointKind.SESSION)
+    db.session.add(point)
+    db.session.flush()
+    return point
+
+
+def archive_point(point: CheckInPoint) -> None:
+    point.archived_at = point.archived_at or utcnow()
+    db.session.flush()
+
+
+def get_point(event: Event, point_id: object) -> CheckInPoint:
+    point = db.session.get(CheckInPoint, point_id) if isinstance(point_id, int) and point_id > 0 else None
+    if point is None or point.event_id != event.id:
+        raise NotFound("point_not_found", _l("No such check-in point for this event."))
+    if point.archived_at is not None:
+        raise Conflict("point_archived", _l("This check-in point is closed."))
+    return point
+
+
+# --- the check-in ---------------------------------------------------------------------------------------------
+
+def _code_fingerprint(code: str) -> tuple[str, str]:
+    """A short printable prefix and a hash: enough to find a scan again, never the whole (maybe huge) input."""
+    raw = code if isinstance(code, str) else ""
+    prefix = "".join(ch if " " < ch < "\x7f" else "?" for ch in codes.normalise(raw[:64]))[:16]
+    return prefix, hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+
+
+def _clean_nonce(nonce: object) -> str | None:
+    if nonce is None or nonce == "":
+        return None
+    if not isinstance(nonce, str) or len(nonce) > MAX_NONCE or not nonce.isprintable():
+        raise ValidationFailed("invalid_nonce", _l("The scan id is invalid."),
+                               fields={"nonce": [str(_l("At most %(n)d characters.", n=MAX_NONCE))]})
+    return nonce
+
+
+def _replay(event: Event, nonce: str) -> CheckInResult | None:
+    scan = db.session.scalar(db.select(Scan).where(Scan.event_id == event.id, Scan.nonce == nonce))
+    if scan is None:
+        return None
+    checkin = scan.checkin
+    if scan.result == ALREADY and scan.registration_id is not None:
+        checkin = checkin or _live_checkin(scan.registration_id, scan.point_id)
+    return CheckInResult(scan.result, scan.id, scan.detail, scan.registration, checkin, replayed=True,
+                         double_entry=scan.double_entry)
+
+
+def _live_checkin(registration_id: int, point_id: int) -> CheckIn | None:
+    return db.session.scalar(db.select(CheckIn).where(
+        CheckIn.registration_id == registration_id, CheckIn.point_id == point_id, CheckIn.undone_at.is_(None)))
+
+
+def _entered(registration: Registration) -> bool:
+    return db.session.scalar(
+        db.select(CheckIn.id).join(CheckInPoint, CheckIn.point_id == CheckInPoint.id).where(
+            CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None),
+            CheckInPoint.kind == PointKind.ENTRANCE).limit(1)
+    ) is not None
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, detail: str = ""):
+        self.code, self.detail = code, detail
+
+
+def _judge(point: CheckInPoint, code: str) -> tuple[Ticket | None, str, str]:
+    """(ticket, result, detail) before any write: every refusal that does not depend on a race."""
+    if not isinstance(code, str) or not code.strip():
+        return None, UNREADABLE, "empty"
+    try:
+        ticket = reg_services.find_ticket(code)
+    except reg_services.TicketLookupError as exc:
+        if exc.code == "unknown":
+            return None, FORGED, "not_issued"
+        return None, (FORGED if exc.code == "forged" else UNREADABLE), ""
+    registration = ticket.registration
+    if ticket.event_id != point.event_id:
+        return ticket, WRONG_EVENT, ""
+    if registration.status == RegistrationStatus.CANCELLED:
+        return ticket, REVOKED, "cancelled"
+    if ticket.revoked_at is not None:
+        return ticket, REVOKED, "reissued" if ticket.revoked_reason == "reissued" else "revoked"
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return ticket, WAITLISTED, ""
+    if point.kind == PointKind.SESSION and point.requires_entry and not _entered(registration):
+        return ticket, NOT_ENTERED, ""
+    return ticket, ADMITTED, ""
+
+
+def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | None = None,
+             at: datetime | None = None, device_id: str = "", offline: bool = False,
+             device_admitted: bool = True) -> CheckInResult:
+    """Scan `code` at `point`. Records the scan whatever the result; flushes, the caller commits.
+
+    `at` is when the scan happened (device time for offline scans); the log also keeps when it arrived.
+    `device_admitted`: for offline scans, whether the device showed green (then a refusal here because someone
+    else admitted the ticket first is a double entry for the organizer to look at).
+    """
+    nonce = _clean_nonce(nonce)
+    device_id = str(device_id or "")[:MAX_DEVICE]
+    event = db.session.get(Event, point.event_id)
+    now = utcnow()
+    at = at or now
+    if at.tzinfo is None:
+        raise ValidationFailed("invalid_time", _l("A time zone offset is required."))
+    if nonce is not None:
+        replay = _replay(event, nonce)
+        if replay is not None:
+            return replay
+    prefix, digest = _code_fingerprint(code)
+    ticket, result, detail = _judge(point, code)
+    registration = ticket.registration if ticket is not None and result != WRONG_EVENT else None
+    # Every read happens before the first write: on SQLite a transaction that read first cannot take the write
+    # lock while another writer commits ("database is locked"); a transaction that writes first simply waits.
+    existing = _live_checkin(registration.id, point.id) if result == ADMITTED and registration else None
+    upgrade_allowed = remote_upgrade_allowed(event) if registration is not None else False
+    try:
+        with db.session.begin_nested():
+            checkin, result, detail = _admit(event, point, ticket, registration, result, detail, by=by, at=at,
+                                             nonce=nonce, device_id=device_id, offline=offline,
+                                             existing=existing, upgrade_allowed=upgrade_allowed)
+            double = offline and device_admitted and result == ALREADY and checkin is not None
+            scan = Scan(event_id=event.id, point_id=point.id, by_id=by.id if by else None, device_id=device_id,
+                        nonce=nonce, code_prefix=prefix, code_hash=digest, scanned_at=at, received_at=now,
+                        result=result, detail=detail, offline=offline, double_entry=double,
+                        registration_id=registration.id if registration else None,
+                        checkin_id=checkin.id if checkin is not None else None)
+            db.session.add(scan)
+            db.session.flush()
+    except IntegrityError:
+        # The same nonce arrived twice at once: the other request recorded it; answer what it answered.
+        replay = _replay(event, nonce) if nonce is not None else None
+        if replay is None:
+            raise
+        return replay
+    from eventhub.checkin.live import counters_changed
+
+    counters_changed(event.id)
+    return CheckInResult(result, scan.id, detail, registration, checkin, double_entry=double)
+
+
+def _admit(event: Event, point: CheckInPoint, ticket: Ticket | None, registration: Registration | None,
+           result: str, detail: str, *, by: User | None, at: datetime, nonce: str | None, device_id: str,
+           offline: bool, existing: CheckIn | None, upgrade_allowed: bool) -> tuple[CheckIn | None, str, str]:
+    if result != ADMITTED or registration is None:
+        return None, result, detail
+    if existing is not None:
+        return existing, ALREADY, ""
+    checkin = CheckIn(event_id=event.id, registration_id=registration.id, ticket_id=ticket.id, point_id=point.id,
+                      admitted_at=at, by_id=by.id if by else None, nonce=nonce, device_id=device_id,
+                      offline=offline)
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin)
+            db.session.flush()
+            if registration.mode == AttendanceMode.REMOTE:
+                _upgrade_or_refuse(event, registration, upgrade_allowed)
+                checkin.upgraded = True
+    except IntegrityError:
+        # Another scanner admitted this ticket at this point first (and committed).
+        first = _live_checkin(registration.id, point.id)
+        return first, ALREADY, ""
+    except _Refused as refused:
+        return None, refused.code, refused.detail
+    return checkin, ADMITTED_UPGRADE if checkin.upgraded else ADMITTED, ""
+
+
+def _upgrade_or_refuse(event: Event, registration: Registration, allowed: bool) -> None:
+    if not allowed:
+        raise _Refused(REMOTE_ONLY, "upgrade_off")
+    # The registration service's conditional counter: a seat is claimed only if one remains.
+    if not reg_services._claim_seat(event, AttendanceMode.IN_PERSON):
+        raise _Refused(REMOTE_ONLY, "no_seats")
+    reg_services._release_seat(event, AttendanceMode.REMOTE)
+    registration.mode = AttendanceMode.IN_PERSON
+    db.session.flush()
+
+
+def check_in_registration(registration: Registration, *, by: User | None, point: CheckInPoint,
+                          nonce: str | None = None) -> CheckInResult:
+    """One-tap check-in from the search list (forgotten ticket): the same rules, with the ticket in force."""
+    if registration.event_id != point.event_id:
+        raise NotFound("registration_not_found", _l("No such registration."))
+    ticket = registration.ticket or (registration.tickets[-1] if registration.tickets else None)
+    if ticket is None:
+        raise Conflict("no_ticket", _l("This registration has no ticket in force."))
+    return check_in(ticket.code, by=by, point=point, nonce=nonce, device_id="search")
+
+
+def undo_checkin(checkin: CheckIn, *, by: User) -> CheckIn:
+    if checkin.undone_at is not None:
+        raise Conflict("already_undone", _l("This check-in was already undone."))
+    checkin.undone_at, checkin.undone_by_id = utcnow(), by.id
+    db.session.flush()
+    from eventhub.checkin.live import counters_changed
+
+    counters_changed(checkin.event_id)
+    return checkin
+
+
+def get_checkin(event: Event, checkin_id: int) -> CheckIn:
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.event_id != event.id:
+        raise NotFound("checkin_not_found", _l("No such check-in."))
+    return checkin
+
+
+# --- offline sync ---------------------------------------------------------------------------------------------
+
+@dataclass
+class OfflineScan:
+    code: str
+    nonce: str
+    at: datetime
+    point_id: int
+    device_id: str = ""
+    local_result: str | None = None
+
+
+def sync_offline(event: Event, scans: list[OfflineScan], *, by: User | None) -> list[dict[str, Any]]:
+    """Record scans made offline, each as it happened, in device time order. Idempotent per nonce."""
+    now = utcnow()
+    out: list[dict[str, Any]] = []
+    for item in sorted(enumerate(scans), key=lambda pair: pair[1].at):
+        index, scan = item
+        try:
+            point = get_point(event, scan.point_id)
+            at = min(scan.at, now)  # a device clock ahead of ours does not write the future
+            result = check_in(scan.code, by=by, point=point, nonce=scan.nonce, at=at, device_id=scan.device_id,
+                              offline=True, device_admitted=scan.local_result in (None, ADMITTED, ADMITTED_UPGRADE))
+            out.append({"index": index, "nonce": scan.nonce, "ok": True, **result.to_dict()})
+        except (NotFound, Conflict, ValidationFailed) as exc:
+            out.append({"index": index, "nonce": scan.nonce, "ok": False, "error": exc.to_dict()})
+    return sorted(out, key=lambda r: r["index"])

@@ -1,0 +1,63 @@
+"""/checkin namespace: live counters for organizers and door staff, and scanning over the socket.
+
+who (the session cookie's user, on connect) → may they (organizer or door staff of the event) → payload
+schema → service → commit → counters broadcast after the commit → ack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import join_room
+
+from eventhub.auth.models import Role
+from eventhub.auth.services import has_role
+from eventhub.checkin import queries, schemas, services
+from eventhub.checkin.live import event_room
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, NotFound
+from eventhub.core.live import LiveNamespace, ok, parse_payload
+from eventhub.events.models import Event
+from eventhub.extensions import db
+
+ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
+
+
+def _event_for(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("event_not_found", _("No such event."))
+    if not has_role(current_user, event, *ROLES):
+        raise Forbidden("forbidden", _("Only door staff and organizers of this event may do this."))
+    return event
+
+
+class CheckInNamespace(LiveNamespace):
+    def on_connect(self, auth: Any = None) -> bool:
+        """Signed in (session cookie) and organizer or door staff of the event named in `auth`; else refused."""
+        event_id = auth.get("event_id") if isinstance(auth, dict) else None
+        if not current_user.is_authenticated or not isinstance(event_id, int) or isinstance(event_id, bool):
+            return False
+        try:
+            event = _event_for(event_id)
+        except (NotFound, Forbidden):
+            return False
+        join_room(event_room(event.id))
+        return True
+
+    def on_join(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.SocketJoinIn, payload)
+        event = _event_for(data.event_id)
+        join_room(event_room(event.id))
+        return ok(queries.counters(event))  # the snapshot: clients replace their state with it
+
+    def on_scan(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.SocketScanIn, payload)
+        event = _event_for(data.event_id)
+        point = services.get_point(event, data.point_id)
+        result = services.check_in(data.code, by=current_user, point=point, nonce=data.nonce,
+                                   device_id=data.device_id or "socket")
+        commit()
+        return ok(result.to_dict())

@@ -1,0 +1,566 @@
+"""Role walk: every URL rule of the app, requested by every kind of actor.
+
+`ACCESS` lists each endpoint with who may use it and how to build a concrete request for it (against a real event,
+registration, ticket, token, grant and mail message made by the `world` fixture). A new endpoint that the table
+does not list fails `test_every_endpoint_is_listed`, so access rules are decided when a route is added, not later.
+
+Actors: anonymous, an attendee (no account: the ticket link is the key), the event's organizer, the organizer of
+another event, the event's moderator, panelist and door staff, and an admin. API routes guarded by a token are
+also walked with: no token (401), another event's token (403), a revoked token (401) and the right token (2xx).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from eventhub.auth.models import Role
+
+# --- who may use what -----------------------------------------------------------------------------------------
+
+
+class Access(enum.Enum):
+    PUBLIC = "anyone, signed in or not"
+    TICKET = "anyone holding the ticket code (attendees have no account: the link is the key)"
+    SIGNED_IN = "any signed-in user"
+    EVENT_CREATOR = "organizer of any event, or admin"
+    STAFF = "organizer, moderator, panelist or door staff of this event, or admin"
+    ORGANIZER = "organizer of this event, or admin"
+    MODERATOR = "moderator or organizer of this event, or admin"
+    PANELIST = "panelist, moderator or organizer of this event, or admin"
+    DOOR_STAFF = "door staff or organizer of this event, or admin"
+    ADMIN = "admin only"
+    TOKEN = "API: a live bearer token of this event (session cookies never count)"
+
+
+ANONYMOUS, ATTENDEE = "anonymous", "attendee"
+ORGANIZER, OTHER_ORGANIZER = "organizer", "other_organizer"
+MODERATOR, PANELIST, DOOR_STAFF, ADMIN = "moderator", "panelist", "door_staff", "admin"
+# Allowed actors last, so destructive requests (cancel the event, log out…) do not change what others see.
+ACTORS = [ANONYMOUS, ATTENDEE, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, ORGANIZER, ADMIN]
+SIGNED_IN_ACTORS = {ORGANIZER, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, ADMIN}
+
+ALLOWED: dict[Access, set[str]] = {
+    Access.PUBLIC: set(ACTORS),
+    Access.TICKET: set(ACTORS),
+    Access.SIGNED_IN: SIGNED_IN_ACTORS,
+    Access.EVENT_CREATOR: {ORGANIZER, OTHER_ORGANIZER, ADMIN},
+    Access.STAFF: {ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, ADMIN},
+    Access.ORGANIZER: {ORGANIZER, ADMIN},
+    Access.MODERATOR: {ORGANIZER, MODERATOR, ADMIN},
+    Access.PANELIST: {ORGANIZER, MODERATOR, PANELIST, ADMIN},
+    Access.DOOR_STAFF: {ORGANIZER, DOOR_STAFF, ADMIN},
+    Access.ADMIN: {ADMIN},
+    Access.TOKEN: set(),  # no actor gets in with cookies alone
+}
+
+# What `event_role_required` must name for each per-event access level.
+EXPECTED_ROLES: dict[Access, set[Role]] = {
+    Access.STAFF: {Role.ORGANIZER, Role.MODERATOR, Role.PANELIST, Role.DOOR_STAFF},
+    Access.ORGANIZER: {Role.ORGANIZER},
+    Access.MODERATOR: {Role.ORGANIZER, Role.MODERATOR},
+    Access.PANELIST: {Role.ORGANIZER, Role.MODERATOR, Role.PANELIST},
+    Access.DOOR_STAFF: {Role.ORGANIZER, Role.DOOR_STAFF},
+}
+
+
+@dataclass
+class Req:
+    url: str
+    json: Any = None
+    data: dict | None = None
+
+
+@dataclass
+class World:
+    """Everything the URL builders need, made fresh for each test."""
+
+    app: Any
+    event: Any
+    other_event: Any
+    users: dict[str, Any]
+    ticket_code: str
+    registration: Any
+    token: str
+    other_token: str
+    revoked_token: str
+    message_id: int
+    reset_token: str
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    # Fresh objects, for requests that use something up (a cancelled registration, a revoked token…).
+    def new_registration(self):
+        from eventhub.core.db import commit
+        from eventhub.registration import services as reg
+        from eventhub.registration.models import AttendanceMode
+
+        n = next(self.counter)
+        result = reg.register(self.event, reg.RegistrationData(
+            name=f"Attendee {n}", email=f"walk{n}@example.org", country="ML", mode=AttendanceMode.IN_PERSON,
+            consent=True))
+        commit()
+        return result.registration
+
+    def new_token_id(self) -> int:
+        from eventhub.auth.services import create_api_token
+        from eventhub.core.db import commit
+
+        token, _plain = create_api_token(self.event, self.users[ORGANIZER], f"walk {next(self.counter)}")
+        commit()
+        return token.id
+
+    def new_grant_id(self) -> int:
+        from eventhub.auth.services import create_user, grant_role
+        from eventhub.core.db import commit
+
+        n = next(self.counter)
+        user = create_user(f"grantee{n}@example.org", f"Grantee {n}")
+        grant = grant_role(self.event, user, Role.PANELIST)
+        commit()
+        return grant.id
+
+    def unique_email(self) -> str:
+        return f"api{next(self.counter)}@example.org"
+
+
+Builder = Callable[[World, str], Req]
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: Access
+    build: dict[str, Builder]  # HTTP method -> request builder
+
+
+def _e(w: World) -> int:
+    return w.event.id
+
+
+def _registration_body(w: World, actor: str) -> Req:
+    return Req(f"/api/v1/events/{_e(w)}/registrations", json={
+        "name": f"API {actor}", "email": w.unique_email(), "country": "SN", "mode": "remote", "consent": True})
+
+
+def _point(w: World) -> int:
+    """The event's main entrance (created on first use, as the scanner page does)."""
+    from eventhub.checkin.services import ensure_default_point
+    from eventhub.core.db import commit
+
+    point = ensure_default_point(w.event)[0]
+    commit()
+    return point.id
+
+
+def _new_point(w: World) -> int:
+    from eventhub.checkin.services import add_point
+    from eventhub.core.db import commit
+
+    point = add_point(w.event, f"Door {next(w.counter)}")
+    commit()
+    return point.id
+
+
+def _new_checkin(w: World) -> int:
+    from eventhub.checkin.models import CheckInPoint
+    from eventhub.checkin.services import check_in
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+
+    point = db.session.get(CheckInPoint, _point(w))
+    result = check_in(w.new_registration().ticket.code, by=w.users[ORGANIZER], point=point)
+    commit()
+    return result.checkin.id
+
+
+def _scan_body(w: World, actor: str) -> Req:
+    return Req(f"/api/v1/events/{_e(w)}/checkins", json={"code": w.ticket_code, "point_id": _point(w)})
+
+
+ACCESS: dict[str, Rule] = {
+    # public pages
+    "core.index": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/")}),
+    "core.health": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/healthz")}),
+    "core.set_language": Rule(Access.PUBLIC, {"POST": lambda w, a: Req("/lang", data={"lang": "en", "next": "/"})}),
+    "auth.login": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/login"), "POST": lambda w, a: Req("/login", data={})}),
+    "auth.forgot_password": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req("/password/forgot"),
+        "POST": lambda w, a: Req("/password/forgot", data={"email": "nobody@example.org"})}),
+    "auth.reset_password": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/password/reset/{w.reset_token}"),
+        "POST": lambda w, a: Req(f"/password/reset/{w.reset_token}", data={})}),
+    "events.public_page": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{w.event.slug}")}),
+    "registration.register": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{w.event.slug}/register"),
+        "POST": lambda w, a: Req(f"/e/{w.event.slug}/register", data={})}),
+    "registration.resend": Rule(Access.PUBLIC, {
+        "POST": lambda w, a: Req(f"/e/{w.event.slug}/resend", data={"email": "aminata@example.org"})}),
+    # ticket links
+    "registration.ticket": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}")}),
+    "registration.ticket_png": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}.png")}),
+    "registration.ticket_ics": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}.ics")}),
+    "registration.cancel_own": Rule(Access.TICKET, {
+        "POST": lambda w, a: Req(f"/t/{w.new_registration().ticket.code}/cancel")}),
+    # signed in
+    "auth.logout": Rule(Access.SIGNED_IN, {"POST": lambda w, a: Req("/logout")}),
+    "events.manage_index": Rule(Access.SIGNED_IN, {"GET": lambda w, a: Req("/manage")}),
+    "events.create": Rule(Access.EVENT_CREATOR, {
+        "GET": lambda w, a: Req("/manage/events/new"), "POST": lambda w, a: Req("/manage/events/new", data={})}),
+    # event staff
+    "events.dashboard": Rule(Access.STAFF, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}")}),
+    # event organizers
+    "events.edit": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/edit"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/edit", data={})}),
+    "events.publish": Rule(Access.ORGANIZER, {"POST": lambda w, a: Req(f"/manage/events/{_e(w)}/publish")}),
+    "events.cancel": Rule(Access.ORGANIZER, {"POST": lambda w, a: Req(f"/manage/events/{_e(w)}/cancel")}),
+    "events.outbox": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/outbox")}),
+    "events.outbox_message": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/outbox/{w.message_id}")}),
+    "registration.manage_list": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations")}),
+    "registration.manage_csv": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations.csv")}),
+    "registration.manage_add": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/new"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/new", data={})}),
+    "registration.manage_cancel": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/cancel")}),
+    "registration.manage_revoke": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/revoke")}),
+    "registration.manage_reissue": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/reissue")}),
+    "auth.team": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/team"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/team", data={})}),
+    "auth.remove_team_member": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/team/{w.new_grant_id()}/remove")}),
+    "auth.api_tokens": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens", data={})}),
+    "auth.revoke_api_token": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens/{w.new_token_id()}/revoke")}),
+    # JSON API, public
+    "api.list_events": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/api/v1/events")}),
+    "api.get_event": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}")}),
+    "api.public_key": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/public-key")}),
+    "api.openapi": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/api/v1/openapi.json")}),
+    "api.ticket_status": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/api/v1/tickets/{w.ticket_code}")}),
+    # Public, or with the event's token (then consent is the organizer's business).
+    "api.create_registration": Rule(Access.PUBLIC, {"POST": _registration_body}),
+    # JSON API, token
+    "api.patch_event": Rule(Access.TOKEN, {
+        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}", json={"title": f"Renamed by {a}"})}),
+    "api.list_registrations": Rule(Access.TOKEN, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations")}),
+    "api.get_registration": Rule(Access.TOKEN, {
+        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.registration.id}")}),
+    "api.cancel_registration": Rule(Access.TOKEN, {
+        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.new_registration().id}/cancel")}),
+    "api.revoke_ticket": Rule(Access.TOKEN, {
+        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.new_registration().id}/revoke-ticket")}),
+    # door check-in: the scanner page and its JSON calls (door staff), the PWA files (public)
+    "checkin.scanner": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan")}),
+    "checkin.scan": Rule(Access.DOOR_STAFF, {
+        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan", json={"code": w.ticket_code,
+                                                                       "point_id": _point(w)})}),
+    "checkin.sync": Rule(Access.DOOR_STAFF, {
+        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/sync", json={"scans": []})}),
+    "checkin.snapshot": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/snapshot")}),
+    "checkin.search": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/search?q=ami")}),
+    "checkin.checkin_registration": Rule(Access.DOOR_STAFF, {
+        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/registrations/{w.new_registration().id}/checkin",
+                                 json={"point_id": _point(w)})}),
+    "checkin.manifest": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/checkin/manifest.webmanifest")}),
+    "checkin.service_worker": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/checkin/sw.js")}),
+    # door check-in: the organizer's side
+    "checkin.dashboard": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin")}),
+    "checkin.add_point": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/points", data={"name": f"Door {a}"})}),
+    "checkin.archive_point": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/points/{_new_point(w)}/archive")}),
+    "checkin.settings": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/settings", data={})}),
+    "checkin.undo": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/{_new_checkin(w)}/undo")}),
+    "checkin.log_csv": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/log.csv")}),
+    # door check-in through the API (a scanner device's token)
+    "checkin_api.scan": Rule(Access.TOKEN, {"POST": _scan_body}),
+    "checkin_api.sync": Rule(Access.TOKEN, {
+        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/sync", json={"scans": []})}),
+    "checkin_api.log": Rule(Access.TOKEN, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/log")}),
+}
+
+
+TOKEN_ENDPOINTS = sorted(e for e, r in ACCESS.items() if r.access is Access.TOKEN)
+
+
+# --- fixtures -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Cheap argon2 parameters: the walk signs in many users and tests authorization, not hashing."""
+    from argon2 import PasswordHasher
+
+    from eventhub.auth import services
+
+    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def world(app, ctx, fast_hashing, make_user, make_event) -> World:
+    from eventhub.auth.services import create_api_token, grant_role, make_reset_token, revoke_api_token
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.mail.models import MailMessage
+    from eventhub.registration import services as reg
+    from eventhub.registration.models import AttendanceMode
+
+    users = {name: make_user(f"{name}@example.org", name.title()) for name in SIGNED_IN_ACTORS - {ADMIN}}
+    users[ADMIN] = make_user("admin@example.org", "Admin", is_admin=True)
+    event = make_event(organizer=users[ORGANIZER], title="Forum de Bamako")
+    other_event = make_event(organizer=users[OTHER_ORGANIZER], title="Forum de Dakar")
+    for actor, role in ((MODERATOR, Role.MODERATOR), (PANELIST, Role.PANELIST), (DOOR_STAFF, Role.DOOR_STAFF)):
+        grant_role(event, users[actor], role)
+    registration = reg.register(event, reg.RegistrationData(
+        name="Aminata Traoré", email="aminata@example.org", country="ML", mode=AttendanceMode.IN_PERSON,
+        consent=True)).registration
+    _t, token = create_api_token(event, users[ORGANIZER], "scanner")
+    _t, other_token = create_api_token(other_event, users[OTHER_ORGANIZER], "other")
+    revoked, revoked_token = create_api_token(event, users[ORGANIZER], "old")
+    revoke_api_token(revoked)
+    resetee = make_user("resetee@example.org", "Resetee")
+    commit()
+    message = db.session.scalars(db.select(MailMessage).where(MailMessage.event_id == event.id)).first()
+    assert message is not None, "registering must have queued a confirmation email"
+    return World(app=app, event=event, other_event=other_event, users=users, ticket_code=registration.ticket.code,
+                 registration=registration, token=token, other_token=other_token, revoked_token=revoked_token,
+                 message_id=message.id, reset_token=make_reset_token(resetee))
+
+
+@pytest.fixture
+def clients(app, world) -> dict[str, Any]:
+    """One test client per actor; signed-in actors sign in through the login form."""
+    out = {}
+    for actor in ACTORS:
+        client = app.test_client()
+        if actor in world.users:
+            response = client.post("/login", data={"email": world.users[actor].email,
+                                                   "password": "correct horse battery"})
+            assert response.status_code == 302, f"{actor} could not sign in"
+        out[actor] = client
+    return out
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+def _send(client, method: str, req: Req, headers: dict | None = None):
+    from eventhub.extensions import limiter
+
+    limiter.reset()  # the walk checks who gets in, not how often: keep rate limits out of the way
+    return client.open(req.url, method=method, json=req.json, data=req.data, headers=headers or {})
+
+
+def _is_login_redirect(response) -> bool:
+    """The sign-in wall: a redirect to /login?next=… (a form that simply lands on /login does not count)."""
+    location = urlsplit(response.headers.get("Location", ""))
+    return response.status_code in (301, 302, 303, 307, 308) and location.path == "/login" and \
+        "next=" in location.query
+
+
+def _check_matches(app, endpoint: str, method: str, url: str) -> None:
+    adapter = app.url_map.bind("localhost")
+    matched, _args = adapter.match(urlsplit(url).path, method=method)
+    assert matched == endpoint, f"the builder for {endpoint} made {method} {url}, which is {matched}"
+
+
+# --- the table is complete ------------------------------------------------------------------------------------
+
+def test_every_endpoint_is_listed(app):
+    rules: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        rules.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    missing = sorted(set(rules) - set(ACCESS))
+    assert not missing, f"new endpoints: decide who may use them and add them to ACCESS in {__file__}: {missing}"
+    stale = sorted(set(ACCESS) - set(rules))
+    assert not stale, f"ACCESS lists endpoints that no longer exist: {stale}"
+    for endpoint, methods in rules.items():
+        assert set(ACCESS[endpoint].build) == methods, f"{endpoint}: the table must build every method {methods}"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_table_agrees_with_the_route_guards(app, endpoint):
+    view = app.view_functions[endpoint]
+    rule = ACCESS[endpoint]
+    roles = getattr(view, "allowed_roles", None)
+    if rule.access in EXPECTED_ROLES:
+        assert roles is not None, f"{endpoint} is listed as {rule.access.name} but has no event_role_required guard"
+        assert set(roles) == EXPECTED_ROLES[rule.access], f"{endpoint} admits {roles}"
+    else:
+        assert roles is None, f"{endpoint} has an event role guard {roles} but is listed as {rule.access.name}"
+    assert bool(getattr(view, "token_required", False)) == (rule.access is Access.TOKEN), endpoint
+
+
+# --- the walk -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_role_walk(app, world, clients, endpoint):
+    rule = ACCESS[endpoint]
+    allowed = ALLOWED[rule.access]
+    failures: list[str] = []
+    for method, build in rule.build.items():
+        for actor in ACTORS:
+            req = build(world, actor)
+            _check_matches(app, endpoint, method, req.url)
+            response = _send(clients[actor], method, req)
+            status, where = response.status_code, f"{method} {req.url} as {actor}"
+            if status >= 500 or status == 429:
+                failures.append(f"{where}: {status}")
+            elif rule.access is Access.TOKEN:
+                # Cookies never authenticate the API, not even an admin's.
+                if status != 401:
+                    failures.append(f"{where} without a token: expected 401, got {status}")
+                elif response.get_json()["error"]["code"] != "unauthorized":
+                    failures.append(f"{where}: 401 without the unauthorized error code")
+            elif actor in allowed:
+                if status in (401, 403) or _is_login_redirect(response):
+                    failures.append(f"{where}: should be allowed, got {status} {response.headers.get('Location')}")
+            elif actor in SIGNED_IN_ACTORS:
+                if status != 403:
+                    failures.append(f"{where}: should be refused with 403, got {status}")
+            elif not _is_login_redirect(response):
+                failures.append(f"{where}: should redirect to /login, got {status} {response.headers.get('Location')}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("endpoint", TOKEN_ENDPOINTS)
+def test_api_token_walk(app, world, endpoint):
+    client = app.test_client()
+    for method, build in ACCESS[endpoint].build.items():
+        cases = [
+            ("no token", None, 401, "unauthorized"),
+            ("malformed header", f"Token {world.token}", 401, "unauthorized"),
+            ("unknown token", "Bearer eh_" + "x" * 43, 401, "unauthorized"),
+            ("another event's token", f"Bearer {world.other_token}", 403, "forbidden"),
+            ("revoked token", f"Bearer {world.revoked_token}", 401, "unauthorized"),
+        ]
+        for label, header, expected, code in cases:
+            req = build(world, ADMIN)
+            response = _send(client, method, req, {"Authorization": header} if header else None)
+            assert response.status_code == expected, f"{method} {req.url} with {label}: {response.status_code}"
+            assert response.get_json()["error"]["code"] == code, f"{label}: {response.get_json()}"
+            if expected == 401:
+                assert response.headers.get("WWW-Authenticate", "").startswith("Bearer")
+        req = build(world, ORGANIZER)
+        response = _send(client, method, req, {"Authorization": f"Bearer {world.token}"})
+        assert 200 <= response.status_code < 300, f"{method} {req.url} with the right token: " \
+                                                   f"{response.status_code} {response.get_data(as_text=True)[:300]}"
+
+
+def test_revoking_a_token_through_the_ui_locks_it_out(app, world, clients):
+    from eventhub.auth.models import ApiToken
+    from eventhub.extensions import db
+
+    url = f"/api/v1/events/{world.event.id}/registrations"
+    headers = {"Authorization": f"Bearer {world.token}"}
+    assert app.test_client().get(url, headers=headers).status_code == 200
+    token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.name == "scanner"))
+    response = clients[ORGANIZER].post(f"/manage/events/{world.event.id}/tokens/{token_id}/revoke")
+    assert response.status_code == 302
+    assert app.test_client().get(url, headers=headers).status_code == 401
+
+
+def test_api_token_for_a_draft_event_sees_it_others_do_not(app, world, make_event):
+    from eventhub.auth.services import create_api_token
+    from eventhub.core.db import commit
+
+    draft = make_event(organizer=world.users[ORGANIZER], publish=False, title="Brouillon")
+    _t, token = create_api_token(draft, world.users[ORGANIZER], "draft")
+    commit()
+    client = app.test_client()
+    assert client.get(f"/api/v1/events/{draft.id}").status_code == 404
+    assert client.get(f"/api/v1/events/{draft.id}", headers={"Authorization": f"Bearer {world.token}"}
+                      ).status_code == 404
+    assert client.get(f"/api/v1/events/{draft.id}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+# --- objects of another event are not reachable through this event's URLs -----------------------------------
+
+def test_organizer_cannot_reach_another_events_objects_through_own_event(app, world, clients):
+    """The guard checks the event in the URL; each view must also check the object belongs to it."""
+    from eventhub.auth.models import EventRole
+    from eventhub.auth.services import create_api_token
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.mail.models import MailMessage
+    from eventhub.registration import services as reg
+    from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus
+
+    other = world.other_event
+    theirs = reg.register(other, reg.RegistrationData(
+        name="Moussa Diop", email="moussa@example.org", country="SN", mode=AttendanceMode.IN_PERSON,
+        consent=True)).registration
+    other_token, _plain = create_api_token(other, world.users[OTHER_ORGANIZER], "theirs")
+    commit()
+    message_id = db.session.scalar(db.select(MailMessage.id).where(MailMessage.event_id == other.id))
+    grant_id = db.session.scalar(db.select(EventRole.id).where(EventRole.event_id == other.id))
+    mine = world.event.id
+    client = clients[ORGANIZER]
+    requests = [
+        ("GET", f"/manage/events/{mine}/outbox/{message_id}"),
+        ("POST", f"/manage/events/{mine}/team/{grant_id}/remove"),
+        ("POST", f"/manage/events/{mine}/tokens/{other_token.id}/revoke"),
+        ("POST", f"/manage/events/{mine}/registrations/{theirs.id}/cancel"),
+        ("POST", f"/manage/events/{mine}/registrations/{theirs.id}/revoke"),
+        ("POST", f"/manage/events/{mine}/registrations/{theirs.id}/reissue"),
+    ]
+    for method, url in requests:
+        response = _send(client, method, Req(url))
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {world.token}"}
+    for method, path in (("GET", ""), ("POST", "/cancel"), ("POST", "/revoke-ticket")):
+        url = f"/api/v1/events/{mine}/registrations/{theirs.id}{path}"
+        response = _send(api, method, Req(url), headers)
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+    db.session.expire_all()
+    assert db.session.get(Registration, theirs.id).status == RegistrationStatus.CONFIRMED
+    assert db.session.get(Registration, theirs.id).ticket is not None
+    assert db.session.get(EventRole, grant_id) is not None
+    assert other_token.revoked_at is None
+
+
+def test_removing_a_role_ends_access_at_once(app, world, clients):
+    """Role removal bumps the session version: the moderator's open session loses the dashboard."""
+    from eventhub.auth.models import EventRole
+    from eventhub.extensions import db
+
+    moderator = clients[MODERATOR]
+    dashboard = f"/manage/events/{world.event.id}"
+    assert moderator.get(dashboard).status_code == 200
+    grant_id = db.session.scalar(db.select(EventRole.id).where(
+        EventRole.event_id == world.event.id, EventRole.user_id == world.users[MODERATOR].id))
+    assert clients[ORGANIZER].post(f"{dashboard}/team/{grant_id}/remove").status_code == 302
+    response = moderator.get(dashboard)
+    assert _is_login_redirect(response), response.status_code
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in ACCESS.items() if r.access is Access.TICKET))
+def test_ticket_routes_need_the_real_code(app, world, clients, endpoint):
+    """The code is the key: without a genuine one nobody gets in, not even an admin."""
+    from eventhub.tickets import codes
+
+    real = codes.parse(world.ticket_code)
+    forged = codes.encode(world.event.id, real.secret, world.other_event.signing_key)
+    for method, build in ACCESS[endpoint].build.items():
+        for actor in ACTORS:
+            url = build(world, actor).url
+            code = url.split("/")[-2] if url.endswith("/cancel") else url.split("/")[-1].split(".")[0]
+            response = _send(clients[actor], method, Req(url.replace(code, forged)))
+            assert response.status_code == 404, f"{method} {url} with a forged code as {actor}"
