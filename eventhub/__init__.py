@@ -54,7 +54,9 @@ def create_app(config: Config | None = None) -> Flask:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=[],  # same origin only
     )
+    from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
 
+    socketio.on_namespace(GreenRoomNamespace(GREEN_ROOM_NS))
     from eventhub.checkin.sockets import CheckInNamespace
 
     socketio.on_namespace(CheckInNamespace("/checkin"))
@@ -81,11 +83,16 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.events.routes import bp as events_bp
     from eventhub.extensions import csrf
     from eventhub.registration.routes import bp as registration_bp
+    from eventhub.schedule.api import bp as schedule_api_bp
+    from eventhub.schedule.manage import bp as schedule_manage_bp
+    from eventhub.schedule.routes import bp as schedule_bp
 
-    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp):
+    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(checkin_api_bp)
     app.register_blueprint(checkin_api_bp)
+    csrf.exempt(schedule_api_bp)
+    app.register_blueprint(schedule_api_bp)

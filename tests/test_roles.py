@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from eventhub.auth.models import Role
+from tests.schedule import walk as sw
 
 # --- who may use what -----------------------------------------------------------------------------------------
 
@@ -293,6 +294,81 @@ ACCESS: dict[str, Rule] = {
     "checkin_api.sync": Rule(Access.TOKEN, {
         "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/sync", json={"scans": []})}),
     "checkin_api.log": Rule(Access.TOKEN, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/log")}),
+    # schedule: public agenda, personal agenda (ticket link), panelist page (personal link)
+    "schedule.agenda": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda")}),
+    "schedule.session_page": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda/{sw.sched(w).session_id}")}),
+    "schedule.agenda_ics": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda.ics")}),
+    "schedule.panelist_photo": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelists/{sw.sched(w).panelist_id}/photo")}),
+    "schedule.my_agenda": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/agenda")}),
+    "schedule.star": Rule(Access.TICKET, {
+        "POST": lambda w, a: Req(f"/t/{w.ticket_code}/agenda/{sw.sched(w).session_id}/star")}),
+    "schedule.my_agenda_ics": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/agenda.ics")}),
+    "schedule.panelist_page": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}")}),
+    "schedule.panelist_ics": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}/agenda.ics")}),
+    # schedule: organizer screens (the green room also for moderators)
+    "schedule_manage.grid": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule")}),
+    "schedule_manage.publish": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/publish")}),
+    "schedule_manage.rooms": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms", data={"name": f"Salle {a}"})}),
+    "schedule_manage.edit_room": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.sched(w).room_id}/edit"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.sched(w).room_id}/edit", data={})}),
+    "schedule_manage.delete_room": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.new_room(w)}/delete")}),
+    "schedule_manage.new_session": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/new"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/new", data={})}),
+    "schedule_manage.edit_session": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.sched(w).session_id}/edit"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.sched(w).session_id}/edit",
+                                 data={})}),
+    "schedule_manage.move_session": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/move",
+                                 json={})}),
+    "schedule_manage.cancel_session": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/cancel")}),
+    "schedule_manage.delete_session": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/delete")}),
+    "schedule_manage.panelists": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists", data={})}),
+    "schedule_manage.edit_panelist": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.sched(w).panelist_id}/edit"),
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.sched(w).panelist_id}/edit",
+                                 data={})}),
+    "schedule_manage.invite_panelist": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/invite")}),
+    "schedule_manage.revoke_panelist_links": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/revoke")}),
+    "schedule_manage.delete_panelist": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/delete")}),
+    "schedule_manage.green_room": Rule(Access.MODERATOR, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/green-room")}),
+    # schedule through the API: public reading once published; editing with the event's token
+    "schedule_api.list_rooms": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms")}),
+    "schedule_api.create_room": Rule(Access.TOKEN, {
+        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms", json={"name": f"API {next(w.counter)}"})}),
+    "schedule_api.patch_room": Rule(Access.TOKEN, {
+        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms/{sw.new_room(w)}", json={"capacity": 50})}),
+    "schedule_api.delete_room": Rule(Access.TOKEN, {
+        "DELETE": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms/{sw.new_room(w)}")}),
+    "schedule_api.list_sessions": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions")}),
+    "schedule_api.get_session": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.sched(w).session_id}")}),
+    "schedule_api.create_session": Rule(Access.TOKEN, {
+        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions", json=sw.session_body(w))}),
+    "schedule_api.patch_session": Rule(Access.TOKEN, {
+        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.new_draft_session(w)}",
+                                  json={"title": f"Renamed by {a}"})}),
+    "schedule_api.delete_session": Rule(Access.TOKEN, {
+        "DELETE": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.new_draft_session(w)}")}),
 }
 
 

@@ -104,3 +104,7 @@ def load_demo() -> None:
             name=name, email=email, country=country, organization=org, job_title=job,
             mode=AttendanceMode(mode), consent=True, locale="fr",
         ), source="organizer")
+
+    from eventhub.schedule.demo import load_schedule_demo
+
+    load_schedule_demo(round_table, connect, moderator=users["moderator"], panelist_user=users["panelist"])

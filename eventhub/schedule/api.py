@@ -1,0 +1,161 @@
+"""JSON API for rooms and sessions: readable by anyone once the schedule is published, editable with the
+event's bearer token (which also sees drafts)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import gettext as _
+
+from eventhub.api.routes import _bearer_token, parse_body, token_required
+from eventhub.core.db import commit
+from eventhub.core.errors import NotFound
+from eventhub.core.timefmt import to_zone
+from eventhub.core.urls import external_url
+from eventhub.events import services as event_services
+from eventhub.events.models import Event, EventStatus
+from eventhub.extensions import db
+from eventhub.schedule import schemas, services
+from eventhub.schedule.models import AgendaSession, Room
+
+bp = Blueprint("schedule_api", __name__, url_prefix="/api/v1")
+
+
+def room_out(room: Room) -> dict:
+    return schemas.RoomOut(id=room.id, event_id=room.event_id, name=room.name, capacity=room.capacity,
+                           has_stream=room.has_stream).model_dump(mode="json")
+
+
+def session_status(session: AgendaSession) -> str:
+    if session.is_cancelled:
+        return "cancelled"
+    if not session.is_published:
+        return "draft"
+    return "changed" if session.changed_at else "published"
+
+
+def session_out(session: AgendaSession, event: Event) -> dict:
+    return schemas.AgendaSessionOut(
+        id=session.id, event_id=session.event_id, title=session.title, description=session.description,
+        kind=session.kind.value, room_id=session.room_id,
+        starts_at=to_zone(session.starts_at, event.timezone), ends_at=to_zone(session.ends_at, event.timezone),
+        languages=session.language_list, livestream_url=session.livestream_url, status=session_status(session),
+        changed_at=session.changed_at,
+        panelists=[schemas.SessionPanelistOut(
+            panelist_id=sp.panelist_id, name=sp.panelist.name, title=sp.panelist.title,
+            organization=sp.panelist.organization, country=sp.panelist.country, mode=sp.effective_mode.value,
+            timezone=sp.panelist.timezone) for sp in session.panelists],
+        moderator_ids=[m.user_id for m in session.moderators],
+        url=external_url("schedule.session_page", slug=event.slug, session_id=session.id)
+        if session.is_published else None,
+    ).model_dump(mode="json")
+
+
+def _readable_event(event_id: int) -> tuple[Event, bool]:
+    """The event and whether the caller holds its token (then drafts are visible too)."""
+    event = db.session.get(Event, event_id)
+    token = _bearer_token()
+    owner = token is not None and token.event_id == event_id
+    if event is None or (not owner and (event.status == EventStatus.DRAFT or not services.is_published(event))):
+        raise NotFound("schedule_not_found", _("This event has no published schedule."))
+    return event, owner
+
+
+# --- rooms ----------------------------------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/rooms")
+def list_rooms(event_id: int):
+    event, _owner = _readable_event(event_id)
+    return {"items": [room_out(r) for r in services.rooms_of(event)]}
+
+
+@bp.post("/events/<int:event_id>/rooms")
+@token_required
+def create_room(event_id: int):
+    body = parse_body(schemas.RoomIn)
+    room = services.create_room(event_services.get_event(event_id), services.RoomData(**body.model_dump()))
+    commit()
+    return room_out(room), 201
+
+
+@bp.patch("/events/<int:event_id>/rooms/<int:room_id>")
+@token_required
+def patch_room(event_id: int, room_id: int):
+    room = services.get_room(event_services.get_event(event_id), room_id)
+    patch = parse_body(schemas.RoomPatch).model_dump(exclude_unset=True)
+    data = services.RoomData(name=room.name, capacity=room.capacity, has_stream=room.has_stream)
+    for name, value in patch.items():
+        if value is not None or name == "capacity":
+            setattr(data, name, value)
+    services.update_room(room, data)
+    commit()
+    return room_out(room)
+
+
+@bp.delete("/events/<int:event_id>/rooms/<int:room_id>")
+@token_required
+def delete_room(event_id: int, room_id: int):
+    services.delete_room(services.get_room(event_services.get_event(event_id), room_id))
+    commit()
+    return "", 204
+
+
+# --- sessions -------------------------------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/sessions")
+def list_sessions(event_id: int):
+    event, owner = _readable_event(event_id)
+    sessions = services.sessions_of(event, published_only=not owner)
+    return {"items": [session_out(s, event) for s in sessions], "published": services.is_published(event)}
+
+
+@bp.get("/events/<int:event_id>/sessions/<int:session_id>")
+def get_session(event_id: int, session_id: int):
+    event, owner = _readable_event(event_id)
+    session = services.get_session(event, session_id)
+    if not owner and not session.is_published:
+        raise NotFound("session_not_found", _("No such session in this event."))
+    return session_out(session, event)
+
+
+@bp.post("/events/<int:event_id>/sessions")
+@token_required
+def create_session(event_id: int):
+    event = event_services.get_event(event_id)
+    body = parse_body(schemas.AgendaSessionIn)
+    values = body.model_dump()
+    values["languages"] = tuple(values["languages"])
+    values["panelists"] = [(p["panelist_id"], p["mode"]) for p in values["panelists"]]
+    session = services.create_session(event, services.SessionData(**values))
+    commit()
+    return session_out(session, event), 201
+
+
+@bp.patch("/events/<int:event_id>/sessions/<int:session_id>")
+@token_required
+def patch_session(event_id: int, session_id: int):
+    event = event_services.get_event(event_id)
+    session = services.get_session(event, session_id)
+    patch = parse_body(schemas.AgendaSessionPatch).model_dump(exclude_unset=True)
+    if patch.pop("cancelled", None):
+        services.cancel_session(session)
+    if patch:
+        data = services.session_data_of(session)
+        for name, value in patch.items():
+            if value is None and name != "room_id":
+                continue
+            if name == "languages":
+                value = tuple(value)
+            elif name == "panelists":
+                value = [(p["panelist_id"], p["mode"]) for p in value]
+            setattr(data, name, value)
+        services.update_session(session, data)
+    commit()
+    return session_out(session, event)
+
+
+@bp.delete("/events/<int:event_id>/sessions/<int:session_id>")
+@token_required
+def delete_session(event_id: int, session_id: int):
+    services.delete_session(services.get_session(event_services.get_event(event_id), session_id))
+    commit()
+    return "", 204

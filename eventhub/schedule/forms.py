@@ -1,0 +1,77 @@
+"""Organizer forms for rooms, sessions and panelists (the services validate again for the API)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from eventhub.core.timefmt import is_valid_zone
+from eventhub.events.forms import LANGUAGE_LABELS, MultiCheckboxField
+from eventhub.schedule.panelists import BIO_MAX
+from eventhub.schedule.services import DESCRIPTION_MAX
+
+LENGTH = _l("At most %(max)d characters.")
+
+KIND_CHOICES = [("opening", _l("Opening")), ("panel", _l("Panel")), ("pitch", _l("Pitches")),
+                ("break", _l("Break")), ("networking", _l("Networking"))]
+MODE_CHOICES = [("on_stage", _l("On stage")), ("remote", _l("Remote"))]
+
+
+class RoomForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Required.")), Length(max=120, message=LENGTH)])
+    capacity = IntegerField(_l("Seats (optional)"), validators=[
+        Optional(), NumberRange(0, 1_000_000, _l("Enter a number between 0 and 1,000,000."))])
+    has_stream = BooleanField(_l("Stage video / streaming equipment"))
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=200, message=LENGTH)])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="panel")
+    room_id = SelectField(_l("Room"), coerce=int, validate_choice=True)
+    starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired(_l("Enter a date and time."))])
+    ends_at = DateTimeLocalField(_l("Ends"), validators=[DataRequired(_l("Enter a date and time."))])
+    description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX, message=LENGTH)])
+    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGE_LABELS, default=["fr"])
+    panelists = MultiCheckboxField(_l("Panelists"), coerce=int)
+    remote_panelists = MultiCheckboxField(_l("Taking part remotely in this session"), coerce=int,
+                                          description=_l("Unticked: as set on the panelist."))
+    moderators = MultiCheckboxField(_l("Moderators"), coerce=int)
+    meeting_url = StringField(_l("External meeting link (for panelists, optional)"),
+                              validators=[Length(max=500, message=LENGTH)])
+    livestream_url = StringField(_l("Livestream link (for remote attendees, optional)"),
+                                 validators=[Length(max=500, message=LENGTH)])
+
+    def validate_languages(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one language."))
+
+
+class PanelistForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Required.")), Length(max=200, message=LENGTH)])
+    email = EmailField(_l("Email (for the invitation)"), validators=[Length(max=254, message=LENGTH)])
+    title = StringField(_l("Title"), validators=[Length(max=200, message=LENGTH)],
+                        description=_l("For example: Minister for the digital economy"))
+    organization = StringField(_l("Organization"), validators=[Length(max=200, message=LENGTH)])
+    country = SelectField(_l("Country"), validate_choice=True)
+    bio = TextAreaField(_l("Short bio"), validators=[Length(max=BIO_MAX, message=LENGTH)])
+    mode = RadioField(_l("How they take part"), choices=MODE_CHOICES, default="on_stage")
+    timezone = StringField(_l("Their time zone"), default="Africa/Bamako",
+                           validators=[DataRequired(_l("Required.")), Length(max=64)],
+                           description=_l("IANA name, for example Africa/Algiers or America/Los_Angeles"))
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 300 kB)"))
+
+    def validate_timezone(self, field: StringField) -> None:
+        if not is_valid_zone((field.data or "").strip()):
+            raise ValidationError(_l("Unknown time zone."))

@@ -1,0 +1,107 @@
+"""JSON bodies of the schedule API (their JSON Schemas go into the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RoomOut(BaseModel):
+    id: int
+    event_id: int
+    name: str
+    capacity: int | None
+    has_stream: bool
+
+
+class RoomIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    capacity: int | None = Field(None, ge=0, le=1_000_000)
+    has_stream: bool = False
+
+
+class RoomPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    capacity: int | None = Field(None, ge=0, le=1_000_000)
+    has_stream: bool | None = None
+
+
+class RoomList(BaseModel):
+    items: list[RoomOut]
+
+
+class SessionPanelistOut(BaseModel):
+    panelist_id: int
+    name: str
+    title: str
+    organization: str
+    country: str
+    mode: Literal["on_stage", "remote"]
+    timezone: str
+
+
+class SessionPanelistIn(Strict):
+    panelist_id: int
+    mode: Literal["on_stage", "remote"] | None = Field(None, description="Empty: the panelist's own mode.")
+
+
+class AgendaSessionOut(BaseModel):
+    id: int
+    event_id: int
+    title: str
+    description: str
+    kind: Literal["opening", "panel", "pitch", "break", "networking"]
+    room_id: int | None
+    starts_at: datetime = Field(description="ISO 8601 with the event's UTC offset")
+    ends_at: datetime
+    languages: list[str]
+    livestream_url: str
+    status: Literal["draft", "published", "changed", "cancelled"]
+    changed_at: datetime | None
+    panelists: list[SessionPanelistOut]
+    moderator_ids: list[int]
+    url: str | None
+
+
+class AgendaSessionIn(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    room_id: int | None = None
+    kind: Literal["opening", "panel", "pitch", "break", "networking"] = "panel"
+    description: str = Field("", max_length=10_000)
+    languages: list[Literal["fr", "en", "ar"]] = Field(default_factory=lambda: ["fr"], min_length=1)
+    meeting_url: str = Field("", max_length=500)
+    livestream_url: str = Field("", max_length=500)
+    panelists: list[SessionPanelistIn] = Field(default_factory=list)
+    moderator_ids: list[int] = Field(default_factory=list)
+
+
+class AgendaSessionPatch(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    room_id: int | None = None
+    kind: Literal["opening", "panel", "pitch", "break", "networking"] | None = None
+    description: str | None = Field(None, max_length=10_000)
+    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
+    meeting_url: str | None = Field(None, max_length=500)
+    livestream_url: str | None = Field(None, max_length=500)
+    panelists: list[SessionPanelistIn] | None = None
+    moderator_ids: list[int] | None = None
+    cancelled: Literal[True] | None = Field(None, description="true cancels the session (cannot be undone)")
+
+
+class AgendaSessionList(BaseModel):
+    items: list[AgendaSessionOut]
+    published: bool
+
+
+MODELS = [RoomOut, RoomIn, RoomPatch, RoomList, SessionPanelistOut, SessionPanelistIn, AgendaSessionOut,
+          AgendaSessionIn, AgendaSessionPatch, AgendaSessionList]

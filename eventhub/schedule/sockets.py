@@ -1,0 +1,92 @@
+"""The green room, live: panelists arriving, seen by the event's organizers and moderators.
+
+A panelist connects with their personal link token in the `auth` payload and is marked arrived (on a day they
+speak); staff connect with their session cookie and `watch` an event. Presence is stored in the database, so a
+moderator who connects later gets the whole picture in the snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import join_room
+from pydantic import BaseModel, ConfigDict, Field
+
+from eventhub.auth.models import Role, User
+from eventhub.auth.services import has_role
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, NotFound
+from eventhub.core.live import LiveNamespace, emit_after_commit, ok, parse_payload
+from eventhub.core.types import utcnow
+from eventhub.events.models import Event
+from eventhub.extensions import db
+from eventhub.schedule import panelists as pan
+
+GREEN_ROOM_NS = "/greenroom"
+
+# sid -> ("panelist", panelist id, event id) for connections authenticated by a personal link.
+_panelist_sids: dict[str, tuple[int, int]] = {}
+
+
+def greenroom_room(event_id: int) -> str:
+    return f"greenroom:{event_id}"
+
+
+def panelist_room(panelist_id: int) -> str:
+    return f"panelist:{panelist_id}"
+
+
+class WatchPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    event_id: int = Field(gt=0)
+
+
+class GreenRoomNamespace(LiveNamespace):
+    def on_connect(self, auth: Any = None) -> bool:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str):
+            panelist = pan.panelist_from_token(token)
+            if panelist is None:
+                return False
+            event = db.session.get(Event, panelist.event_id)
+            now = utcnow()
+            _panelist_sids[request.sid] = (panelist.id, event.id)
+            join_room(panelist_room(panelist.id))
+            if pan.mark_arrived(panelist, event, now=now):
+                emit_after_commit("presence", pan.presence_of(panelist, event, now), to=greenroom_room(event.id),
+                                  namespace=GREEN_ROOM_NS)
+            commit()
+            return True
+        return bool(current_user.is_authenticated)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        _panelist_sids.pop(request.sid, None)
+
+    def on_watch(self, payload: Any = None) -> dict:
+        """Staff: join an event's green room; the ack carries the snapshot."""
+        # Re-read the user in this handler's session: the one Flask-Login cached may belong to an ended session.
+        user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
+        if request.sid in _panelist_sids or user is None or not user.is_active_account:
+            raise Forbidden("forbidden", _("Only the event's organizers and moderators see the green room."))
+        data = parse_payload(WatchPayload, payload)
+        event = db.session.get(Event, data.event_id)
+        if event is None:
+            raise NotFound("event_not_found", _("No such event."))
+        if not has_role(user, event, Role.ORGANIZER, Role.MODERATOR):
+            raise Forbidden("not_moderator", _("Only the event's organizers and moderators see the green room."))
+        join_room(greenroom_room(event.id))
+        return ok({"event_id": event.id, "sessions": pan.green_room(event)})
+
+    def on_me(self, payload: Any = None) -> dict:
+        """Panelist: their own presence (a cheap check that the link-authenticated connection works)."""
+        entry = _panelist_sids.get(request.sid)
+        if entry is None:
+            raise Forbidden("forbidden", _("Open your personal link first."))
+        panelist = db.session.get(pan.Panelist, entry[0])
+        event = db.session.get(Event, entry[1])
+        if panelist is None or event is None:
+            raise NotFound("panelist_not_found", _("This link is no longer valid."))
+        return ok(pan.presence_of(panelist, event, utcnow()))
