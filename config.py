@@ -41,7 +41,12 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'eventhub.sqlite3'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # Under gevent one process serves hundreds of concurrent requests; the default pool (5 + 10) ran dry
+            # in the Q&A vote storm (bench/qa_fanout.py). Keep size × processes below max_connections.
+            self.SQLALCHEMY_ENGINE_OPTIONS.update(
+                pool_size=int(env.get("EVENTHUB_DB_POOL_SIZE", "20")), max_overflow=20, pool_timeout=10)
         self.DEFAULT_TIMEZONE = env.get("EVENTHUB_DEFAULT_TIMEZONE", "Africa/Bamako")
         self.BABEL_DEFAULT_LOCALE = env.get("EVENTHUB_DEFAULT_LOCALE", "fr")
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -50,6 +55,8 @@ class Config:
         # Socket.IO: gevent in production (see docs/deployment.md for the measurement).
         self.SOCKETIO_ASYNC_MODE = env.get("SOCKETIO_ASYNC_MODE", "gevent")
         self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or None
+        # Redis pub/sub ignores the database number: two deployments on one Redis need their own channel.
+        self.SOCKETIO_CHANNEL = env.get("SOCKETIO_CHANNEL", "eventhub")
         # Mail: SMTP when MAIL_SERVER is set, otherwise the database outbox only.
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))

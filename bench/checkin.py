@@ -33,15 +33,15 @@ from pathlib import Path
 
 import requests
 
-from bench.registration import (
+from bench._server import (
     ROOT,
     Server,
     SetupError,
-    free_port,
     fresh_postgres_database,
     percentile,
     proc_cpu,
     scan_server_log,
+    server_env,
 )
 
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -202,14 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             db_url = fresh_postgres_database(db_url)
         elif not db_url:
             db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTHUB_", "SOCKETIO_", "MAIL_"))}
-        env.update({
-            "DATABASE_URL": db_url, "EVENTHUB_INSTANCE_DIR": str(instance_dir), "EVENTHUB_CONFIG": "development",
-            "SECRET_KEY": "bench-secret-key-not-for-production", "SOCKETIO_ASYNC_MODE": args.async_mode,
-            "PORT": str(free_port()), "HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
-        })
-        for key in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "SOCKETIO_MESSAGE_QUEUE", "PUBLIC_BASE_URL"):
-            env.pop(key, None)
+        env = server_env(db_url, instance_dir, args.async_mode)
         done = subprocess.run([sys.executable, "-m", "bench.checkin", "--seed", "--tickets", str(args.tickets),
                                "--scanners", str(args.scanners)], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=300)

@@ -52,6 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=[],  # same origin only
     )
     from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
@@ -60,6 +61,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.checkin.sockets import CheckInNamespace
 
     socketio.on_namespace(CheckInNamespace("/checkin"))
+    from eventhub.qa.sockets import register as register_qa_namespace
+
+    register_qa_namespace(app)
 
     _register_blueprints(app)
 
@@ -82,12 +86,14 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.core.routes import bp as core_bp
     from eventhub.events.routes import bp as events_bp
     from eventhub.extensions import csrf
+    from eventhub.qa.routes import bp as qa_bp
     from eventhub.registration.routes import bp as registration_bp
     from eventhub.schedule.api import bp as schedule_api_bp
     from eventhub.schedule.manage import bp as schedule_manage_bp
     from eventhub.schedule.routes import bp as schedule_bp
 
-    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp):
+    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
+               qa_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)

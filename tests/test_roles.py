@@ -369,7 +369,31 @@ ACCESS: dict[str, Rule] = {
                                   json={"title": f"Renamed by {a}"})}),
     "schedule_api.delete_session": Rule(Access.TOKEN, {
         "DELETE": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.new_draft_session(w)}")}),
+    # live Q&A (eventhub/qa): attendee pages public or by ticket link, the projector public, the console moderators'
+    "qa.attendee": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}")}),
+    "qa.attendee_ticket": Rule(Access.TICKET, {
+        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/qa/{sw.sched(w).session_id}")}),
+    "qa.join": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/q/{_qa_code(w)}")}),
+    "qa.join_qr": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/qr.svg")}),
+    "qa.participant_key": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/participant")}),
+    "qa.screen": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/screen")}),
+    "qa.manage_index": Rule(Access.MODERATOR, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa")}),
+    "qa.console": Rule(Access.MODERATOR, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa/{sw.sched(w).session_id}")}),
 }
+
+
+def _qa_code(w: World) -> str:
+    """The short join code of the walk's session (its Q&A settings are made on first use)."""
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.qa import services
+    from eventhub.schedule.models import AgendaSession
+
+    settings = services.get_settings(db.session.get(AgendaSession, sw.sched(w).session_id))
+    commit()
+    return settings.short_code
 
 
 TOKEN_ENDPOINTS = sorted(e for e, r in ACCESS.items() if r.access is Access.TOKEN)

@@ -108,3 +108,6 @@ def load_demo() -> None:
     from eventhub.schedule.demo import load_schedule_demo
 
     load_schedule_demo(round_table, connect, moderator=users["moderator"], panelist_user=users["panelist"])
+    from eventhub.qa.demo import load_qa_demo
+
+    load_qa_demo(round_table, connect, moderator=users["moderator"])

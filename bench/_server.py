@@ -1,0 +1,197 @@
+"""What the benchmark drivers share: a fresh PostgreSQL database, a server process, log scanning, percentiles.
+
+Moved here from bench/registration.py (which re-exports these names) so bench/qa_fanout.py can use them too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB_NAME = "eventhub_bench"
+SERVER_START_TIMEOUT = 30.0
+
+
+class SetupError(RuntimeError):
+    pass
+
+
+# --- database -------------------------------------------------------------------------------------------------
+
+def fresh_postgres_database(base_url: str, name: str = BENCH_DB_NAME) -> str:
+    """Drop and re-create database `name` on the server of `base_url`; returns its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg2")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        raise SetupError(f"cannot create database {name!r} on {url.render_as_string()}: {exc}") from exc
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+# --- server process -------------------------------------------------------------------------------------------
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without anything that would point the server under test elsewhere
+    (another database, a message queue, a mail server), plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTHUB_", "SOCKETIO_", "MAIL_"))}
+    for key in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "PUBLIC_BASE_URL", "DATABASE_URL"):
+        env.pop(key, None)
+    env.update({"PYTHONUNBUFFERED": "1", "HOST": "127.0.0.1", **overrides})
+    return env
+
+
+def server_env(db_url: str, instance_dir: Path, async_mode: str) -> dict[str, str]:
+    """The environment of one `python -m eventhub` under test, on a free port."""
+    return clean_env(
+        DATABASE_URL=db_url, EVENTHUB_INSTANCE_DIR=str(instance_dir), EVENTHUB_CONFIG="development",
+        SECRET_KEY="bench-secret-key-not-for-production", SOCKETIO_ASYNC_MODE=async_mode, PORT=str(free_port()),
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m eventhub` in its own process group, output captured to files."""
+
+    def __init__(self, env: dict[str, str], run_dir: Path, async_mode: str, kind: str = "eventhub", *,
+                 argv: list[str] | None = None, name: str = "server") -> None:
+        """`argv` replaces the command chosen by `kind`; `name` prefixes the log files (several servers, one dir)."""
+        self.env, self.run_dir, self.async_mode, self.kind, self.argv = env, run_dir, async_mode, kind, argv
+        self.port = int(env["PORT"])
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.stdout_path, self.stderr_path = run_dir / f"{name}.stdout.log", run_dir / f"{name}.stderr.log"
+        self.proc: subprocess.Popen | None = None
+        self._files: list = []
+
+    def start(self) -> None:
+        out, err = open(self.stdout_path, "wb"), open(self.stderr_path, "wb")  # noqa: SIM115
+        self._files = [out, err]
+        if self.argv is not None:
+            argv = list(self.argv)
+        elif self.kind == "eventhub":
+            argv = [sys.executable, "-m", "eventhub"]
+        else:  # plain Werkzeug with real OS threads, no gevent monkey-patching (comparison only)
+            argv = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+                    "--port", str(self.port), "--with-threads", "--no-reload", "--no-debugger"]
+        self.proc = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, timeout: float = SERVER_START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        last_error = ""
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                raise SetupError(f"server exited with status {self.proc.returncode if self.proc else '?'}; "
+                                 f"see {self.stderr_path}:\n{tail(self.stderr_path)}")
+            try:
+                r = requests.get(self.base_url + "/healthz", timeout=2)
+                if r.status_code == 200:
+                    return
+                last_error = f"HTTP {r.status_code}"
+            except requests.RequestException as exc:
+                last_error = type(exc).__name__
+            time.sleep(0.1)
+        raise SetupError(f"server not healthy after {timeout:.0f}s ({last_error}); see {self.stderr_path}")
+
+    def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=5)
+        for f in self._files:
+            f.close()
+        return self.proc.returncode
+
+
+def proc_cpu(pid: int) -> tuple[float, int] | None:
+    """CPU seconds (user + system) used so far by process `pid` and its OS thread count (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, int(fields[17])
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def scan_server_log(path: Path) -> dict:
+    """Tracebacks and lock errors the server wrote to stderr, and the first error block (condensed)."""
+    text = path.read_text(errors="replace") if path.exists() else ""
+    lines = text.splitlines()
+    exceptions: dict[str, int] = {}
+    for line in lines:
+        m = re.match(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)): ", line)
+        if m:
+            exceptions[m.group(1)] = exceptions.get(m.group(1), 0) + 1
+    first: list[str] = []
+    starts = [i for i, line in enumerate(lines) if "Traceback (most recent call last)" in line]
+    if starts:
+        i = starts[0]
+        if i > 0 and "ERROR" in lines[i - 1]:
+            i -= 1  # the log line naming the failed request
+        for k, line in enumerate(lines[i:i + 400]):
+            if k > 1 and re.match(r"^(127\.0\.0\.1 - |\[\d{4}-\d\d-\d\d [\d:,]+\] )", line):
+                break  # next access-log or log record
+            # Keep the exception messages, the SQL, and the app's own frames; library frames are in the file.
+            if not line.startswith("  ") or "/eventhub/" in line:
+                first.append(line)
+            elif line.startswith("  File ") and (not first or first[-1] != "  ..."):
+                first.append("  ...")
+    # One error record per failed request ("ERROR in app"), each with its (possibly chained) traceback.
+    records = re.split(r"\n(?=\[[\d\- :,]+\] ERROR )", text)[1:] if "] ERROR " in text else []
+    return {"tracebacks": len(starts), "error_records": len(records),
+            "database_is_locked": sum(1 for r in records if "database is locked" in r),
+            "exception_lines": exceptions, "first_traceback": "\n".join(first)}
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), -(-int(q * len(sorted_values)) // 100)))
+    return sorted_values[rank - 1]

@@ -1,0 +1,1 @@
+"""Live Q&A and polls."""

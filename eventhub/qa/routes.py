@@ -1,0 +1,142 @@
+"""Q&A pages: the attendee's page (by ticket link, signed in, or anonymous where allowed), the short join link and
+its QR code, the projector screen, and the moderators' console. Everything live goes through the /qa namespace."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, jsonify, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventhub.auth.models import Role
+from eventhub.auth.permissions import event_role_required
+from eventhub.core.db import commit
+from eventhub.core.errors import DomainError
+from eventhub.events.models import Event, EventStatus
+from eventhub.extensions import db
+from eventhub.qa import participants as pt
+from eventhub.qa import services
+from eventhub.qa.models import QaSettings
+from eventhub.schedule.models import AgendaSession
+from eventhub.tickets import qr
+
+bp = Blueprint("qa", __name__)
+
+
+@bp.app_template_global("qa_strings")
+def qa_strings() -> dict[str, str]:
+    """The Q&A scripts' words, translated here and handed over in a data attribute (no inline script)."""
+    return {
+        "live": _("Live"), "offline": _("Offline — reconnecting…"), "refused": _("This link is not valid for the Q&A."),
+        "anonymous": _("Anonymous"), "pending": _("Waiting for moderation"), "rejected": _("Not selected"),
+        "answered": _("Answered"), "pinned": _("On screen"), "archived": _("Archived"), "approved": _("Approved"),
+        "vote": _("Upvote"), "votes": _("votes"), "voters": _("Voters:"), "poll_vote": _("Vote"),
+        "poll_thanks": _("Thank you, your vote is counted."), "poll_closed": _("This poll is closed."),
+        "no_questions": _("No questions yet. Be the first!"),
+        "sent": _("Sent. Your question is visible to you while it waits for moderation."),
+        "sent_open": _("Sent."), "closed": _("Questions are closed for this session."),
+        "approve": _("Approve"), "reject": _("Reject"), "reason": _("Reason (optional, shown to the author):"),
+        "pin": _("Put on screen"), "unpin": _("Take off screen"), "answer": _("Answered"), "archive": _("Archive"),
+        "edit": _("Edit"), "edit_prompt": _("Correct the question:"), "merge": _("Merge into…"),
+        "address": _("Address to…"), "nobody": _("Nobody"), "open": _("Open"), "close": _("Close"),
+        "show_results": _("Show results"), "hide_results": _("Hide results"), "draft": _("Prepared"),
+        "for_you": _("For you"), "merged": _("Merged"), "by": _("by"), "reason_label": _("Reason:"),
+    }
+
+
+def _public_session(session_id: int) -> tuple[AgendaSession, Event, QaSettings]:
+    try:
+        session = services.get_session(session_id)
+    except DomainError:
+        abort(404)
+    event = db.session.get(Event, session.event_id)
+    if event is None or event.status == EventStatus.DRAFT:
+        abort(404)
+    settings = services.get_settings(session)
+    commit()  # created on first use
+    return session, event, settings
+
+
+def _join_url(settings: QaSettings) -> str:
+    return url_for("qa.join", code=settings.short_code, _external=True)
+
+
+def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *, ticket: str | None,
+                   participant_name: str | None):
+    response = make_response(render_template(
+        "qa/attendee.html", session=session, event=event, settings=settings, ticket=ticket,
+        participant_name=participant_name, join_url=_join_url(settings),
+        signed_in=current_user.is_authenticated and ticket is None))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/qa/<int:session_id>")
+def attendee(session_id: int):
+    session, event, settings = _public_session(session_id)
+    name = current_user.name if current_user.is_authenticated else None
+    return _attendee_page(session, event, settings, ticket=None, participant_name=name)
+
+
+@bp.get("/t/<code>/qa/<int:session_id>")
+def attendee_ticket(code: str, session_id: int):
+    participant = pt.from_ticket(code)
+    session, event, settings = _public_session(session_id)
+    if participant is None or participant.event_id != session.event_id:
+        abort(404)
+    return _attendee_page(session, event, settings, ticket=code, participant_name=participant.name)
+
+
+@bp.get("/q/<code>")
+def join(code: str):
+    settings = services.settings_by_short_code(code)
+    if settings is None:
+        abort(404)
+    return redirect(url_for("qa.attendee", session_id=settings.session_id))
+
+
+@bp.get("/qa/<int:session_id>/qr.svg")
+def join_qr(session_id: int):
+    _session, _event, settings = _public_session(session_id)
+    return Response(qr.svg(_join_url(settings)), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@bp.get("/qa/<int:session_id>/participant")
+def participant_key(session_id: int):
+    """A signed key an anonymous participant's browser keeps, where the session allows anonymous participation."""
+    session, _event, settings = _public_session(session_id)
+    if not settings.anonymous_allowed:
+        message = _("This session does not take anonymous participants: use your ticket link.")
+        return jsonify({"error": {"code": "anonymous_not_allowed", "message": message}}), 409
+    response = jsonify({"participant": pt.issue_anonymous_key(session.id)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/qa/<int:session_id>/screen")
+def screen(session_id: int):
+    session, event, settings = _public_session(session_id)
+    return render_template("qa/screen.html", session=session, event=event, settings=settings,
+                           join_url=_join_url(settings), qr_svg=qr.svg(_join_url(settings)))
+
+
+@bp.get("/manage/events/<int:event_id>/qa")
+@event_role_required(Role.ORGANIZER, Role.MODERATOR)
+def manage_index(event_id: int):
+    from eventhub.schedule.services import sessions_of
+
+    return render_template("qa/manage_index.html", event=g.event,
+                           sessions=sessions_of(g.event, include_cancelled=False))
+
+
+@bp.get("/manage/events/<int:event_id>/qa/<int:session_id>")
+@event_role_required(Role.ORGANIZER, Role.MODERATOR)
+def console(event_id: int, session_id: int):
+    session = db.session.get(AgendaSession, session_id)
+    if session is None or session.event_id != event_id:
+        abort(404)
+    settings = services.get_settings(session)
+    commit()
+    panelists = [{"id": sp.panelist.id, "name": sp.panelist.name} for sp in session.panelists]
+    return render_template("qa/console.html", event=g.event, session=session, settings=settings,
+                           join_url=_join_url(settings), panelists=panelists)

@@ -1,0 +1,341 @@
+"""Q&A rules: settings, asking, voting, moderating, rate limits and snapshots. Services flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from eventhub.auth.models import Role, User
+from eventhub.auth.services import has_role
+from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from eventhub.core.types import utcnow
+from eventhub.extensions import db, limiter
+from eventhub.qa import broadcast as bc
+from eventhub.qa.models import (
+    Moderation,
+    Poll,
+    PollStatus,
+    PollVote,
+    QaSettings,
+    Question,
+    QuestionStatus,
+    Vote,
+)
+from eventhub.qa.participants import Participant
+from eventhub.schedule.models import AgendaSession, SessionPanelist
+
+QUESTION_MAX = 500
+REASON_MAX = 300
+VISIBLE = (QuestionStatus.APPROVED, QuestionStatus.ANSWERED)  # what the audience lists and may vote on
+DEFAULT_LIMITS = {"ask": "5/minute", "vote": "60/minute"}
+_SHORT_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed from a projected slide
+
+
+class RateLimited(DomainError):
+    status = 429
+
+
+# --- sessions and settings ------------------------------------------------------------------------------------
+
+def get_session(session_id: int, *, published_only: bool = True) -> AgendaSession:
+    session = db.session.get(AgendaSession, session_id) if isinstance(session_id, int) else None
+    if session is None or (published_only and not session.is_published):
+        raise NotFound("session_not_found", _l("No such session."))
+    return session
+
+
+def get_settings(session: AgendaSession) -> QaSettings:
+    """The session's Q&A settings, created (pre-moderated, open, no anonymous) on first use."""
+    settings = db.session.get(QaSettings, session.id)
+    if settings is not None:
+        return settings
+    try:
+        with db.session.begin_nested():
+            settings = QaSettings(session_id=session.id, event_id=session.event_id, moderation=Moderation.PRE,
+                                  is_open=True, anonymous_allowed=False, seq=0,
+                                  short_code="".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7)))
+            db.session.add(settings)
+    except IntegrityError:  # another request created it first
+        settings = db.session.get(QaSettings, session.id, populate_existing=True)
+    return settings
+
+
+def settings_by_short_code(code: str) -> QaSettings | None:
+    if not code or len(code) > 16:
+        return None
+    return db.session.scalar(db.select(QaSettings).where(QaSettings.short_code == code.lower()))
+
+
+def update_settings(settings: QaSettings, *, moderation: str, is_open: bool, anonymous_allowed: bool) -> QaSettings:
+    settings.moderation = Moderation(moderation)
+    settings.is_open, settings.anonymous_allowed = is_open, anonymous_allowed
+    settings.updated_at = utcnow()
+    bc.record_settings(settings)
+    return settings
+
+
+# --- who may do what ------------------------------------------------------------------------------------------
+
+def is_moderator(user: User | None, session: AgendaSession) -> bool:
+    return has_role(user, session.event_id, Role.MODERATOR, Role.ORGANIZER)
+
+
+def require_moderator(user: User | None, session: AgendaSession) -> None:
+    if not is_moderator(user, session):
+        raise Forbidden("not_moderator", _l("Only the session's moderators and the organizers may do this."))
+
+
+def check_participant(participant: Participant | None, session: AgendaSession, settings: QaSettings) -> Participant:
+    """The participant may ask and vote in this session; else a domain error saying why."""
+    if participant is None:
+        raise Forbidden("not_participant", _l("Open the Q&A with your ticket link or sign in to take part."))
+    if participant.kind == "ticket" and participant.event_id != session.event_id:
+        raise Forbidden("wrong_event", _l("Your ticket is for another event."))
+    if participant.kind == "anonymous":
+        if participant.session_id != session.id:
+            raise Forbidden("wrong_session", _l("This participant key is for another session."))
+        if not settings.anonymous_allowed:
+            raise Forbidden("anonymous_not_allowed",
+                            _l("This session does not take anonymous participants: use your ticket link."))
+    return participant
+
+
+def check_rate(kind: str, participant: Participant) -> None:
+    """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    from limits import parse
+
+    limit = parse(current_app.config.get(f"QA_{kind.upper()}_LIMIT", DEFAULT_LIMITS[kind]))
+    if not limiter.limiter.hit(limit, "qa", kind, participant.key):
+        message = _l("You are asking too fast. Please wait a minute.") if kind == "ask" else \
+            _l("You are voting too fast. Please wait a moment.")
+        raise RateLimited("rate_limited", message)
+
+
+# --- questions ------------------------------------------------------------------------------------------------
+
+def clean_text(text: Any, *, field: str = "text") -> str:
+    """Any language and script; whitespace runs collapsed; empty and over-long texts refused (HTML is kept as
+    text: every view escapes it)."""
+    value = " ".join(str(text or "").split())
+    if not value:
+        raise ValidationFailed("empty_text", _l("Write your question first."), fields={field: [str(_l("Required."))]})
+    if len(value) > QUESTION_MAX:
+        message = _l("At most %(n)d characters.", n=QUESTION_MAX)
+        raise ValidationFailed("text_too_long", message, fields={field: [str(message)]})
+    return value
+
+
+def get_question(question_id: int) -> Question:
+    question = db.session.get(Question, question_id) if isinstance(question_id, int) else None
+    if question is None:
+        raise NotFound("question_not_found", _l("No such question."))
+    return question
+
+
+def ask(session: AgendaSession, participant: Participant, text: str, *, anonymous: bool = False,
+        now: datetime | None = None) -> Question:
+    settings = get_settings(session)
+    check_participant(participant, session, settings)
+    if not settings.is_open or session.is_cancelled:
+        raise Conflict("qa_closed", _l("Questions are closed for this session."))
+    text = clean_text(text)
+    check_rate("ask", participant)
+    now = now or utcnow()
+    open_moderation = settings.moderation == Moderation.OPEN
+    question = Question(
+        session_id=session.id, registration_id=participant.registration_id, user_id=participant.user_id,
+        participant_key=participant.key[2:] if participant.kind == "anonymous" else None,
+        author_key=participant.key, author_name=participant.name[:200],
+        anonymous=anonymous or participant.kind == "anonymous", text=text,
+        status=QuestionStatus.APPROVED if open_moderation else QuestionStatus.PENDING,
+        approved_at=now if open_moderation else None, created_at=now,
+    )
+    db.session.add(question)
+    bc.record_question(question)
+    return question
+
+
+def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple[Question, bool]:
+    """Upvote once (or take it back). Idempotent: a repeated `up` changes nothing. Returns (question, voted)."""
+    session = db.session.get(AgendaSession, question.session_id)
+    check_participant(participant, session, get_settings(session))
+    if question.status not in VISIBLE:
+        raise Conflict("not_votable", _l("This question cannot be voted on."))
+    check_rate("vote", participant)
+    changed = False
+    if up:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Vote(question_id=question.id, voter_key=participant.key))
+            changed = True
+        except IntegrityError:
+            pass  # already voted: the unique constraint says so, even under racing requests
+        delta = 1
+    else:
+        result = db.session.execute(delete(Vote).where(Vote.question_id == question.id,
+                                                       Vote.voter_key == participant.key))
+        changed, delta = result.rowcount == 1, -1
+    if changed:
+        db.session.execute(update(Question).where(Question.id == question.id)
+                           .values(votes=Question.votes + delta).execution_options(synchronize_session=False))
+    db.session.refresh(question)
+    return question, up
+
+
+def voted_ids(session_id: int, participant: Participant | None) -> list[int]:
+    if participant is None:
+        return []
+    return list(db.session.scalars(
+        db.select(Vote.question_id).join(Question, Question.id == Vote.question_id)
+        .where(Question.session_id == session_id, Vote.voter_key == participant.key)))
+
+
+# --- moderation -----------------------------------------------------------------------------------------------
+
+MODERATION_ACTIONS = ("approve", "reject", "pin", "unpin", "answer", "archive", "edit", "merge", "address")
+
+
+def _refuse(action: str) -> Conflict:
+    return Conflict("invalid_transition", _l("This question cannot be changed that way now."),
+                    fields={"action": [action]})
+
+
+def moderate(question: Question, action: str, *, by: User, reason: str | None = None, text: str | None = None,
+             into_id: int | None = None, panelist_id: int | None = None,
+             now: datetime | None = None) -> list[Question]:
+    """One moderator action; returns the questions it changed (merging changes two)."""
+    session = db.session.get(AgendaSession, question.session_id)
+    require_moderator(by, session)
+    now = now or utcnow()
+    status = question.status
+    changed = [question]
+    if action == "approve":
+        if status not in (QuestionStatus.PENDING, QuestionStatus.REJECTED, QuestionStatus.ARCHIVED) \
+                or question.merged_into_id is not None:
+            raise _refuse(action)
+        question.status, question.reject_reason = QuestionStatus.APPROVED, ""
+        question.approved_at = question.approved_at or now
+    elif action == "reject":
+        # Only before the room saw it: a question already shown is archived instead.
+        if status != QuestionStatus.PENDING:
+            raise _refuse(action)
+        reason = " ".join(str(reason or "").split())
+        if len(reason) > REASON_MAX:
+            raise ValidationFailed("reason_too_long", _l("At most %(n)d characters.", n=REASON_MAX))
+        question.status, question.reject_reason, question.pinned = QuestionStatus.REJECTED, reason, False
+    elif action in ("pin", "unpin"):
+        if action == "pin":
+            if status not in VISIBLE:
+                raise _refuse(action)
+            for other in db.session.scalars(db.select(Question).where(
+                    Question.session_id == question.session_id, Question.pinned.is_(True), Question.id != question.id)):
+                other.pinned = False
+                changed.append(other)
+        question.pinned = action == "pin"
+    elif action == "answer":
+        if status not in VISIBLE:
+            raise _refuse(action)
+        question.status, question.answered_at = QuestionStatus.ANSWERED, now
+    elif action == "archive":
+        if status == QuestionStatus.ARCHIVED:
+            raise _refuse(action)
+        question.status, question.pinned = QuestionStatus.ARCHIVED, False
+    elif action == "edit":
+        if status in (QuestionStatus.ARCHIVED, QuestionStatus.REJECTED):
+            raise _refuse(action)
+        question.text, question.edited_at = clean_text(text), now
+    elif action == "merge":
+        changed.append(_merge(question, into_id))
+    elif action == "address":
+        if status in (QuestionStatus.ARCHIVED, QuestionStatus.REJECTED):
+            raise _refuse(action)
+        if panelist_id is not None:
+            on_panel = db.session.scalar(db.select(SessionPanelist.id).where(
+                SessionPanelist.session_id == question.session_id, SessionPanelist.panelist_id == panelist_id))
+            if on_panel is None:
+                raise NotFound("panelist_not_found", _l("This panelist is not on this session's panel."))
+        question.addressed_to_id = panelist_id
+    else:
+        raise ValidationFailed("invalid_action", _l("Unknown action."), fields={"action": [str(action)]})
+    for q in changed:
+        bc.record_question(q)
+    return changed
+
+
+def _merge(duplicate: Question, into_id: int | None) -> Question:
+    """The duplicate is archived, pointing at the kept question; its voters' votes move over (once each)."""
+    target = db.session.get(Question, into_id) if isinstance(into_id, int) else None
+    if target is None or target.session_id != duplicate.session_id or target.id == duplicate.id:
+        raise NotFound("question_not_found", _l("Choose a question of the same session to merge into."))
+    if duplicate.status == QuestionStatus.ARCHIVED or target.status in (QuestionStatus.ARCHIVED,
+                                                                         QuestionStatus.REJECTED):
+        raise _refuse("merge")
+    already = set(db.session.scalars(db.select(Vote.voter_key).where(Vote.question_id == target.id)))
+    for vote in db.session.scalars(db.select(Vote).where(Vote.question_id == duplicate.id)):
+        if vote.voter_key in already or vote.voter_key == target.author_key:
+            continue
+        db.session.add(Vote(question_id=target.id, voter_key=vote.voter_key))
+        already.add(vote.voter_key)
+    if duplicate.author_key not in already and duplicate.author_key != target.author_key:
+        db.session.add(Vote(question_id=target.id, voter_key=duplicate.author_key))  # the asker backs it too
+    db.session.flush()
+    target.votes = db.session.scalar(db.select(db.func.count()).select_from(Vote).where(Vote.question_id == target.id))
+    duplicate.status, duplicate.merged_into_id, duplicate.pinned = QuestionStatus.ARCHIVED, target.id, False
+    if target.status == QuestionStatus.PENDING and duplicate.approved_at is not None:
+        target.status, target.approved_at = QuestionStatus.APPROVED, utcnow()
+    return target
+
+
+# --- snapshots ------------------------------------------------------------------------------------------------
+
+def vote_counts(session_id: int, question_ids: set[int] | None = None) -> dict[str, int]:
+    query = db.select(Question.id, Question.votes).where(Question.session_id == session_id,
+                                                         Question.status.in_(VISIBLE))
+    if question_ids is not None:
+        query = query.where(Question.id.in_(question_ids))
+    return {str(qid): votes for qid, votes in db.session.execute(query)}
+
+
+def snapshot(session: AgendaSession, *, moderator: bool, participant: Participant | None,
+             panelist_id: int | None = None) -> dict[str, Any]:
+    """Everything a viewer needs to draw the session's Q&A; clients replace their state with it."""
+    settings = get_settings(session)
+    key = participant.key if participant else None
+    query = db.select(Question).where(Question.session_id == session.id)
+    if not moderator and key:
+        query = query.where(db.or_(Question.status.in_(VISIBLE),
+                                   db.and_(Question.author_key == key, Question.status != QuestionStatus.ARCHIVED)))
+    elif not moderator:
+        query = query.where(Question.status.in_(VISIBLE))
+    questions = []
+    for q in db.session.scalars(query.order_by(Question.id)):
+        view = bc.question_view(q)
+        if moderator:
+            questions.append(view)
+        elif key and q.author_key == key:
+            questions.append(bc.author_question(view))
+        else:
+            questions.append({**bc.public_question(view), "mine": False})
+    polls = db.session.scalars(db.select(Poll).where(Poll.session_id == session.id).order_by(Poll.id))
+    poll_views = [bc.poll_view(p) if moderator else bc.public_poll(bc.poll_view(p))
+                  for p in polls if moderator or p.status != PollStatus.DRAFT]
+    my_polls: dict[str, list[int]] = {}
+    if key:
+        for poll_id, option_ids in db.session.execute(
+                db.select(PollVote.poll_id, PollVote.option_ids).join(Poll, Poll.id == PollVote.poll_id)
+                .where(Poll.session_id == session.id, PollVote.voter_key == key)):
+            my_polls[str(poll_id)] = [int(x) for x in option_ids.split(",") if x]
+    return {
+        "session": {"id": session.id, "title": session.title, "event_id": session.event_id},
+        "settings": bc.settings_view(settings), "questions": questions, "polls": poll_views,
+        "me": {"moderator": moderator, "participant": participant.kind if participant else None,
+               "panelist_id": panelist_id, "voted": voted_ids(session.id, participant), "poll_votes": my_polls},
+    }

@@ -1,0 +1,272 @@
+"""The /qa namespace (docs/qa-protocol.md): live questions, votes and polls.
+
+who (authenticated on connect: ticket, anonymous participant key, panelist link or session cookie) → may they
+(moderator rights re-checked against the user's session_version on every moderator action) → payload schema →
+service → commit → broadcast after the commit → ack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user, user_logged_out
+from flask_socketio import join_room, leave_room
+
+from eventhub.auth.models import User
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, NotFound
+from eventhub.core.live import LiveNamespace, ok, parse_payload
+from eventhub.extensions import db, socketio
+from eventhub.qa import broadcast as bc
+from eventhub.qa import participants as pt
+from eventhub.qa import polls, schemas, services
+from eventhub.qa.coalesce import coalescer
+from eventhub.schedule import panelists as pan
+from eventhub.schedule.models import AgendaSession, SessionPanelist
+
+NAMESPACE = bc.NAMESPACE
+
+
+@dataclass
+class Conn:
+    participant: pt.Participant | None
+    user_id: int | None = None
+    session_version: int | None = None
+    panelist_id: int | None = None
+    panelist_event_id: int | None = None
+    moderating: set[int] = field(default_factory=set)
+
+
+# Per process: the connections of this process, and which of them belong to which user (for logout).
+_conns: dict[str, Conn] = {}
+_user_sids: dict[int, set[str]] = {}
+
+
+def _refuse(code: str) -> ConnectionRefusedError:
+    return ConnectionRefusedError(code, {"code": code})
+
+
+def _conn() -> Conn:
+    conn = _conns.get(request.sid)
+    if conn is None:
+        raise Forbidden("not_connected", _("Reconnect to take part."))
+    return conn
+
+
+def _drop_moderation(sid: str, conn: Conn) -> None:
+    for session_id in conn.moderating:
+        socketio.server.leave_room(sid, bc.moderators_room(session_id), namespace=NAMESPACE)
+    conn.moderating.clear()
+
+
+def _current_user(conn: Conn) -> User | None:
+    """The connection's user, re-read: a bumped session_version (logout everywhere, role removed, new password)
+    ends the live rights of the connection."""
+    if conn.user_id is None:
+        return None
+    user = db.session.get(User, conn.user_id)
+    if user is None or not user.is_active_account or user.session_version != conn.session_version:
+        _drop_moderation(request.sid, conn)
+        conn.user_id = None
+        raise Forbidden("session_ended", _("Your session has ended. Please sign in again."))
+    return user
+
+
+def _moderator(conn: Conn, session: AgendaSession) -> User:
+    user = _current_user(conn)
+    if not services.is_moderator(user, session):
+        if session.id in conn.moderating:
+            leave_room(bc.moderators_room(session.id))
+            conn.moderating.discard(session.id)
+        services.require_moderator(user, session)
+    return user
+
+
+def _session(session_id: int, conn: Conn) -> tuple[AgendaSession, bool]:
+    session = db.session.get(AgendaSession, session_id)
+    if session is None:
+        raise NotFound("session_not_found", _("No such session."))
+    moderator = conn.user_id is not None and services.is_moderator(_current_user(conn), session)
+    if not moderator and not session.is_published:
+        raise NotFound("session_not_found", _("No such session."))
+    return session, moderator
+
+
+class QaNamespace(LiveNamespace):
+    def on_connect(self, auth: Any = None) -> bool:
+        auth = auth if isinstance(auth, dict) else {}
+        user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
+        conn = Conn(participant=None)
+        if user is not None:
+            conn.user_id, conn.session_version = user.id, user.session_version
+        if "ticket" in auth:
+            conn.participant = pt.from_ticket(auth["ticket"])
+            if conn.participant is None:
+                raise _refuse("invalid_ticket")
+        elif "participant" in auth:
+            conn.participant = pt.from_anonymous_key(auth["participant"])
+            if conn.participant is None:
+                raise _refuse("invalid_participant")
+        elif "panelist_token" in auth:
+            token = auth["panelist_token"]
+            panelist = pan.panelist_from_token(token) if isinstance(token, str) else None
+            if panelist is None:
+                raise _refuse("invalid_link")
+            conn.panelist_id, conn.panelist_event_id = panelist.id, panelist.event_id
+        elif user is not None:
+            conn.participant = pt.from_user(user)
+        # Nobody at all: a read-only viewer (the projector screen, a public page).
+        _conns[request.sid] = conn
+        if conn.user_id is not None:
+            _user_sids.setdefault(conn.user_id, set()).add(request.sid)
+        return True
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        conn = _conns.pop(request.sid, None)
+        if conn is not None and conn.user_id is not None:
+            sids = _user_sids.get(conn.user_id, set())
+            sids.discard(request.sid)
+            if not sids:
+                _user_sids.pop(conn.user_id, None)
+
+    def on_join(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.JoinIn, payload)
+        session, moderator = _session(data.session_id, conn)
+        participant = conn.participant
+        if not moderator:
+            if participant is not None and participant.kind == "ticket" and participant.event_id != session.event_id:
+                raise Forbidden("wrong_event", _("Your ticket is for another event."))
+            if conn.panelist_event_id is not None and conn.panelist_event_id != session.event_id:
+                raise Forbidden("wrong_event", _("Your link is for another event."))
+        services.get_settings(session)
+        commit()  # the settings row, when this is the session's first use
+        # Join the rooms first, then read: anything committed meanwhile arrives twice at worst (clients upsert).
+        if moderator:
+            join_room(bc.moderators_room(session.id))
+            conn.moderating.add(session.id)
+            coalescer.ensure_started(current_app._get_current_object())  # also runs the rights sweep
+        else:
+            join_room(bc.session_room(session.id))
+            if participant is not None:
+                join_room(bc.participant_room(session.id, participant.key))
+        panelist_id = None
+        if conn.panelist_id is not None and db.session.scalar(db.select(SessionPanelist.id).where(
+                SessionPanelist.session_id == session.id, SessionPanelist.panelist_id == conn.panelist_id)):
+            panelist_id = conn.panelist_id
+            join_room(bc.panelist_room(session.id, panelist_id))
+        seq = bc.current_seq(session.id)
+        if data.since is not None:
+            missed = bc.missed(session.id, data.since, moderator=moderator,
+                               key=participant.key if participant else None)
+            if missed is not None:
+                snap = services.snapshot(session, moderator=moderator, participant=participant,
+                                         panelist_id=panelist_id)
+                counts = {str(q["id"]): q["votes"] for q in snap["questions"] if q["status"] in
+                          ("approved", "answered")}
+                return ok({"seq": seq, "missed": missed, "counts": counts, "polls": snap["polls"]})
+        return ok({"seq": seq, "snapshot": services.snapshot(session, moderator=moderator, participant=participant,
+                                                             panelist_id=panelist_id)})
+
+    def on_ask(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.AskIn, payload)
+        session = services.get_session(data.session_id)
+        question = services.ask(session, conn.participant, data.text, anonymous=data.anonymous)
+        commit()
+        return ok({"question": bc.author_question(bc.question_view(question))})
+
+    def on_vote(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.VoteIn, payload)
+        question = services.get_question(data.question_id)
+        question, voted = services.toggle_vote(question, conn.participant, data.up)
+        result = {"question_id": question.id, "votes": question.votes, "voted": voted}
+        session_id = question.session_id
+        commit()
+        coalescer.mark_question(current_app._get_current_object(), session_id, result["question_id"])
+        return ok(result)
+
+    def on_moderate(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.ModerateIn, payload)
+        question = services.get_question(data.question_id)
+        user = _moderator(conn, db.session.get(AgendaSession, question.session_id))
+        changed = services.moderate(question, data.action, by=user, reason=data.reason, text=data.text,
+                                    into_id=data.into_id, panelist_id=data.panelist_id)
+        views = [bc.question_view(q) for q in changed]
+        commit()
+        return ok({"question": views[0], "changed": views})
+
+    def on_settings(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.SettingsIn, payload)
+        session, _moderator_flag = _session(data.session_id, conn)
+        _moderator(conn, session)
+        settings = services.update_settings(services.get_settings(session), moderation=data.moderation,
+                                            is_open=data.open, anonymous_allowed=data.anonymous_allowed)
+        view = bc.settings_view(settings)
+        commit()
+        return ok({"settings": view})
+
+    def on_poll(self, payload: Any = None) -> dict:
+        conn = _conn()
+        command = parse_payload(schemas.PollIn, payload).root
+        if isinstance(command, schemas.PollCreateIn):
+            session, _moderator_flag = _session(command.session_id, conn)
+            _moderator(conn, session)
+            poll = polls.create_poll(session, command.question, command.options, multiple=command.multiple)
+        else:
+            poll = polls.get_poll(command.poll_id)
+            _moderator(conn, db.session.get(AgendaSession, poll.session_id))
+            poll = polls.set_state(poll, command.action)
+        view = bc.poll_view(poll)
+        results_changed = isinstance(command, schemas.PollStateIn) and command.action == "show_results"
+        session_id, poll_id = poll.session_id, poll.id
+        commit()
+        if results_changed:
+            coalescer.mark_poll(current_app._get_current_object(), session_id, poll_id)
+        return ok({"poll": view})
+
+    def on_poll_vote(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.PollVoteIn, payload)
+        poll = polls.get_poll(data.poll_id)
+        poll = polls.vote(poll, conn.participant, data.option_ids)
+        session_id, poll_id = poll.session_id, poll.id
+        result = {"poll_id": poll_id, "option_ids": sorted(set(data.option_ids))}
+        commit()
+        coalescer.mark_poll(current_app._get_current_object(), session_id, poll_id)
+        return ok(result)
+
+
+# --- ending live rights ---------------------------------------------------------------------------------------
+
+def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
+    """Signing out ends the user's live connections on this process (other processes: the rights sweep)."""
+    user_id = getattr(user, "id", None)
+    for sid in list(_user_sids.get(user_id, ())):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _sweep_rights() -> None:
+    """Moderators whose session ended or whose role was removed lose the moderators' room within seconds."""
+    for sid, conn in list(_conns.items()):
+        if not conn.moderating:
+            continue
+        user = db.session.get(User, conn.user_id) if conn.user_id is not None else None
+        valid = user is not None and user.is_active_account and user.session_version == conn.session_version
+        sessions = [db.session.get(AgendaSession, sid_) for sid_ in conn.moderating]
+        if not valid or not all(s is not None and services.is_moderator(user, s) for s in sessions):
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def register(app: Flask) -> None:
+    socketio.on_namespace(QaNamespace(NAMESPACE))
+    user_logged_out.connect(_on_logout)
+    if _sweep_rights not in coalescer.sweepers:
+        coalescer.sweepers.append(_sweep_rights)
+
