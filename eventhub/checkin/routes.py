@@ -158,15 +158,10 @@ def dashboard(event_id: int):
 def add_point(event_id: int):
     form = PointForm()
     if form.validate_on_submit():
-        try:
-            services.add_point(g.event, form.name.data, kind=form.kind.data,
-                               agenda_session_id=form.agenda_session_id.data,
-                               requires_entry=bool(form.requires_entry.data))
-            commit()
-            flash(_("Check-in point added."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
+        perform(lambda: services.add_point(g.event, form.name.data, kind=form.kind.data,
+                                           agenda_session_id=form.agenda_session_id.data,
+                                           requires_entry=bool(form.requires_entry.data)),
+                _("Check-in point added."))
     else:
         flash(_("Give the check-in point a name (at most 100 characters)."), "error")
     return redirect(url_for("checkin.dashboard", event_id=event_id))
@@ -175,15 +170,8 @@ def add_point(event_id: int):
 @bp.post("/manage/events/<int:event_id>/checkin/points/<int:point_id>/archive")
 @event_role_required(Role.ORGANIZER)
 def archive_point(event_id: int, point_id: int):
-    try:
-        services.archive_point(services.get_point(g.event, point_id))
-        commit()
-        flash(_("Check-in point closed."), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(str(exc.message), "error")
+    point = services.get_point(g.event, point_id)  # an unknown point is a 404, not a flash
+    perform(lambda: services.archive_point(point), _("Check-in point closed."))
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 

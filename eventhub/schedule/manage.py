@@ -343,13 +343,7 @@ def edit_panelist(event_id: int, panelist_id: int):
 @event_role_required(Role.ORGANIZER)
 def invite_panelist(event_id: int, panelist_id: int):
     panelist = pan.get_panelist(g.event, panelist_id)
-    try:
-        pan.invite(panelist)
-        commit()
-        flash(_("Personal link sent to %(email)s.", email=panelist.email), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+    perform(lambda: pan.invite(panelist), _("Personal link sent to %(email)s.", email=panelist.email))
     return redirect(url_for("schedule_manage.panelists", event_id=event_id))
 
 
