@@ -24,6 +24,11 @@ def _matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in _qr(data).get_matrix())
 
 
+def prepare(data: str) -> None:
+    """Compute (and cache) the QR matrix now, outside whatever lock the caller is about to take."""
+    _matrix(data)
+
+
 def qr_version(data: str) -> int:
     return _qr(data).version
 
