@@ -267,3 +267,12 @@ def test_counter_never_exceeds_capacity_at_the_database(make_event):
 def test_mode_enum_values_are_stable():
     # Stored values appear in the API and CSV exports.
     assert [m.value for m in AttendanceMode] == ["in_person", "remote"]
+
+
+def test_waitlist_positions_in_one_query_match_one_by_one(make_event):
+    event = make_event(capacity=1, remote_capacity=1)
+    regs = [register(event, person(i, "remote" if i % 2 else "in_person")).registration for i in range(7)]
+    positions = services.waitlist_positions(event)
+    assert positions == {r.id: services.waitlist_position(r) for r in regs
+                         if r.status == RegistrationStatus.WAITLISTED}
+    assert sorted(positions.values()) == [1, 1, 2, 2, 3]

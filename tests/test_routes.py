@@ -160,3 +160,40 @@ def test_api_token_is_shown_once_and_works(client, login, make_user, make_event)
     assert token not in client.get(f"/manage/events/{event.id}/tokens").get_data(as_text=True)
     api = client.get(f"/api/v1/events/{event.id}/registrations", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
+
+
+def test_registration_list_and_api_do_not_query_per_row(app, client, login, make_user, make_event):
+    """30 registrations must not mean 30 more queries (each row shows its ticket and waitlist state)."""
+    from sqlalchemy import event as sa_event
+
+    from eventhub.auth.services import create_api_token
+    from eventhub.registration.services import RegistrationData, register
+
+    organizer = make_user()
+    ev = make_event(organizer=organizer, capacity=5)
+    for i in range(30):
+        register(ev, RegistrationData(name=f"P{i}", email=f"p{i}@example.org", country="ML", mode="in_person",
+                                      consent=True))
+    _token, plaintext = create_api_token(ev, organizer, "list")
+    commit()
+    login(organizer)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/manage/events/{ev.id}/registrations").status_code == 200
+        page_queries = len(statements)
+        statements.clear()
+        response = client.get(f"/api/v1/events/{ev.id}/registrations",
+                              headers={"Authorization": f"Bearer {plaintext}"})
+        api_queries = len(statements)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and len(response.get_json()["items"]) == 30
+    assert page_queries < 15, page_queries
+    assert api_queries < 15, api_queries

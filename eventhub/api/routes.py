@@ -89,13 +89,16 @@ def event_out(event: Event) -> dict:
     ).model_dump(mode="json")
 
 
-def registration_out(registration: Registration) -> dict:
+def registration_out(registration: Registration, positions: dict[int, int] | None = None) -> dict:
+    """`positions`: every waitlist position of the event, when a list already computed them in one query."""
     ticket = registration.ticket
     return schemas.RegistrationOut(
         id=registration.id, event_id=registration.event_id, name=registration.name, email=registration.email,
         organization=registration.organization, job_title=registration.job_title, country=registration.country,
         mode=registration.mode.value, status=registration.status.value,
-        waitlist_position=reg_services.waitlist_position(registration), created_at=registration.created_at,
+        waitlist_position=(reg_services.waitlist_position(registration) if positions is None
+                           else positions.get(registration.id)),
+        created_at=registration.created_at,
         ticket=schemas.TicketOut(
             code=ticket.code, url=external_url("registration.ticket", code=ticket.code),
             png_url=external_url("registration.ticket_png", code=ticket.code), issued_at=ticket.issued_at,
@@ -175,7 +178,9 @@ def list_registrations(event_id: int):
         country=request.args.get("country", ""),
     )
     rows, total = reg_services.search_registrations(event, flt, limit=limit, offset=offset)
-    return {"items": [registration_out(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    positions = reg_services.waitlist_positions(event)
+    return {"items": [registration_out(r, positions) for r in rows], "total": total, "limit": limit,
+            "offset": offset}
 
 
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
