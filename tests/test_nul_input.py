@@ -25,3 +25,32 @@ def test_nul_in_api_and_search(client, login, make_user, make_event):
     assert "name" in response.get_json()["error"]["fields"]
     login(organizer)
     assert client.get(f"/manage/events/{event.id}/registrations?q=%00&country=%00%00").status_code == 200
+
+
+def test_nul_in_login_reset_and_team_emails(client, login, make_user, make_event):
+    user = make_user()
+    assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code in (401, 422)
+    assert client.post("/password/forgot", data={"email": "a\x00@example.org"}).status_code in (200, 302, 422)
+    organizer = make_user()
+    event = make_event(organizer=organizer)
+    login(organizer)
+    response = client.post(f"/manage/events/{event.id}/team",
+                           data={"name": "N\x00ame", "email": "n\x00@example.org", "role": "moderator"})
+    assert response.status_code in (200, 302, 422)
+    assert user.id
+
+
+def test_huge_page_and_offset_are_not_a_server_error(client, login, make_user, make_event):
+    from eventhub.auth.services import create_api_token
+    from eventhub.core.db import commit
+
+    organizer = make_user()
+    event = make_event(organizer=organizer)
+    _token, plaintext = create_api_token(event, organizer, "t")
+    commit()
+    login(organizer)
+    huge = "9" * 30
+    assert client.get(f"/manage/events/{event.id}/registrations?page={huge}").status_code == 200
+    response = client.get(f"/api/v1/events/{event.id}/registrations?offset={huge}&limit={huge}",
+                          headers={"Authorization": f"Bearer {plaintext}"})
+    assert response.status_code == 200 and response.get_json()["items"] == []

@@ -12,7 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.auth.models import ApiToken, EventRole, Role, User
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -26,7 +26,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return strip_control(email).strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -55,7 +55,7 @@ def create_user(email: str, name: str, password: str | None = None, *, is_admin:
     if password is not None:
         check_password_strength(password)
     user = User(
-        email=normalise_email(email), name=name.strip(), is_admin=is_admin,
+        email=normalise_email(email), name=strip_control(name).strip()[:200], is_admin=is_admin,
         password_hash=hash_password(password) if password else None,
     )
     db.session.add(user)

@@ -159,7 +159,7 @@ def _filter_from_args() -> services.RegistrationFilter:
 @event_role_required(Role.ORGANIZER)
 def manage_list(event_id: int):
     flt = _filter_from_args()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     rows, total = services.search_registrations(g.event, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return render_template("registration/manage_list.html", event=g.event, rows=rows, total=total, flt=flt,
                            page=page, pages=max(1, -(-total // PAGE_SIZE)), counts=services.counts(g.event),

@@ -28,6 +28,7 @@ from eventhub.registration.models import AttendanceMode, Registration, Registrat
 from eventhub.tickets import codes, qr
 
 NAME_MAX = 200
+MAX_OFFSET = 10**9
 TEXT_MAX = 200
 
 
@@ -335,6 +336,7 @@ def search_registrations(event: Event, flt: RegistrationFilter, *, limit: int | 
         query = query.where(Registration.country == flt.country.upper())
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     # Tickets loaded in one extra query: the list shows each row's ticket state.
+    offset = min(max(offset, 0), MAX_OFFSET)  # PostgreSQL's OFFSET is a bigint: a huge page is a 500 otherwise
     query = query.options(selectinload(Registration.tickets)).order_by(Registration.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
