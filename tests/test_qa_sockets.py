@@ -294,7 +294,8 @@ def test_malformed_payloads_get_error_acks(qa, connect, app, event, good):  # no
     for key, value in good.items():
         variants.append({k: v for k, v in good.items() if k != key})  # missing field
         for wrong in ("1", 1.5, True, None, [value], {"v": value}, "x" * 100_000):
-            if wrong != value:
+            # `True == 1` in Python: compare types too, or booleans as ids would never be tried.
+            if type(wrong) is not type(value) or wrong != value:
                 variants.append({**good, key: wrong})
     variants.append({**good, "extra": 1})
     for who in (client, mod):
@@ -303,6 +304,9 @@ def test_malformed_payloads_get_error_acks(qa, connect, app, event, good):  # no
             assert isinstance(ack, dict) and ack.get("ok") in (True, False), (event, payload, ack)
             if not ack["ok"]:
                 assert ack["error"]["code"] != "server_error", (event, payload, ack)
+            optional_missing = isinstance(payload, dict) and set(good) - set(payload) <= {"since", "anonymous"}
+            if not isinstance(payload, dict) or "extra" in payload or not optional_missing:
+                assert ack["error"]["code"] == "invalid_payload", (event, payload, ack)  # strict, never coerced
         # no payload at all, and two arguments
         assert call(who, event)["ok"] is False
         assert call(who, event, good, good)["ok"] is False

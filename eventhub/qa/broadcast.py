@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from eventhub.core.db import on_commit
-from eventhub.extensions import db, socketio
+from eventhub.core.live import emit_after_commit
+from eventhub.extensions import db
 from eventhub.qa.models import Poll, PollStatus, QaBroadcast, QaSettings, Question
 
 NAMESPACE = "/qa"
@@ -122,16 +122,13 @@ def _record(session_id: int, kind: str, obj: dict[str, Any], *, public: bool, au
     db.session.add(QaBroadcast(session_id=session_id, seq=seq, audience="public" if public else "private",
                                author_key=author_key, payload=message))
 
-    def send() -> None:
-        socketio.emit("qa", message, to=moderators_room(session_id), namespace=NAMESPACE)
-        if public:
-            socketio.emit("qa", viewer_copy(message, moderator=False), to=session_room(session_id),
+    emit_after_commit("qa", message, to=moderators_room(session_id), namespace=NAMESPACE)
+    if public:
+        emit_after_commit("qa", viewer_copy(message, moderator=False), to=session_room(session_id),
                           namespace=NAMESPACE)
-        elif author_key:
-            socketio.emit("qa", viewer_copy(message, moderator=False, author=True),
+    elif author_key:
+        emit_after_commit("qa", viewer_copy(message, moderator=False, author=True),
                           to=participant_room(session_id, author_key), namespace=NAMESPACE)
-
-    on_commit(send)
 
 
 def record_question(q: Question) -> None:

@@ -14,7 +14,7 @@ from eventhub.extensions import db
 from eventhub.qa import broadcast as bc
 from eventhub.qa.models import Poll, PollOption, PollStatus, PollVote
 from eventhub.qa.participants import Participant
-from eventhub.qa.services import check_participant, check_rate, get_settings
+from eventhub.qa.services import check_participant, check_rate, get_settings, one_line, valid_id
 from eventhub.schedule.models import AgendaSession
 
 POLL_QUESTION_MAX = 300
@@ -23,7 +23,7 @@ MAX_OPTIONS = 10
 
 
 def get_poll(poll_id: int) -> Poll:
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    poll = db.session.get(Poll, poll_id) if valid_id(poll_id) else None
     if poll is None:
         raise NotFound("poll_not_found", _l("No such poll."))
     return poll
@@ -31,8 +31,8 @@ def get_poll(poll_id: int) -> Poll:
 
 def create_poll(session: AgendaSession, question: str, options: list[str], *, multiple: bool = False) -> Poll:
     errors: dict[str, list[str]] = {}
-    question = " ".join(str(question or "").split())
-    labels = [" ".join(str(o or "").split()) for o in options]
+    question = one_line(question)
+    labels = [one_line(o) for o in options]
     labels = [label for label in labels if label]
     if not question or len(question) > POLL_QUESTION_MAX:
         errors["question"] = [str(_l("Between 1 and %(n)d characters.", n=POLL_QUESTION_MAX))]
@@ -92,8 +92,9 @@ def vote(poll: Poll, participant: Participant, option_ids: list[int]) -> Poll:
     db.session.execute(update(Poll).where(Poll.id == poll.id).values(voters=Poll.voters + 1)
                        .execution_options(synchronize_session=False))
     db.session.refresh(poll)
-    for option in poll.options:
-        db.session.refresh(option)
+    # The counters were bumped in SQL: reload every option in one query rather than one refresh per option.
+    db.session.scalars(db.select(PollOption).where(PollOption.poll_id == poll.id)
+                       .execution_options(populate_existing=True)).all()
     return poll
 
 

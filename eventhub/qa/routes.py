@@ -132,8 +132,11 @@ def manage_index(event_id: int):
 @bp.get("/manage/events/<int:event_id>/qa/<int:session_id>")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def console(event_id: int, session_id: int):
-    session = db.session.get(AgendaSession, session_id)
-    if session is None or session.event_id != event_id:
+    try:
+        session = services.get_session(session_id, published_only=False)
+    except DomainError:
+        abort(404)
+    if session.event_id != event_id:
         abort(404)
     settings = services.get_settings(session)
     commit()

@@ -10,10 +10,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
-from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.extensions import db, limiter
 from eventhub.qa import broadcast as bc
@@ -43,8 +44,13 @@ class RateLimited(DomainError):
 
 # --- sessions and settings ------------------------------------------------------------------------------------
 
+def valid_id(value: Any) -> bool:
+    """A row id the database can hold (URLs and callers may pass 2**70, negatives or booleans)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def get_session(session_id: int, *, published_only: bool = True) -> AgendaSession:
-    session = db.session.get(AgendaSession, session_id) if isinstance(session_id, int) else None
+    session = db.session.get(AgendaSession, session_id) if valid_id(session_id) else None
     if session is None or (published_only and not session.is_published):
         raise NotFound("session_not_found", _l("No such session."))
     return session
@@ -67,8 +73,8 @@ def get_settings(session: AgendaSession) -> QaSettings:
 
 
 def settings_by_short_code(code: str) -> QaSettings | None:
-    if not code or len(code) > 16:
-        return None
+    if not code or len(code) > 16 or not all(c in _SHORT_ALPHABET for c in code.lower()):
+        return None  # also keeps NUL and other junk away from the database
     return db.session.scalar(db.select(QaSettings).where(QaSettings.short_code == code.lower()))
 
 
@@ -106,6 +112,20 @@ def check_participant(participant: Participant | None, session: AgendaSession, s
     return participant
 
 
+def check_viewer(session: AgendaSession, participant: Participant | None, *, panelist_event_id: int | None) -> None:
+    """A non-moderator may watch this session's Q&A: a ticket or a panelist link only opens its own event."""
+    if participant is not None and participant.kind == "ticket" and participant.event_id != session.event_id:
+        raise Forbidden("wrong_event", _l("Your ticket is for another event."))
+    if panelist_event_id is not None and panelist_event_id != session.event_id:
+        raise Forbidden("wrong_event", _l("Your link is for another event."))
+
+
+def on_panel(session_id: int, panelist_id: int) -> bool:
+    """The panelist sits on this session's panel."""
+    return db.session.scalar(db.select(SessionPanelist.id).where(
+        SessionPanelist.session_id == session_id, SessionPanelist.panelist_id == panelist_id)) is not None
+
+
 def check_rate(kind: str, participant: Participant) -> None:
     """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
@@ -121,10 +141,15 @@ def check_rate(kind: str, participant: Participant) -> None:
 
 # --- questions ------------------------------------------------------------------------------------------------
 
+def one_line(text: Any) -> str:
+    """Control characters (NUL: PostgreSQL refuses it) removed, whitespace runs collapsed."""
+    return " ".join(strip_control(str(text or "")).split())
+
+
 def clean_text(text: Any, *, field: str = "text") -> str:
     """Any language and script; whitespace runs collapsed; empty and over-long texts refused (HTML is kept as
     text: every view escapes it)."""
-    value = " ".join(str(text or "").split())
+    value = one_line(text)
     if not value:
         raise ValidationFailed("empty_text", _l("Write your question first."), fields={field: [str(_l("Required."))]})
     if len(value) > QUESTION_MAX:
@@ -134,7 +159,7 @@ def clean_text(text: Any, *, field: str = "text") -> str:
 
 
 def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id) if isinstance(question_id, int) else None
+    question = db.session.get(Question, question_id) if valid_id(question_id) else None
     if question is None:
         raise NotFound("question_not_found", _l("No such question."))
     return question
@@ -227,7 +252,7 @@ def moderate(question: Question, action: str, *, by: User, reason: str | None = 
         # Only before the room saw it: a question already shown is archived instead.
         if status != QuestionStatus.PENDING:
             raise _refuse(action)
-        reason = " ".join(str(reason or "").split())
+        reason = one_line(reason)
         if len(reason) > REASON_MAX:
             raise ValidationFailed("reason_too_long", _l("At most %(n)d characters.", n=REASON_MAX))
         question.status, question.reject_reason, question.pinned = QuestionStatus.REJECTED, reason, False
@@ -257,11 +282,8 @@ def moderate(question: Question, action: str, *, by: User, reason: str | None = 
     elif action == "address":
         if status in (QuestionStatus.ARCHIVED, QuestionStatus.REJECTED):
             raise _refuse(action)
-        if panelist_id is not None:
-            on_panel = db.session.scalar(db.select(SessionPanelist.id).where(
-                SessionPanelist.session_id == question.session_id, SessionPanelist.panelist_id == panelist_id))
-            if on_panel is None:
-                raise NotFound("panelist_not_found", _l("This panelist is not on this session's panel."))
+        if panelist_id is not None and not on_panel(question.session_id, panelist_id):
+            raise NotFound("panelist_not_found", _l("This panelist is not on this session's panel."))
         question.addressed_to_id = panelist_id
     else:
         raise ValidationFailed("invalid_action", _l("Unknown action."), fields={"action": [str(action)]})
@@ -272,7 +294,7 @@ def moderate(question: Question, action: str, *, by: User, reason: str | None = 
 
 def _merge(duplicate: Question, into_id: int | None) -> Question:
     """The duplicate is archived, pointing at the kept question; its voters' votes move over (once each)."""
-    target = db.session.get(Question, into_id) if isinstance(into_id, int) else None
+    target = db.session.get(Question, into_id) if valid_id(into_id) else None
     if target is None or target.session_id != duplicate.session_id or target.id == duplicate.id:
         raise NotFound("question_not_found", _l("Choose a question of the same session to merge into."))
     if duplicate.status == QuestionStatus.ARCHIVED or target.status in (QuestionStatus.ARCHIVED,
@@ -304,6 +326,21 @@ def vote_counts(session_id: int, question_ids: set[int] | None = None) -> dict[s
     return {str(qid): votes for qid, votes in db.session.execute(query)}
 
 
+def session_polls(session_id: int, *, moderator: bool) -> list[dict[str, Any]]:
+    """The session's polls as this viewer may see them; options loaded in one query, not one per poll."""
+    query = db.select(Poll).where(Poll.session_id == session_id).options(selectinload(Poll.options))
+    if not moderator:
+        query = query.where(Poll.status != PollStatus.DRAFT)
+    return [bc.poll_view(p) if moderator else bc.public_poll(bc.poll_view(p))
+            for p in db.session.scalars(query.order_by(Poll.id))]
+
+
+def catch_up(session_id: int, *, moderator: bool) -> dict[str, Any]:
+    """What a `join` answered with `missed` carries besides the messages: the current vote counts and polls
+    (they travel in unnumbered, coalesced messages). Two queries, not a whole snapshot."""
+    return {"counts": vote_counts(session_id), "polls": session_polls(session_id, moderator=moderator)}
+
+
 def snapshot(session: AgendaSession, *, moderator: bool, participant: Participant | None,
              panelist_id: int | None = None) -> dict[str, Any]:
     """Everything a viewer needs to draw the session's Q&A; clients replace their state with it."""
@@ -324,9 +361,7 @@ def snapshot(session: AgendaSession, *, moderator: bool, participant: Participan
             questions.append(bc.author_question(view))
         else:
             questions.append({**bc.public_question(view), "mine": False})
-    polls = db.session.scalars(db.select(Poll).where(Poll.session_id == session.id).order_by(Poll.id))
-    poll_views = [bc.poll_view(p) if moderator else bc.public_poll(bc.poll_view(p))
-                  for p in polls if moderator or p.status != PollStatus.DRAFT]
+    poll_views = session_polls(session.id, moderator=moderator)
     my_polls: dict[str, list[int]] = {}
     if key:
         for poll_id, option_ids in db.session.execute(

@@ -25,7 +25,7 @@ from eventhub.qa import participants as pt
 from eventhub.qa import polls, schemas, services
 from eventhub.qa.coalesce import coalescer
 from eventhub.schedule import panelists as pan
-from eventhub.schedule.models import AgendaSession, SessionPanelist
+from eventhub.schedule.models import AgendaSession
 
 NAMESPACE = bc.NAMESPACE
 
@@ -138,10 +138,7 @@ class QaNamespace(LiveNamespace):
         session, moderator = _session(data.session_id, conn)
         participant = conn.participant
         if not moderator:
-            if participant is not None and participant.kind == "ticket" and participant.event_id != session.event_id:
-                raise Forbidden("wrong_event", _("Your ticket is for another event."))
-            if conn.panelist_event_id is not None and conn.panelist_event_id != session.event_id:
-                raise Forbidden("wrong_event", _("Your link is for another event."))
+            services.check_viewer(session, participant, panelist_event_id=conn.panelist_event_id)
         services.get_settings(session)
         commit()  # the settings row, when this is the session's first use
         # Join the rooms first, then read: anything committed meanwhile arrives twice at worst (clients upsert).
@@ -154,8 +151,7 @@ class QaNamespace(LiveNamespace):
             if participant is not None:
                 join_room(bc.participant_room(session.id, participant.key))
         panelist_id = None
-        if conn.panelist_id is not None and db.session.scalar(db.select(SessionPanelist.id).where(
-                SessionPanelist.session_id == session.id, SessionPanelist.panelist_id == conn.panelist_id)):
+        if conn.panelist_id is not None and services.on_panel(session.id, conn.panelist_id):
             panelist_id = conn.panelist_id
             join_room(bc.panelist_room(session.id, panelist_id))
         seq = bc.current_seq(session.id)
@@ -163,11 +159,7 @@ class QaNamespace(LiveNamespace):
             missed = bc.missed(session.id, data.since, moderator=moderator,
                                key=participant.key if participant else None)
             if missed is not None:
-                snap = services.snapshot(session, moderator=moderator, participant=participant,
-                                         panelist_id=panelist_id)
-                counts = {str(q["id"]): q["votes"] for q in snap["questions"] if q["status"] in
-                          ("approved", "answered")}
-                return ok({"seq": seq, "missed": missed, "counts": counts, "polls": snap["polls"]})
+                return ok({"seq": seq, "missed": missed, **services.catch_up(session.id, moderator=moderator)})
         return ok({"seq": seq, "snapshot": services.snapshot(session, moderator=moderator, participant=participant,
                                                              panelist_id=panelist_id)})
 
