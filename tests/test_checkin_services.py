@@ -129,6 +129,9 @@ def test_tampered_signature_is_forged(event, door, staff, frozen):
 def test_code_signed_with_another_key_is_forged(event, door, staff, frozen):
     code = codes.encode(event.id, codes.new_secret(), codes.generate_signing_key())
     assert scan(code, by=staff, point=door).code == "forged"
+    # Refused, yet recorded with its reason, and nobody admitted.
+    assert db.session.scalars(db.select(Scan.result)).all() == ["forged"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(CheckIn)) == 0
 
 
 def test_genuine_signature_but_never_issued_is_forged(event, door, staff, frozen):
@@ -306,12 +309,16 @@ def test_offline_scan_that_the_device_already_refused_is_not_a_double_entry(even
     results = ci.sync_offline(event, [offline(r.ticket.code, "x", DOORS_OPEN, door, local="already_checked_in")],
                               by=staff)
     assert results[0]["result"] == "already_checked_in" and not results[0]["double_entry"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(CheckIn)) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scan).where(Scan.double_entry.is_(True))) == 0
 
 
 def test_offline_scan_at_an_unknown_point_is_an_error_item(event, door, make_event, staff, frozen):
     other_door = ci.ensure_default_point(make_event(title="Autre"))[0]
     results = ci.sync_offline(event, [offline(person(event).ticket.code, "z", DOORS_OPEN, other_door)], by=staff)
     assert results[0]["ok"] is False and results[0]["error"]["code"] == "point_not_found"
+    assert results[0]["index"] == 0 and results[0]["nonce"] == "z"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scan)) == 0  # nothing logged at another event
 
 
 def test_snapshot_has_no_emails_and_marks_checked_in(event, door, staff, frozen):

@@ -14,7 +14,7 @@ class PointForm(FlaskForm):
                                                Length(max=100, message=_l("At most %(max)d characters."))])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="entrance")
     agenda_session_id = IntegerField(_l("Agenda session number (optional)"),
-                                     validators=[Optional(), NumberRange(min=1)])
+                                     validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     requires_entry = BooleanField(_l("Require check-in at the entrance first"))
 
 

@@ -9,8 +9,11 @@ import base64
 import hashlib
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
 from eventhub.checkin.models import CheckIn, CheckInPoint, PointKind, Scan
 from eventhub.checkin.services import points_for, remote_upgrade_allowed
+from eventhub.core.errors import strip_control
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.registration import services as reg_services
@@ -57,7 +60,7 @@ def snapshot(event: Event) -> dict[str, Any]:
 
 def search(event: Event, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
     # PostgreSQL refuses NUL in a string literal: drop control characters before they reach the query.
-    q = " ".join("".join(ch for ch in str(q or "") if ch.isprintable()).split())[:100]
+    q = " ".join(strip_control(str(q or "")).split())[:100]
     if len(q) < 2:
         return []
     rows, _total = reg_services.search_registrations(event, reg_services.RegistrationFilter(q=q), limit=limit)
@@ -96,7 +99,10 @@ def counters(event: Event) -> dict[str, Any]:
 
 
 def log(event: Event, *, limit: int | None = 500, offset: int = 0, double_only: bool = False) -> list[Scan]:
-    query = db.select(Scan).where(Scan.event_id == event.id).order_by(Scan.scanned_at.desc(), Scan.id.desc())
+    # The dashboard and the CSV show each scan's point, scanner, attendee and check-in: loaded in the same query.
+    query = (db.select(Scan).where(Scan.event_id == event.id).order_by(Scan.scanned_at.desc(), Scan.id.desc())
+             .options(joinedload(Scan.point), joinedload(Scan.by), joinedload(Scan.registration),
+                      joinedload(Scan.checkin)))
     if double_only:
         query = query.where(Scan.double_entry.is_(True))
     query = query.offset(offset)
@@ -108,6 +114,7 @@ def log(event: Event, *, limit: int | None = 500, offset: int = 0, double_only: 
 def live_checkins(event: Event, *, limit: int = 200) -> list[CheckIn]:
     return list(db.session.scalars(
         db.select(CheckIn).where(CheckIn.event_id == event.id).order_by(CheckIn.admitted_at.desc(), CheckIn.id.desc())
+        .options(joinedload(CheckIn.registration), joinedload(CheckIn.point), joinedload(CheckIn.by))
         .limit(limit)))
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from eventhub.api.routes import parse_body
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
+from eventhub.auth.services import has_role
 from eventhub.checkin import queries, schemas, services
 from eventhub.checkin.forms import PointForm, SettingsForm
 from eventhub.core.db import commit
@@ -24,6 +25,8 @@ from eventhub.extensions import db
 from eventhub.registration.services import get_registration
 
 bp = Blueprint("checkin", __name__)
+# Ids in URLs use `int(max=2147483647)`: a larger number cannot be a row (32-bit INTEGER) and is a 404 from the
+# router, not a driver error (PostgreSQL "integer out of range", SQLite OverflowError) turned into a 500.
 
 SCANNER_ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
 
@@ -41,17 +44,16 @@ def timed(payload: dict, started: float, status: int = 200):
 
 # --- scanner page ---------------------------------------------------------------------------------------------
 
-@bp.get("/checkin/events/<int:event_id>/scan")
+@bp.get("/checkin/events/<int(max=2147483647):event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
 def scanner(event_id: int):
     points = services.ensure_default_point(g.event)
     commit()
     return render_template("checkin/scanner.html", event=g.event, points=points,
-                           is_organizer=current_user.is_admin or Role.ORGANIZER in
-                           {r.role for r in current_user.roles if r.event_id == event_id})
+                           is_organizer=has_role(current_user, g.event, Role.ORGANIZER))
 
 
-@bp.post("/checkin/events/<int:event_id>/scan")
+@bp.post("/checkin/events/<int(max=2147483647):event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
 def scan(event_id: int):
     started = time.perf_counter()
@@ -66,7 +68,7 @@ def scan(event_id: int):
     return timed(result.to_dict(), started)
 
 
-@bp.post("/checkin/events/<int:event_id>/sync")
+@bp.post("/checkin/events/<int(max=2147483647):event_id>/sync")
 @event_role_required(*SCANNER_ROLES)
 def sync(event_id: int):
     try:
@@ -79,7 +81,7 @@ def sync(event_id: int):
     return {"results": results}
 
 
-@bp.get("/checkin/events/<int:event_id>/snapshot")
+@bp.get("/checkin/events/<int(max=2147483647):event_id>/snapshot")
 @event_role_required(*SCANNER_ROLES)
 def snapshot(event_id: int):
     data = queries.snapshot(g.event)
@@ -91,13 +93,13 @@ def snapshot(event_id: int):
     return Response(body, mimetype="application/json", headers=headers)
 
 
-@bp.get("/checkin/events/<int:event_id>/search")
+@bp.get("/checkin/events/<int(max=2147483647):event_id>/search")
 @event_role_required(*SCANNER_ROLES)
 def search(event_id: int):
     return {"items": queries.search(g.event, request.args.get("q", ""))}
 
 
-@bp.post("/checkin/events/<int:event_id>/registrations/<int:registration_id>/checkin")
+@bp.post("/checkin/events/<int(max=2147483647):event_id>/registrations/<int(max=2147483647):registration_id>/checkin")
 @event_role_required(*SCANNER_ROLES)
 def checkin_registration(event_id: int, registration_id: int):
     try:
@@ -139,7 +141,7 @@ def service_worker():
 
 # --- organizer ------------------------------------------------------------------------------------------------
 
-@bp.get("/manage/events/<int:event_id>/checkin")
+@bp.get("/manage/events/<int(max=2147483647):event_id>/checkin")
 @event_role_required(Role.ORGANIZER)
 def dashboard(event_id: int):
     services.ensure_default_point(g.event)
@@ -153,7 +155,7 @@ def dashboard(event_id: int):
     )
 
 
-@bp.post("/manage/events/<int:event_id>/checkin/points")
+@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/points")
 @event_role_required(Role.ORGANIZER)
 def add_point(event_id: int):
     form = PointForm()
@@ -167,7 +169,7 @@ def add_point(event_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int:event_id>/checkin/points/<int:point_id>/archive")
+@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/points/<int(max=2147483647):point_id>/archive")
 @event_role_required(Role.ORGANIZER)
 def archive_point(event_id: int, point_id: int):
     point = services.get_point(g.event, point_id)  # an unknown point is a 404, not a flash
@@ -175,7 +177,7 @@ def archive_point(event_id: int, point_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int:event_id>/checkin/settings")
+@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/settings")
 @event_role_required(Role.ORGANIZER)
 def settings(event_id: int):
     form = SettingsForm()
@@ -186,7 +188,7 @@ def settings(event_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int:event_id>/checkin/<int:checkin_id>/undo")
+@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/<int(max=2147483647):checkin_id>/undo")
 @event_role_required(Role.ORGANIZER)
 def undo(event_id: int, checkin_id: int):
     checkin = services.get_checkin(g.event, checkin_id)
@@ -204,7 +206,7 @@ def _csv_safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@bp.get("/manage/events/<int:event_id>/checkin/log.csv")
+@bp.get("/manage/events/<int(max=2147483647):event_id>/checkin/log.csv")
 @event_role_required(Role.ORGANIZER)
 def log_csv(event_id: int):
     buf = io.StringIO()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -10,6 +10,8 @@ from eventhub.tickets.codes import MAX_CODE_INPUT
 
 ResultCode = Literal["admitted", "admitted_upgrade", "already_checked_in", "unreadable", "forged", "revoked",
                      "waitlisted", "wrong_event", "remote_only", "not_entered"]
+# A database id: positive and within the 32-bit INTEGER column (a larger one is a 422, not a driver error).
+Id = Annotated[int, Field(gt=0, lt=2**31)]
 
 
 class Strict(BaseModel):
@@ -19,7 +21,7 @@ class Strict(BaseModel):
 class ScanIn(Strict):
     # Longer input is garbage; it is still logged (as a prefix and a hash) and answered `unreadable`.
     code: str = Field(max_length=20_000, description="What the QR code or the handheld scanner gave.")
-    point_id: int = Field(gt=0)
+    point_id: Id
     nonce: str | None = Field(None, max_length=64, description="Client id of this scan; a retry with the same "
                                                                "nonce is answered from the log.")
     device_id: str = Field("", max_length=64)
@@ -29,7 +31,7 @@ class OfflineScanIn(Strict):
     code: str = Field(max_length=MAX_CODE_INPUT * 2)
     nonce: str = Field(min_length=1, max_length=64)
     at: AwareDatetime = Field(description="When the scan happened, device clock, ISO 8601 with offset.")
-    point_id: int = Field(gt=0)
+    point_id: Id
     device_id: str = Field("", max_length=64)
     local_result: ResultCode | None = Field(None, description="What the device showed while offline.")
 
@@ -39,16 +41,16 @@ class SyncIn(Strict):
 
 
 class RegistrationCheckInIn(Strict):
-    point_id: int = Field(gt=0)
+    point_id: Id
     nonce: str | None = Field(None, max_length=64)
 
 
 class SocketScanIn(ScanIn):
-    event_id: int = Field(gt=0)
+    event_id: Id
 
 
 class SocketJoinIn(Strict):
-    event_id: int = Field(gt=0)
+    event_id: Id
 
 
 class Attendee(BaseModel):

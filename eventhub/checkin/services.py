@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventhub.auth.models import User
 from eventhub.checkin.models import CheckIn, CheckInPoint, CheckInSettings, PointKind, Scan
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -44,6 +44,11 @@ AMBER = {ALREADY, WAITLISTED, REMOTE_ONLY, NOT_ENTERED}
 
 MAX_NONCE = 64
 MAX_DEVICE = 64
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger one cannot exist (and the driver would refuse it)
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def result_message(code: str, detail: str = "") -> str:
@@ -158,7 +163,7 @@ def ensure_default_point(event: Event) -> list[CheckInPoint]:
 
 def add_point(event: Event, name: str, *, kind: PointKind | str = PointKind.ENTRANCE,
               agenda_session_id: int | None = None, requires_entry: bool = False) -> CheckInPoint:
-    clean = " ".join(str(name or "").split())
+    clean = " ".join(strip_control(str(name or "")).split())
     if not clean or len(clean) > 100:
         raise ValidationFailed("invalid_point", _l("Give the check-in point a name (at most 100 characters)."),
                                fields={"name": [str(_l("Give the check-in point a name (at most 100 characters)."))]})
@@ -180,7 +185,7 @@ def archive_point(point: CheckInPoint) -> None:
 
 
 def get_point(event: Event, point_id: object) -> CheckInPoint:
-    point = db.session.get(CheckInPoint, point_id) if isinstance(point_id, int) and point_id > 0 else None
+    point = db.session.get(CheckInPoint, point_id) if valid_id(point_id) else None
     if point is None or point.event_id != event.id:
         raise NotFound("point_not_found", _l("No such check-in point for this event."))
     if point.archived_at is not None:
@@ -269,7 +274,7 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
     else admitted the ticket first is a double entry for the organizer to look at).
     """
     nonce = _clean_nonce(nonce)
-    device_id = str(device_id or "")[:MAX_DEVICE]
+    device_id = strip_control(str(device_id or ""))[:MAX_DEVICE]  # PostgreSQL refuses NUL in text
     event = db.session.get(Event, point.event_id)
     now = utcnow()
     at = at or now
@@ -285,7 +290,9 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
     # Every read happens before the first write: on SQLite a transaction that read first cannot take the write
     # lock while another writer commits ("database is locked"); a transaction that writes first simply waits.
     existing = _live_checkin(registration.id, point.id) if result == ADMITTED and registration else None
-    upgrade_allowed = remote_upgrade_allowed(event) if registration is not None else False
+    # Only a remote ticket needs the event's upgrade rule: an in-person scan does not read the settings.
+    upgrade_allowed = (remote_upgrade_allowed(event) if result == ADMITTED and registration is not None
+                       and registration.mode == AttendanceMode.REMOTE else False)
     try:
         with db.session.begin_nested():
             checkin, result, detail = _admit(event, point, ticket, registration, result, detail, by=by, at=at,
@@ -371,7 +378,7 @@ def undo_checkin(checkin: CheckIn, *, by: User) -> CheckIn:
 
 
 def get_checkin(event: Event, checkin_id: int) -> CheckIn:
-    checkin = db.session.get(CheckIn, checkin_id)
+    checkin = db.session.get(CheckIn, checkin_id) if valid_id(checkin_id) else None
     if checkin is None or checkin.event_id != event.id:
         raise NotFound("checkin_not_found", _l("No such check-in."))
     return checkin

@@ -26,7 +26,7 @@ ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
 
 
 def _event_for(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id) if services.valid_id(event_id) else None
     if event is None:
         raise NotFound("event_not_found", _("No such event."))
     if not has_role(current_user, event, *ROLES):
