@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from eventhub.core.errors import NotFound
 from eventhub.core.timefmt import to_zone
@@ -63,5 +64,6 @@ def toggle_star(registration: Registration, session: AgendaSession) -> bool:
 def starred_sessions(registration: Registration) -> list[AgendaSession]:
     return list(db.session.scalars(
         db.select(AgendaSession).join(StarredSession, StarredSession.session_id == AgendaSession.id)
+        .options(joinedload(AgendaSession.room))
         .where(StarredSession.registration_id == registration.id, AgendaSession.published_at.is_not(None))
         .order_by(AgendaSession.starts_at)))

@@ -13,7 +13,6 @@ from eventhub.core.timefmt import to_zone
 from eventhub.core.urls import external_url
 from eventhub.events import services as event_services
 from eventhub.events.models import Event, EventStatus
-from eventhub.extensions import db
 from eventhub.schedule import schemas, services
 from eventhub.schedule.models import AgendaSession, Room
 
@@ -52,7 +51,7 @@ def session_out(session: AgendaSession, event: Event) -> dict:
 
 def _readable_event(event_id: int) -> tuple[Event, bool]:
     """The event and whether the caller holds its token (then drafts are visible too)."""
-    event = db.session.get(Event, event_id)
+    event = services.get_by_id(Event, event_id)
     token = _bearer_token()
     owner = token is not None and token.event_id == event_id
     if event is None or (not owner and (event.status == EventStatus.DRAFT or not services.is_published(event))):

@@ -11,8 +11,10 @@ from flask_login import current_user
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
+from eventhub.auth.services import has_role
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
+from eventhub.core.live import parse_payload
 from eventhub.core.timefmt import local_to_utc, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.web import perform
@@ -23,6 +25,7 @@ from eventhub.schedule import agenda, services
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.forms import PanelistForm, RoomForm, SessionForm
 from eventhub.schedule.models import AgendaSession, ParticipationMode
+from eventhub.schedule.schemas import MoveIn
 
 bp = Blueprint("schedule_manage", __name__, url_prefix="/manage/events/<int:event_id>/schedule")
 
@@ -234,23 +237,9 @@ def edit_session(event_id: int, session_id: int):
 @event_role_required(Role.ORGANIZER)
 def move_session(event_id: int, session_id: int):
     """JSON endpoint of the grid's drag-to-move and resize (CSRF token in the X-CSRFToken header)."""
-    from pydantic import BaseModel, ConfigDict, ValidationError
-
-    class Move(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        starts_at: datetime
-        ends_at: datetime
-        room_id: int | None = None
-
     session = services.get_session(g.event, session_id)
-    body = request.get_json(silent=True)
     try:
-        move = Move.model_validate(body if isinstance(body, dict) else None)
-        if move.starts_at.tzinfo is None or move.ends_at.tzinfo is None:
-            raise ValueError
-    except (ValidationError, ValueError):
-        return {"error": {"code": "invalid_payload", "message": _("Some fields are missing or invalid.")}}, 422
-    try:
+        move = parse_payload(MoveIn, request.get_json(silent=True))
         services.move_session(session, starts_at=move.starts_at, ends_at=move.ends_at, room_id=move.room_id)
         commit()
     except DomainError as exc:
@@ -351,10 +340,9 @@ def invite_panelist(event_id: int, panelist_id: int):
 @event_role_required(Role.ORGANIZER)
 def revoke_panelist_links(event_id: int, panelist_id: int):
     panelist = pan.get_panelist(g.event, panelist_id)
-    pan.revoke_links(panelist)
-    commit()
-    flash(_("Every link sent to %(name)s so far no longer works. Send a new invitation if needed.",
-            name=panelist.name), "success")
+    perform(lambda: pan.revoke_links(panelist),
+            _("Every link sent to %(name)s so far no longer works. Send a new invitation if needed.",
+              name=panelist.name))
     return redirect(url_for("schedule_manage.panelists", event_id=event_id))
 
 
@@ -362,9 +350,7 @@ def revoke_panelist_links(event_id: int, panelist_id: int):
 @event_role_required(Role.ORGANIZER)
 def delete_panelist(event_id: int, panelist_id: int):
     panelist = pan.get_panelist(g.event, panelist_id)
-    pan.delete_panelist(panelist)
-    commit()
-    flash(_("Panelist removed."), "success")
+    perform(lambda: pan.delete_panelist(panelist), _("Panelist removed."))
     return redirect(url_for("schedule_manage.panelists", event_id=event_id))
 
 
@@ -374,6 +360,5 @@ def green_room(event_id: int):
     now = utcnow()
     return render_template("schedule/manage/green_room.html", event=g.event,
                            rooms_state=pan.green_room(g.event, now),
-                           is_organizer=Role.ORGANIZER in {r.role for r in current_user.roles
-                                                           if r.event_id == event_id} or current_user.is_admin)
+                           is_organizer=has_role(current_user, g.event, Role.ORGANIZER))
 

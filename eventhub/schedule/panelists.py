@@ -11,9 +11,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from eventhub.auth.models import User
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import format_in_zone, is_valid_zone, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.urls import external_url
@@ -22,6 +23,7 @@ from eventhub.extensions import db
 from eventhub.mail.services import queue_mail
 from eventhub.registration.countries import is_country
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode, SessionPanelist
+from eventhub.schedule.services import get_by_id
 
 BIO_MAX = 2000
 TEXT_MAX = 200
@@ -43,7 +45,7 @@ class PanelistData:
 
 
 def _clean(text: object) -> str:
-    return " ".join(str(text or "").split())
+    return " ".join(strip_control(str(text or "")).split())
 
 
 def _validate(data: PanelistData) -> PanelistData:
@@ -69,7 +71,7 @@ def _validate(data: PanelistData) -> PanelistData:
     country = (data.country or "").strip().upper()
     if country and not is_country(country):
         err("country", _l("Choose a country from the list."))
-    bio = (data.bio or "").strip()
+    bio = strip_control(data.bio or "").strip()
     if len(bio) > BIO_MAX:
         err("bio", _l("At most %(n)d characters.", n=BIO_MAX))
     try:
@@ -139,7 +141,7 @@ def panelists_of(event: Event) -> list[Panelist]:
 
 
 def get_panelist(event: Event, panelist_id: int) -> Panelist:
-    panelist = db.session.get(Panelist, panelist_id)
+    panelist = get_by_id(Panelist, panelist_id)
     if panelist is None or panelist.event_id != event.id:
         raise NotFound("panelist_not_found", _l("No such panelist in this event."))
     return panelist
@@ -148,7 +150,8 @@ def get_panelist(event: Event, panelist_id: int) -> Panelist:
 def sessions_for(panelist: Panelist, *, published_only: bool = False) -> list[tuple[AgendaSession, SessionPanelist]]:
     query = (db.select(AgendaSession, SessionPanelist)
              .join(SessionPanelist, SessionPanelist.session_id == AgendaSession.id)
-             .where(SessionPanelist.panelist_id == panelist.id).order_by(AgendaSession.starts_at))
+             .where(SessionPanelist.panelist_id == panelist.id).options(joinedload(AgendaSession.room))
+             .order_by(AgendaSession.starts_at))
     if published_only:
         query = query.where(AgendaSession.published_at.is_not(None))
     return [(s, sp) for s, sp in db.session.execute(query)]

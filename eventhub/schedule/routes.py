@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.core.db import commit
-from eventhub.core.live import emit_after_commit
+from eventhub.core.errors import strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.events.services import get_public_event
@@ -30,7 +30,14 @@ def _viewer_zone(event: Event) -> str | None:
     return zone if zone and zone != event.timezone else None
 
 
+def _valid_slug(slug: str) -> bool:
+    """PostgreSQL refuses NUL in a query parameter: such a slug names no event (and must not become a 500)."""
+    return strip_control(slug) == slug
+
+
 def _published_event(slug: str) -> Event:
+    if not _valid_slug(slug):
+        abort(404)
     event = get_public_event(slug)
     if not services.is_published(event):
         abort(404)
@@ -71,7 +78,7 @@ def agenda(slug: str):
 @bp.get("/e/<slug>/agenda/<int:session_id>")
 def session_page(slug: str, session_id: int):
     event = _published_event(slug)
-    session = db.session.get(AgendaSession, session_id)
+    session = services.get_by_id(AgendaSession, session_id)
     if session is None or session.event_id != event.id or not session.is_published:
         abort(404)
     return render_template("schedule/session.html", event=event, session=session, viewer_zone=_viewer_zone(event))
@@ -87,7 +94,7 @@ def agenda_ics(slug: str):
 @bp.get("/e/<slug>/panelists/<int:panelist_id>/photo")
 def panelist_photo(slug: str, panelist_id: int):
     event = _published_event(slug)
-    panelist = db.session.get(Panelist, panelist_id)
+    panelist = services.get_by_id(Panelist, panelist_id)
     if panelist is None or panelist.event_id != event.id or not panelist.photo:
         abort(404)
     return Response(panelist.photo, mimetype=panelist.photo_type,
@@ -126,7 +133,7 @@ def my_agenda(code: str):
 @limiter.limit("120 per minute")
 def star(code: str, session_id: int):
     ticket = _registration(code)
-    session = db.session.get(AgendaSession, session_id)
+    session = services.get_by_id(AgendaSession, session_id)
     if session is None:
         abort(404)
     starred = attendee_agenda.toggle_star(ticket.registration, session)
@@ -149,7 +156,7 @@ def my_agenda_ics(code: str):
 # --- the panelist's page --------------------------------------------------------------------------------------
 
 def _panelist_or_404(slug: str, token: str) -> tuple[Event, Panelist]:
-    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug)) if _valid_slug(slug) else None
     panelist = pan.panelist_from_token(token, event) if event is not None else None
     if panelist is None:
         abort(404)  # expired, revoked, tampered or another event's: one answer, no detail
@@ -159,13 +166,10 @@ def _panelist_or_404(slug: str, token: str) -> tuple[Event, Panelist]:
 @bp.get("/e/<slug>/panelist/<token>")
 def panelist_page(slug: str, token: str):
     event, panelist = _panelist_or_404(slug, token)
-    now = utcnow()
-    if pan.mark_arrived(panelist, event, now=now):
-        from eventhub.schedule.sockets import GREEN_ROOM_NS, greenroom_room
+    from eventhub.schedule.sockets import announce_arrival
 
-        emit_after_commit("presence", pan.presence_of(panelist, event, now), to=greenroom_room(event.id),
-                          namespace=GREEN_ROOM_NS)
-        commit()
+    announce_arrival(panelist, event, utcnow())
+    commit()
     sessions = [(s, sp) for s, sp in pan.sessions_for(panelist)]
     remote = any(sp.effective_mode == ParticipationMode.REMOTE for _s, sp in sessions)
     response = make_response(render_template("schedule/panelist.html", event=event, panelist=panelist,

@@ -98,6 +98,15 @@ class AgendaSessionPatch(Strict):
     cancelled: Literal[True] | None = Field(None, description="true cancels the session (cannot be undone)")
 
 
+class MoveIn(BaseModel):
+    """The organizer grid's drag-to-move and resize (not part of the public API)."""
+
+    model_config = ConfigDict(extra="forbid")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    room_id: int | None = None
+
+
 class AgendaSessionList(BaseModel):
     items: list[AgendaSessionOut]
     published: bool

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.auth.models import EventRole, Role, User
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import format_in_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
@@ -31,14 +33,25 @@ from eventhub.schedule.models import (
     SessionPanelist,
 )
 
+T = TypeVar("T")
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 URL_MAX = 500
 ROOM_NAME_MAX = 120
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers: a larger id from a client names nothing
+
+
+def get_by_id(model: type[T], ident: object) -> T | None:
+    """`db.session.get` for an id a client sent: None for anything no row can have (PostgreSQL and SQLite would
+    refuse an integer beyond the column's range with an error rather than find nothing)."""
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)
 
 
 def _clean(text: object) -> str:
-    return " ".join(str(text or "").split())
+    return " ".join(strip_control(str(text or "")).split())
 
 
 def check_url(value: str, name: str, errors: dict[str, list[str]]) -> str:
@@ -47,7 +60,8 @@ def check_url(value: str, name: str, errors: dict[str, list[str]]) -> str:
         return ""
     if len(value) > URL_MAX:
         errors.setdefault(name, []).append(str(_l("At most %(n)d characters.", n=URL_MAX)))
-    elif not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value):
+    elif not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value) \
+            or strip_control(value) != value:
         errors.setdefault(name, []).append(str(_l("Enter a web address starting with https://")))
     return value
 
@@ -110,7 +124,7 @@ def rooms_of(event: Event) -> list[Room]:
 
 
 def get_room(event: Event, room_id: int) -> Room:
-    room = db.session.get(Room, room_id)
+    room = get_by_id(Room, room_id)
     if room is None or room.event_id != event.id:
         raise NotFound("room_not_found", _l("No such room in this event."))
     return room
@@ -157,7 +171,7 @@ def _validate_session(event: Event, data: SessionData, session: AgendaSession | 
         err("title", _l("A title is required."))
     elif len(title) > TITLE_MAX:
         err("title", _l("At most %(n)d characters.", n=TITLE_MAX))
-    description = (data.description or "").strip()
+    description = strip_control(data.description or "").strip()
     if len(description) > DESCRIPTION_MAX:
         err("description", _l("At most %(n)d characters.", n=DESCRIPTION_MAX))
     try:
@@ -171,7 +185,7 @@ def _validate_session(event: Event, data: SessionData, session: AgendaSession | 
     meeting_url = check_url(data.meeting_url, "meeting_url", errors)
     livestream_url = check_url(data.livestream_url, "livestream_url", errors)
     if data.room_id is not None:
-        room = db.session.get(Room, data.room_id)
+        room = get_by_id(Room, data.room_id)
         if room is None or room.event_id != event.id:
             err("room_id", _l("Choose a room of this event."))
     for name in ("starts_at", "ends_at"):
@@ -182,7 +196,7 @@ def _validate_session(event: Event, data: SessionData, session: AgendaSession | 
     if data.panelists is not None:
         panelists = []
         for pid, mode in dict(data.panelists).items():
-            panelist = db.session.get(Panelist, pid)
+            panelist = get_by_id(Panelist, pid)
             if panelist is None or panelist.event_id != event.id:
                 err("panelists", _l("Choose panelists of this event."))
                 break
@@ -246,7 +260,8 @@ def check_conflicts(event: Event, data: SessionData, session: AgendaSession | No
         return
     people_users = set(moderator_ids) | set(db.session.scalars(db.select(Panelist.user_id).where(
         Panelist.id.in_(panelist_ids), Panelist.user_id.is_not(None))))
-    overlapping = db.session.scalars(_overlapping(event, data.starts_at, data.ends_at, exclude)).all()
+    overlapping = db.session.scalars(_overlapping(event, data.starts_at, data.ends_at, exclude)
+                                     .options(*with_people())).all()
     for other in overlapping:
         busy: list[str] = []
         for sp in other.panelists:
@@ -358,15 +373,23 @@ def delete_session(session: AgendaSession) -> None:
 
 
 def get_session(event: Event, session_id: int) -> AgendaSession:
-    session = db.session.get(AgendaSession, session_id)
+    session = get_by_id(AgendaSession, session_id)
     if session is None or session.event_id != event.id:
         raise NotFound("session_not_found", _l("No such session in this event."))
     return session
 
 
+def with_people():  # noqa: ANN201
+    """Loader options for pages and feeds that show each session's room, panelists and moderators: a few
+    queries in all instead of several per session."""
+    return (joinedload(AgendaSession.room),
+            selectinload(AgendaSession.panelists).joinedload(SessionPanelist.panelist),
+            selectinload(AgendaSession.moderators).joinedload(SessionModerator.user))
+
+
 def sessions_of(event: Event, *, published_only: bool = False, include_cancelled: bool = True,
                 day: date | None = None) -> list[AgendaSession]:
-    query = db.select(AgendaSession).where(AgendaSession.event_id == event.id)
+    query = db.select(AgendaSession).where(AgendaSession.event_id == event.id).options(*with_people())
     if published_only:
         query = query.where(AgendaSession.published_at.is_not(None))
     if not include_cancelled:

@@ -7,6 +7,7 @@ moderator who connects later gets the whole picture in the snapshot.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -24,6 +25,7 @@ from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.schedule import panelists as pan
+from eventhub.schedule.services import MAX_ID
 
 GREEN_ROOM_NS = "/greenroom"
 
@@ -39,9 +41,16 @@ def panelist_room(panelist_id: int) -> str:
     return f"panelist:{panelist_id}"
 
 
+def announce_arrival(panelist: pan.Panelist, event: Event, now: datetime) -> None:
+    """Mark the panelist arrived (on a day they speak) and tell the green room once the caller commits."""
+    if pan.mark_arrived(panelist, event, now=now):
+        emit_after_commit("presence", pan.presence_of(panelist, event, now), to=greenroom_room(event.id),
+                          namespace=GREEN_ROOM_NS)
+
+
 class WatchPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    event_id: int = Field(gt=0)
+    event_id: int = Field(gt=0, le=MAX_ID)
 
 
 class GreenRoomNamespace(LiveNamespace):
@@ -55,9 +64,7 @@ class GreenRoomNamespace(LiveNamespace):
             now = utcnow()
             _panelist_sids[request.sid] = (panelist.id, event.id)
             join_room(panelist_room(panelist.id))
-            if pan.mark_arrived(panelist, event, now=now):
-                emit_after_commit("presence", pan.presence_of(panelist, event, now), to=greenroom_room(event.id),
-                                  namespace=GREEN_ROOM_NS)
+            announce_arrival(panelist, event, now)
             commit()
             return True
         return bool(current_user.is_authenticated)

@@ -140,6 +140,8 @@ def test_stars_through_the_ticket_link(client, world, make_session):
     code = draft_registration.ticket.code
     assert "pas encore" in client.get(f"/t/{code}/agenda").get_data(as_text=True) or \
         client.get(f"/t/{code}/agenda").status_code == 200
+    before = client.get(f"/t/{code}/agenda")  # the `or` above passes on any 200: the drafts must not show
+    assert before.status_code == 200 and "Session 1" not in before.get_data(as_text=True)
     services.publish_schedule(world.event)
     commit()
     response = client.post(f"/t/{code}/agenda/{first.id}/star")

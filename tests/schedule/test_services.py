@@ -45,6 +45,7 @@ def test_back_to_back_sessions_and_another_room_are_fine(world, make_session):
     make_session("Session 1", utc(10), utc(11))
     services.create_session(world.event, data(world, starts_at=utc(11), ends_at=utc(12)))
     services.create_session(world.event, data(world, room_id=world.side.id))
+    assert len(services.sessions_of(world.event)) == 3
 
 
 def test_a_panelist_in_two_sessions_at_once_is_refused(world, make_session):
@@ -87,7 +88,8 @@ def test_naive_times_are_refused(world):
 def test_cancelled_session_frees_its_room_and_people(world, make_session):
     first = make_session("Session 1", utc(10), utc(11), panelists=[world.sf])
     services.cancel_session(first)
-    services.create_session(world.event, data(world, panelists=[(world.sf.id, None)]))
+    second = services.create_session(world.event, data(world, panelists=[(world.sf.id, None)]))
+    assert second.room_id == first.room_id and [sp.panelist_id for sp in second.panelists] == [world.sf.id]
 
 
 def test_moving_into_another_events_room_is_refused(world, make_session, make_event, organizer):
