@@ -79,6 +79,9 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from eventhub.core.routes import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     from eventhub.api.routes import bp as api_bp
     from eventhub.auth.routes import bp as auth_bp
     from eventhub.checkin.api import bp as checkin_api_bp

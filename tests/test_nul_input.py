@@ -54,3 +54,22 @@ def test_huge_page_and_offset_are_not_a_server_error(client, login, make_user, m
     response = client.get(f"/api/v1/events/{event.id}/registrations?offset={huge}&limit={huge}",
                           headers={"Authorization": f"Bearer {plaintext}"})
     assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+def test_out_of_range_ids_in_urls_are_404_everywhere(client, login, make_user, make_event):
+    """PostgreSQL integers stop at 2**31-1: a bigger id in a URL must be a 404, never a 500."""
+    organizer = make_user(is_admin=True)
+    make_event(organizer=organizer)
+    login(organizer)
+    huge = "9" * 20
+    for url in (f"/manage/events/{huge}", f"/manage/events/{huge}/registrations", f"/api/v1/events/{huge}",
+                f"/api/v1/events/{huge}/public-key", f"/manage/events/1/outbox/{huge}"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/manage/events/1/registrations/{huge}/cancel").status_code == 404
+
+
+def test_nul_or_huge_slug_is_404(client, make_event):
+    event = make_event()
+    for url in (f"/e/{event.slug}%00", "/e/%00/register", "/e/" + "x" * 5000, f"/e/{event.slug}%00/agenda"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/e/{event.slug}").status_code == 200

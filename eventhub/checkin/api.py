@@ -15,7 +15,7 @@ from eventhub.events import services as event_services
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 
 
-@bp.post("/events/<int(max=2147483647):event_id>/checkins")
+@bp.post("/events/<int:event_id>/checkins")
 @token_required
 def scan(event_id: int):
     started = time.perf_counter()
@@ -28,7 +28,7 @@ def scan(event_id: int):
     return timed(result.to_dict(), started)
 
 
-@bp.post("/events/<int(max=2147483647):event_id>/checkins/sync")
+@bp.post("/events/<int:event_id>/checkins/sync")
 @token_required
 def sync(event_id: int):
     event = event_services.get_event(event_id)
@@ -39,7 +39,7 @@ def sync(event_id: int):
     return {"results": results}
 
 
-@bp.get("/events/<int(max=2147483647):event_id>/checkins/log")
+@bp.get("/events/<int:event_id>/checkins/log")
 @token_required
 def log(event_id: int):
     event = event_services.get_event(event_id)

@@ -25,8 +25,6 @@ from eventhub.extensions import db
 from eventhub.registration.services import get_registration
 
 bp = Blueprint("checkin", __name__)
-# Ids in URLs use `int(max=2147483647)`: a larger number cannot be a row (32-bit INTEGER) and is a 404 from the
-# router, not a driver error (PostgreSQL "integer out of range", SQLite OverflowError) turned into a 500.
 
 SCANNER_ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
 
@@ -44,7 +42,7 @@ def timed(payload: dict, started: float, status: int = 200):
 
 # --- scanner page ---------------------------------------------------------------------------------------------
 
-@bp.get("/checkin/events/<int(max=2147483647):event_id>/scan")
+@bp.get("/checkin/events/<int:event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
 def scanner(event_id: int):
     points = services.ensure_default_point(g.event)
@@ -53,7 +51,7 @@ def scanner(event_id: int):
                            is_organizer=has_role(current_user, g.event, Role.ORGANIZER))
 
 
-@bp.post("/checkin/events/<int(max=2147483647):event_id>/scan")
+@bp.post("/checkin/events/<int:event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
 def scan(event_id: int):
     started = time.perf_counter()
@@ -68,7 +66,7 @@ def scan(event_id: int):
     return timed(result.to_dict(), started)
 
 
-@bp.post("/checkin/events/<int(max=2147483647):event_id>/sync")
+@bp.post("/checkin/events/<int:event_id>/sync")
 @event_role_required(*SCANNER_ROLES)
 def sync(event_id: int):
     try:
@@ -81,7 +79,7 @@ def sync(event_id: int):
     return {"results": results}
 
 
-@bp.get("/checkin/events/<int(max=2147483647):event_id>/snapshot")
+@bp.get("/checkin/events/<int:event_id>/snapshot")
 @event_role_required(*SCANNER_ROLES)
 def snapshot(event_id: int):
     data = queries.snapshot(g.event)
@@ -93,13 +91,13 @@ def snapshot(event_id: int):
     return Response(body, mimetype="application/json", headers=headers)
 
 
-@bp.get("/checkin/events/<int(max=2147483647):event_id>/search")
+@bp.get("/checkin/events/<int:event_id>/search")
 @event_role_required(*SCANNER_ROLES)
 def search(event_id: int):
     return {"items": queries.search(g.event, request.args.get("q", ""))}
 
 
-@bp.post("/checkin/events/<int(max=2147483647):event_id>/registrations/<int(max=2147483647):registration_id>/checkin")
+@bp.post("/checkin/events/<int:event_id>/registrations/<int:registration_id>/checkin")
 @event_role_required(*SCANNER_ROLES)
 def checkin_registration(event_id: int, registration_id: int):
     try:
@@ -141,7 +139,7 @@ def service_worker():
 
 # --- organizer ------------------------------------------------------------------------------------------------
 
-@bp.get("/manage/events/<int(max=2147483647):event_id>/checkin")
+@bp.get("/manage/events/<int:event_id>/checkin")
 @event_role_required(Role.ORGANIZER)
 def dashboard(event_id: int):
     services.ensure_default_point(g.event)
@@ -155,7 +153,7 @@ def dashboard(event_id: int):
     )
 
 
-@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/points")
+@bp.post("/manage/events/<int:event_id>/checkin/points")
 @event_role_required(Role.ORGANIZER)
 def add_point(event_id: int):
     form = PointForm()
@@ -169,7 +167,7 @@ def add_point(event_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/points/<int(max=2147483647):point_id>/archive")
+@bp.post("/manage/events/<int:event_id>/checkin/points/<int:point_id>/archive")
 @event_role_required(Role.ORGANIZER)
 def archive_point(event_id: int, point_id: int):
     point = services.get_point(g.event, point_id)  # an unknown point is a 404, not a flash
@@ -177,7 +175,7 @@ def archive_point(event_id: int, point_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/settings")
+@bp.post("/manage/events/<int:event_id>/checkin/settings")
 @event_role_required(Role.ORGANIZER)
 def settings(event_id: int):
     form = SettingsForm()
@@ -188,7 +186,7 @@ def settings(event_id: int):
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 
 
-@bp.post("/manage/events/<int(max=2147483647):event_id>/checkin/<int(max=2147483647):checkin_id>/undo")
+@bp.post("/manage/events/<int:event_id>/checkin/<int:checkin_id>/undo")
 @event_role_required(Role.ORGANIZER)
 def undo(event_id: int, checkin_id: int):
     checkin = services.get_checkin(g.event, checkin_id)
@@ -206,7 +204,7 @@ def _csv_safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@bp.get("/manage/events/<int(max=2147483647):event_id>/checkin/log.csv")
+@bp.get("/manage/events/<int:event_id>/checkin/log.csv")
 @event_role_required(Role.ORGANIZER)
 def log_csv(event_id: int):
     buf = io.StringIO()

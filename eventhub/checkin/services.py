@@ -348,9 +348,9 @@ def _upgrade_or_refuse(event: Event, registration: Registration, allowed: bool) 
     if not allowed:
         raise _Refused(REMOTE_ONLY, "upgrade_off")
     # The registration service's conditional counter: a seat is claimed only if one remains.
-    if not reg_services._claim_seat(event, AttendanceMode.IN_PERSON):
+    if not reg_services.claim_seat(event, AttendanceMode.IN_PERSON):
         raise _Refused(REMOTE_ONLY, "no_seats")
-    reg_services._release_seat(event, AttendanceMode.REMOTE)
+    reg_services.release_seat(event, AttendanceMode.REMOTE)
     registration.mode = AttendanceMode.IN_PERSON
     db.session.flush()
 

@@ -6,12 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import text
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from eventhub.core.i18n import LANG_SESSION_KEY
 from eventhub.events.services import upcoming_public_events
 from eventhub.extensions import db
 
 bp = Blueprint("core", __name__)
+MAX_DB_INT = 2**31 - 1
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -42,3 +45,15 @@ def set_language():
 def health():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every URL: an id larger than a database integer holds is a 404 (SQLite's driver raised
+    OverflowError on it, a 500). Raised here rather than via `max=`, which would make Werkzeug answer 405 when
+    another rule with the same path takes other methods."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_DB_INT:
+            raise NotFound()
+        return number

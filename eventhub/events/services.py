@@ -159,6 +159,8 @@ def get_event(event_id: int) -> Event:
 
 
 def get_public_event(slug: str) -> Event:
+    if len(slug) > 80 or strip_control(slug) != slug:  # PostgreSQL refuses NUL in a query parameter
+        raise NotFound("event_not_found", _l("No such event."))
     event = db.session.scalar(db.select(Event).where(Event.slug == slug))
     if event is None or event.status == EventStatus.DRAFT:
         raise NotFound("event_not_found", _l("No such event."))

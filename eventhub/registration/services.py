@@ -149,7 +149,7 @@ def register(
     # The seat claim locks the event's row until the commit, and every registration for the event queues on it:
     # the costly work (the QR code, ~8 ms of CPU) is done before, so the lock covers only what must follow.
     qr.prepare(ticket.code)
-    if _claim_seat(event, mode):
+    if claim_seat(event, mode):
         registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
     position = waitlist_position(registration)
     _queue_registration_mail(registration, "confirmation" if position is None else "waitlisted")
@@ -170,7 +170,7 @@ def _seat_columns(mode: AttendanceMode):  # noqa: ANN202
     return Event.confirmed_remote, Event.remote_capacity
 
 
-def _claim_seat(event: Event, mode: AttendanceMode) -> bool:
+def claim_seat(event: Event, mode: AttendanceMode) -> bool:
     counter, cap = _seat_columns(mode)
     condition = counter < cap if mode == AttendanceMode.IN_PERSON else or_(cap.is_(None), counter < cap)
     result = db.session.execute(
@@ -181,7 +181,7 @@ def _claim_seat(event: Event, mode: AttendanceMode) -> bool:
     return result.rowcount == 1
 
 
-def _release_seat(event: Event, mode: AttendanceMode) -> None:
+def release_seat(event: Event, mode: AttendanceMode) -> None:
     counter, _cap = _seat_columns(mode)
     db.session.execute(
         update(Event).where(Event.id == event.id, counter > 0).values({counter: counter - 1})
@@ -215,7 +215,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     db.session.flush()
     if not was_confirmed:
         return []
-    _release_seat(registration.event, registration.mode)
+    release_seat(registration.event, registration.mode)
     return fill_from_waitlist(registration.event, now=now)
 
 
@@ -233,7 +233,7 @@ def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Reg
                     Registration.status == RegistrationStatus.WAITLISTED,
                 ).order_by(Registration.id).limit(1).with_for_update(skip_locked=True)
             ).first()
-            if nxt is None or not _claim_seat(event, mode):
+            if nxt is None or not claim_seat(event, mode):
                 break
             nxt.status, nxt.confirmed_at = RegistrationStatus.CONFIRMED, now
             db.session.flush()
