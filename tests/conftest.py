@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from config import TestingConfig, _normalise_db_url
 
@@ -94,17 +96,30 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                # A connection a test's worker thread left idle in a transaction would block TRUNCATE forever.
-                conn.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
-                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(text(f"DELETE FROM {name}"))
+        for attempt in range(5):
+            try:
+                _empty_tables(db.engine, tables)
+                break
+            except OperationalError:
+                # TRUNCATE locks table after table; a background thread's query (live counters, the Q&A rights
+                # sweep) can take them in another order: PostgreSQL breaks the deadlock, we try again.
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         limiter.reset()
+
+
+def _empty_tables(engine, tables: list[str]) -> None:  # noqa: ANN001
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # A connection a test's worker thread left idle in a transaction would block TRUNCATE forever.
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture
