@@ -37,8 +37,7 @@ WAITLISTED = "waitlisted"
 WRONG_EVENT = "wrong_event"
 REMOTE_ONLY = "remote_only"
 NOT_ENTERED = "not_entered"
-RESULT_CODES = (ADMITTED, ADMITTED_UPGRADE, ALREADY, UNREADABLE, FORGED, REVOKED, WAITLISTED, WRONG_EVENT,
-                REMOTE_ONLY, NOT_ENTERED)
+DEVICE_REFUSED = "device_refused"  # detail of an offline scan the device refused but the server would admit
 GREEN = {ADMITTED, ADMITTED_UPGRADE}
 AMBER = {ALREADY, WAITLISTED, REMOTE_ONLY, NOT_ENTERED}
 
@@ -70,6 +69,7 @@ def result_message(code: str, detail: str = "") -> str:
         "revoked": _l("The organizer revoked this ticket."),
         "no_seats": _l("No seats left in the room."),
         "upgrade_off": _l("Remote tickets are not admitted at the door for this event."),
+        DEVICE_REFUSED: _l("Refused by the scanner while offline; not admitted."),
     }
     text = str(messages.get(code, code))
     return f"{text} {details[detail]}" if detail in details else text
@@ -266,13 +266,15 @@ def _judge(point: CheckInPoint, code: str) -> tuple[Ticket | None, str, str]:
 
 def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | None = None,
              at: datetime | None = None, device_id: str = "", offline: bool = False,
-             device_admitted: bool = True) -> CheckInResult:
+             device_result: str | None = None) -> CheckInResult:
     """Scan `code` at `point`. Records the scan whatever the result; flushes, the caller commits.
 
     `at` is when the scan happened (device time for offline scans); the log also keeps when it arrived.
-    `device_admitted`: for offline scans, whether the device showed green (then a refusal here because someone
-    else admitted the ticket first is a double entry for the organizer to look at).
+    `device_result`: for offline scans, what the device answered at the door. A refusal there (red or amber) is
+    recorded as a refused scan and never turned into an admission now: the person was sent away. A green one
+    refused here because someone else admitted the ticket first is a double entry for the organizer to look at.
     """
+    device_refused = offline and device_result is not None and device_result not in GREEN
     nonce = _clean_nonce(nonce)
     device_id = strip_control(str(device_id or ""))[:MAX_DEVICE]  # PostgreSQL refuses NUL in text
     event = db.session.get(Event, point.event_id)
@@ -286,6 +288,9 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
             return replay
     prefix, digest = _code_fingerprint(code)
     ticket, result, detail = _judge(point, code)
+    if device_refused and result == ADMITTED:
+        # The device turned them away (a stale copy, a setting changed since): so it stays.
+        result, detail = str(device_result), DEVICE_REFUSED
     registration = ticket.registration if ticket is not None and result != WRONG_EVENT else None
     # Every read happens before the first write: on SQLite a transaction that read first cannot take the write
     # lock while another writer commits ("database is locked"); a transaction that writes first simply waits.
@@ -298,7 +303,7 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
             checkin, result, detail = _admit(event, point, ticket, registration, result, detail, by=by, at=at,
                                              nonce=nonce, device_id=device_id, offline=offline,
                                              existing=existing, upgrade_allowed=upgrade_allowed)
-            double = offline and device_admitted and result == ALREADY and checkin is not None
+            double = offline and not device_refused and result == ALREADY and checkin is not None
             scan = Scan(event_id=event.id, point_id=point.id, by_id=by.id if by else None, device_id=device_id,
                         nonce=nonce, code_prefix=prefix, code_hash=digest, scanned_at=at, received_at=now,
                         result=result, detail=detail, offline=offline, double_entry=double,
@@ -406,7 +411,7 @@ def sync_offline(event: Event, scans: list[OfflineScan], *, by: User | None) -> 
             point = get_point(event, scan.point_id)
             at = min(scan.at, now)  # a device clock ahead of ours does not write the future
             result = check_in(scan.code, by=by, point=point, nonce=scan.nonce, at=at, device_id=scan.device_id,
-                              offline=True, device_admitted=scan.local_result in (None, ADMITTED, ADMITTED_UPGRADE))
+                              offline=True, device_result=scan.local_result)
             out.append({"index": index, "nonce": scan.nonce, "ok": True, **result.to_dict()})
         except (NotFound, Conflict, ValidationFailed) as exc:
             out.append({"index": index, "nonce": scan.nonce, "ok": False, "error": exc.to_dict()})
