@@ -27,26 +27,35 @@ def ticket_key(secret: bytes) -> str:
 
 
 def snapshot(event: Event) -> dict[str, Any]:
-    """What a scanner device keeps offline: per ticket, only what door staff need to see (no emails)."""
+    """What a scanner device keeps offline: per ticket, only what door staff need to see (no emails).
+
+    It carries every rule the device's judge (static/js/checkin-judge.js) applies: the remote-upgrade setting and
+    seats left, each point's kind and "requires entry", per ticket its state, live check-ins by point (`c`) and
+    whether it came in through an entrance (`e`).
+    """
     rows = db.session.execute(
         db.select(Ticket.secret, Ticket.revoked_at, Ticket.revoked_reason, Registration.id, Registration.name,
                   Registration.organization, Registration.mode, Registration.status)
         .join(Registration, Ticket.registration_id == Registration.id).where(Ticket.event_id == event.id)
     ).all()
     live = db.session.execute(
-        db.select(CheckIn.registration_id, CheckIn.point_id, CheckIn.admitted_at)
+        db.select(CheckIn.registration_id, CheckIn.point_id, CheckIn.admitted_at, CheckInPoint.kind)
+        .join(CheckInPoint, CheckIn.point_id == CheckInPoint.id)
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
     ).all()
     checked: dict[int, dict[str, str]] = {}
-    for reg_id, point_id, admitted_at in live:
+    entered: set[int] = set()  # through any entrance, archived ones too (what `requires entry` asks)
+    for reg_id, point_id, admitted_at, kind in live:
         checked.setdefault(reg_id, {})[str(point_id)] = admitted_at.isoformat()
+        if kind == PointKind.ENTRANCE:
+            entered.add(reg_id)
     tickets = {}
     for secret, revoked_at, revoked_reason, reg_id, name, org, mode, status in rows:
         state = status.value
         if status != RegistrationStatus.CANCELLED and revoked_at is not None:
             state = "reissued" if revoked_reason == "reissued" else "revoked"
         tickets[ticket_key(secret)] = {"r": reg_id, "n": name, "o": org, "m": mode.value, "s": state,
-                                       "c": checked.get(reg_id, {})}
+                                       "c": checked.get(reg_id, {}), "e": reg_id in entered}
 
     return {
         "event_id": event.id, "code_version": codes.VERSION,

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import time
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
@@ -126,11 +127,29 @@ def manifest():
     return Response(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
 
 
+# What the scanner needs offline; the service worker's cache is named from their content.
+SW_ASSETS = ("css/app.css", "css/checkin.css", "js/checkin-scanner.js", "js/checkin-judge.js", "js/localtime.js",
+             "vendor/jsqr/jsQR.js", "img/checkin-icon.svg")
+
+
+def assets_version(static_folder: str, assets: tuple[str, ...] = SW_ASSETS) -> str:
+    """A hash of the assets' names and bytes (and the worker's own code): it changes with any deploy that does."""
+    digest = hashlib.sha256()
+    for name in (*assets, "js/checkin-sw.js"):
+        digest.update(name.encode() + b"\0")
+        with open(os.path.join(static_folder, name), "rb") as f:
+            digest.update(f.read())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
 @bp.get("/checkin/sw.js")
 def service_worker():
-    path = current_app.static_folder + "/js/checkin-sw.js"
-    with open(path, encoding="utf-8") as f:
+    static_folder = str(current_app.static_folder)
+    with open(os.path.join(static_folder, "js", "checkin-sw.js"), encoding="utf-8") as f:
         text = f.read()
+    urls = [url_for("static", filename=name) for name in SW_ASSETS]
+    text = text.replace("__ASSETS__", json.dumps(urls)).replace("__VERSION__", assets_version(static_folder))
     response = Response(text, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/checkin/"
     response.headers["Cache-Control"] = "no-cache"

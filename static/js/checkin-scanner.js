@@ -1,6 +1,8 @@
 // Door scanner: camera (BarcodeDetector or jsQR), handheld scanner (types the code + Enter), search.
 // Works offline: a local copy of the event's tickets (no emails), Ed25519 verification on the device
 // (WebCrypto), scans queued in IndexedDB and uploaded when the network is back.
+import { judge, parseCode, ticketKey, importKey, recordAdmission } from "./checkin-judge.js";
+
 const root = document.getElementById("scanner");
 const T = document.getElementById("i18n").dataset;
 const EVENT_ID = Number(root.dataset.eventId);
@@ -47,47 +49,12 @@ const queueAll = async () => (await idb("queue", "readonly", (s) => s.getAll()))
 const queuePut = (item) => idb("queue", "readwrite", (s) => s.put(item));
 const queueDelete = (nonce) => idb("queue", "readwrite", (s) => s.delete(nonce));
 
-// --- ticket codes: base32, version 1, Ed25519 ---------------------------------------------------------------------
-const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-function base32Decode(text) {
-  let bits = 0, value = 0;
-  const out = [];
-  for (const ch of text) {
-    const idx = B32.indexOf(ch);
-    if (idx < 0) return null;
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return new Uint8Array(out);
-}
-function parseCode(code) {
-  const text = code.replace(/\s+/g, "").toUpperCase();
-  if (text.length !== 122) return null;
-  const raw = base32Decode(text);
-  if (!raw || raw.length !== 76 || raw[0] !== 1) return null;
-  const eventId = (raw[1] << 16) | (raw[2] << 8) | raw[3];
-  if (!eventId) return null;
-  return { eventId, signed: raw.slice(0, 12), secret: raw.slice(4, 12), signature: raw.slice(12) };
-}
-const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-async function ticketKey(secret) {
-  return hex(await crypto.subtle.digest("SHA-256", secret)).slice(0, 24);
-}
-function b64urlDecode(text) {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
+// --- the event's public key: offline verification needs WebCrypto Ed25519 -------------------------------------------
 let publicKey = null;
-async function importKey(b64) {
-  try {
-    publicKey = await crypto.subtle.importKey("raw", b64urlDecode(b64), { name: "Ed25519" }, false, ["verify"]);
-  } catch (e) {
-    publicKey = null; // no Ed25519 in this browser's WebCrypto: offline scans are queued unverified
-  }
+async function useKey(b64) {
+  publicKey = await importKey(b64);
+  // No Ed25519 in this browser: offline scans cannot tell a forged ticket; say so on screen.
+  $("verify-state").hidden = Boolean(publicKey);
 }
 
 // --- the snapshot (only what door staff need to see) --------------------------------------------------------------
@@ -105,7 +72,7 @@ async function loadSnapshot() {
     snapshot = saved.data;
     snapshotEtag = saved.etag;
     snapshotAt = new Date(saved.at);
-    await importKey(snapshot.public_key);
+    await useKey(snapshot.public_key);
   }
   showSnapshotState();
 }
@@ -116,7 +83,7 @@ async function refreshSnapshot() {
     if (r.status === 200) {
       snapshot = await r.json();
       snapshotEtag = r.headers.get("ETag");
-      await importKey(snapshot.public_key);
+      await useKey(snapshot.public_key);
     } else if (r.status !== 304) {
       return;
     }
@@ -126,27 +93,8 @@ async function refreshSnapshot() {
   } catch (e) { /* offline: keep the copy we have */ }
 }
 
-async function judgeLocally(code) {
-  const parsed = parseCode(code);
-  if (!parsed) return { result: "unreadable", color: "red" };
-  if (parsed.eventId !== EVENT_ID) return { result: "wrong_event", color: "red" };
-  if (publicKey) {
-    let good = false;
-    try {
-      good = await crypto.subtle.verify({ name: "Ed25519" }, publicKey, parsed.signature, parsed.signed);
-    } catch (e) { good = false; }
-    if (!good) return { result: "forged", color: "red" };
-  }
-  const key = await ticketKey(parsed.secret);
-  const entry = snapshot && snapshot.tickets[key];
-  if (!entry) return { result: "admitted", color: "green", attendee: null, unknown: true, key };
-  const attendee = { name: entry.n, organization: entry.o, mode: entry.m };
-  if (["cancelled", "revoked", "reissued"].includes(entry.s)) return { result: "revoked", color: "red", attendee };
-  if (entry.s === "waitlisted") return { result: "waitlisted", color: "amber", attendee };
-  const here = entry.c[String(pointId())];
-  if (here) return { result: "already_checked_in", color: "amber", attendee, first: { at: here, point: pointSelect.selectedOptions[0].textContent, by: "" } };
-  if (entry.m === "remote") return { result: "remote_only", color: "amber", attendee };
-  return { result: "admitted", color: "green", attendee, key };
+function judgeLocally(code) {
+  return judge(code, { snapshot, eventId: EVENT_ID, pointId: pointId(), publicKey });
 }
 
 // --- answer on screen: full-screen colour, sound, then back to scanning ---------------------------------------------
@@ -293,18 +241,14 @@ async function submitCode(raw, { source = "handheld" } = {}) {
   const local = await judgeLocally(code);
   await queuePut({ event_id: EVENT_ID, code: code.slice(0, 1000), nonce, at: new Date().toISOString(), point_id: pointId(),
     device_id: deviceId, local_result: local.result });
-  if (local.color === "green" && local.key && snapshot) markChecked(local.key, new Date().toISOString());
+  if (local.key) recordAdmission(snapshot, local.key, local.result, pointId(), new Date().toISOString());
   await showBanner();
   showResult(local, T.checkedOffline);
-}
-function markChecked(key, at) {
-  const entry = snapshot.tickets[key];
-  if (entry) entry.c[String(pointId())] = at;
 }
 async function rememberLocally(code, res) {
   if (!snapshot || (res.result !== "admitted" && res.result !== "admitted_upgrade")) return;
   const parsed = parseCode(code);
-  if (parsed) markChecked(await ticketKey(parsed.secret), new Date().toISOString());
+  if (parsed) recordAdmission(snapshot, await ticketKey(parsed.secret), res.result, pointId(), new Date().toISOString());
 }
 
 $("code-form").addEventListener("submit", (e) => {

@@ -1,10 +1,10 @@
 // Service worker of the door scanner (served at /checkin/sw.js, scope /checkin/): the scanner page and its
 // assets open without network once loaded. Data (ticket list, queued scans) lives in IndexedDB, not here.
-const CACHE = "eventhub-checkin-v1";
-const ASSETS = [
-  "/static/css/app.css", "/static/css/checkin.css", "/static/js/checkin-scanner.js", "/static/js/localtime.js",
-  "/static/vendor/jsqr/jsQR.js", "/static/img/checkin-icon.svg",
-];
+// The route that serves this file fills in the asset list and their hash (eventhub/checkin/routes.py
+// `service_worker`): a deploy that changes any asset changes this script, so scanners install the new cache
+// and drop the old one.
+const ASSETS = /* the asset URLs, as JSON */ __ASSETS__;
+const CACHE = "eventhub-checkin-__VERSION__";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));

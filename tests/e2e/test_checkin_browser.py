@@ -29,9 +29,9 @@ def event_id(live_server: str) -> int:
     return next(e["id"] for e in items if e["title"] == EVENT_TITLE)
 
 
-def new_ticket(live_server: str, event_id: int, name: str) -> str:
+def new_ticket(live_server: str, event_id: int, name: str, mode: str = "in_person") -> str:
     response = requests.post(f"{live_server}/api/v1/events/{event_id}/registrations", timeout=10, json={
-        "name": name, "email": f"door{next(_n)}-{id(name)}@example.org", "country": "ML", "mode": "in_person",
+        "name": name, "email": f"door{next(_n)}-{id(name)}@example.org", "country": "ML", "mode": mode,
         "organization": "Orange Mali", "consent": True})
     assert response.status_code == 201, response.text[:300]
     return response.json()["ticket"]["code"]
@@ -151,3 +151,46 @@ def test_offline_scan_is_queued_then_synced(door, live_server, event_id):
     snapshot = context.request.get(f"{live_server}/checkin/events/{event_id}/snapshot").json()
     entry = snapshot["tickets"][ticket_key(codes.parse(code).secret)]
     assert point_id in entry["c"], "the offline scan was recorded on the server"
+
+
+def test_offline_amber_remote_ticket_is_not_admitted_by_the_upload(door, live_server, event_id):
+    """Issue 8: a remote ticket shown amber offline used to come back from sync as `admitted_upgrade`."""
+    from eventhub.checkin.queries import ticket_key
+    from eventhub.tickets import codes
+
+    context, page = door
+    code = new_ticket(live_server, event_id, "Oumar Keïta", mode="remote")
+    sign_in_and_open_scanner(page, live_server, event_id)
+    expect(page.locator("#verify-state")).to_be_hidden()  # Chromium has WebCrypto Ed25519
+    point_id = page.locator("#point").input_value()
+    context.set_offline(True)
+    field = page.locator("#code")
+    field.fill(code)
+    field.press("Enter")
+    expect_result(page, "amber", "remote_only")
+    banner = page.locator("#net-banner")
+    expect(banner).to_have_attribute("data-waiting", "1")
+    context.set_offline(False)
+    expect(banner).to_have_attribute("data-waiting", "0", timeout=20_000)
+    snapshot = context.request.get(f"{live_server}/checkin/events/{event_id}/snapshot").json()
+    entry = snapshot["tickets"][ticket_key(codes.parse(code).secret)]
+    assert point_id not in entry["c"] and entry["m"] == "remote", "the upload admitted someone the device refused"
+
+
+# Chromium without Ed25519 in WebCrypto (older builds): importKey refuses the algorithm.
+NO_ED25519 = """(() => {
+  const original = crypto.subtle.importKey.bind(crypto.subtle);
+  crypto.subtle.importKey = (format, key, algorithm, ...rest) =>
+    (algorithm && (algorithm === "Ed25519" || algorithm.name === "Ed25519"))
+      ? Promise.reject(new DOMException("Unrecognized name.", "NotSupportedError"))
+      : original(format, key, algorithm, ...rest);
+})();"""
+
+
+def test_without_webcrypto_ed25519_the_scanner_says_offline_verification_is_off(door, live_server, event_id):
+    context, page = door
+    context.add_init_script(NO_ED25519)
+    sign_in_and_open_scanner(page, live_server, event_id)
+    notice = page.locator("#verify-state")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Ed25519")
