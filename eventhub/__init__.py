@@ -55,12 +55,13 @@ def create_app(config: Config | None = None) -> Flask:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=[],  # same origin only
     )
+    from eventhub.core.live import attach
     from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
 
-    socketio.on_namespace(GreenRoomNamespace(GREEN_ROOM_NS))
+    attach(GreenRoomNamespace(GREEN_ROOM_NS))
     from eventhub.checkin.sockets import CheckInNamespace
 
-    socketio.on_namespace(CheckInNamespace("/checkin"))
+    attach(CheckInNamespace("/checkin"))
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)

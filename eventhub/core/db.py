@@ -7,6 +7,7 @@ and runs right after a successful commit, or is dropped on rollback.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import Engine, event
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from eventhub.extensions import db
 
+log = logging.getLogger(__name__)
 _KEY = "eventhub_on_commit"
 
 
@@ -26,9 +28,13 @@ def commit() -> None:
 
 
 def _run_callbacks(session: Session) -> None:
+    """Each callback on its own: one that fails is logged and the others (a mail, a broadcast) still run."""
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback %r failed", callback)
 
 
 def _drop_callbacks(session: Session, previous_transaction=None) -> None:  # noqa: ANN001

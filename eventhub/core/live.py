@@ -1,16 +1,19 @@
 """What every Socket.IO namespace shares: payload validation, error acks, broadcasting after the commit.
 
 Handlers follow one path: who (authenticated on connect) → may they (role) → validate the payload → service →
-commit → emit to a named room → ack. `LiveNamespace` turns a refused action into `{"ok": false, "error": …}`
-and never lets an exception reach the server log as a crash.
+commit → emit to a named room → ack. `LiveNamespace` (registered with `attach`) turns a refused action into
+`{"ok": false, "error": …}`, a client's wrong argument count into `invalid_payload`, and any other exception into
+`server_error` with its traceback logged at ERROR; the session is rolled back in every case.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import has_app_context
+from flask import has_app_context, has_request_context, request
 from flask_babel import gettext as _
 from flask_socketio import Namespace
 from pydantic import BaseModel
@@ -55,8 +58,9 @@ def emit_after_commit(event: str, data: Any, *, to: str, namespace: str) -> None
 class LiveNamespace(Namespace):
     """Base namespace: every event handler's refusal or crash becomes an error ack; the session is cleaned up.
 
-    The handler is wrapped so the refusal is turned into an ack inside Flask-SocketIO's request context: the
-    message is translated for the user, and the rollback happens while the handler's DB session still exists.
+    Dispatch is Flask-SocketIO's own (`Namespace.trigger_event`); errors come back through its documented hook,
+    `socketio.on_error(namespace)`, which `attach()` points at `handle_error`. That hook runs inside the handler's
+    request context, so the message is translated for the user and the rollback reaches the handler's session.
     """
 
     def trigger_event(self, event: str, *args: Any) -> Any:
@@ -68,30 +72,50 @@ class LiveNamespace(Namespace):
         handler = getattr(self, "on_" + (event or ""), None)
         if handler is None:
             return None
-
-        def guarded(*call_args: Any) -> Any:
-            try:
-                return handler(*call_args)
-            except DomainError as exc:
-                db.session.rollback()
-                return {"ok": False, "error": exc.to_dict()}
-            except TypeError as exc:
-                # Wrong number of arguments from a client: a bad payload, not a server fault.
-                db.session.rollback()
-                log.info("bad socket call %s: %s", event, exc)
-                return error_ack("invalid_payload", _("The message must be a JSON object."))
-            except Exception:
-                db.session.rollback()
-                log.exception("socket event %s failed", event)
-                return error_ack("server_error", _("Something went wrong. Please try again."))
-
         try:
-            return self.socketio._handle_event(guarded, event, self.namespace, *args)
-        except Exception:
+            return super().trigger_event(event, *args)
+        except Exception:  # the error hook itself failed, or no request context could be made
             log.exception("socket event %s failed", event)
             return error_ack("server_error", _("Something went wrong. Please try again."))
         finally:
             _end_session()
+
+    def handle_error(self, exc: Exception) -> Any:
+        """`socketio.on_error` hook for this namespace (not `on_error`: a client could send an `error` event)."""
+        db.session.rollback()
+        event = request.event["message"] if has_request_context() else ""
+        if event == "connect":
+            log.error("socket connect on %s failed", self.namespace, exc_info=exc)
+            return False  # a crash while connecting refuses the connection
+        if isinstance(exc, DomainError):
+            return {"ok": False, "error": exc.to_dict()}
+        if isinstance(exc, TypeError) and not _arguments_fit(getattr(self, "on_" + event, None),
+                                                             request.event["args"]):
+            # Wrong number of arguments from a client: a bad payload, not a server fault.
+            log.info("bad socket call %s on %s: %s", event, self.namespace, exc)
+            return error_ack("invalid_payload", _("The message must be a JSON object."))
+        log.error("socket event %s on %s failed", event, self.namespace, exc_info=exc)
+        if event == "disconnect":
+            return None
+        return error_ack("server_error", _("Something went wrong. Please try again."))
+
+
+def attach(namespace: LiveNamespace) -> LiveNamespace:
+    """Register a namespace and its error hook with the app's Socket.IO server (from an area's register())."""
+    socketio.on_namespace(namespace)
+    socketio.on_error(namespace.namespace)(namespace.handle_error)
+    return namespace
+
+
+def _arguments_fit(handler: Callable[..., Any] | None, args: tuple[Any, ...]) -> bool:
+    """Whether the client's arguments bind to the handler: if not, the TypeError is theirs, not ours."""
+    if handler is None:
+        return False
+    try:
+        inspect.signature(handler).bind(*args)
+    except TypeError:
+        return False
+    return True
 
 
 def _end_session() -> None:

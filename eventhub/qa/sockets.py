@@ -18,7 +18,7 @@ from flask_socketio import join_room, leave_room
 from eventhub.auth.models import User
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
-from eventhub.core.live import LiveNamespace, ok, parse_payload
+from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.extensions import db, socketio
 from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
@@ -257,7 +257,7 @@ def _sweep_rights() -> None:
 
 
 def register(app: Flask) -> None:
-    socketio.on_namespace(QaNamespace(NAMESPACE))
+    attach(QaNamespace(NAMESPACE))
     user_logged_out.connect(_on_logout)
     if _sweep_rights not in coalescer.sweepers:
         coalescer.sweepers.append(_sweep_rights)
