@@ -57,6 +57,11 @@ class Config:
         self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or None
         # Redis pub/sub ignores the database number: two deployments on one Redis need their own channel.
         self.SOCKETIO_CHANNEL = env.get("SOCKETIO_CHANNEL", "eventhub")
+        # Background loops (eventhub/core/loops.py): started by each area's register(); tests drain them by hand.
+        self.BACKGROUND_LOOPS = env.get("EVENTHUB_BACKGROUND_LOOPS", "1") == "1"
+        self.QA_VOTE_FLUSH_INTERVAL = float(env.get("QA_VOTE_FLUSH_INTERVAL", "0.3"))  # seconds between vote counts
+        self.QA_RIGHTS_SWEEP_INTERVAL = float(env.get("QA_RIGHTS_SWEEP_INTERVAL", "5"))  # moderator rights re-check
+        self.CHECKIN_COUNTERS_DELAY = float(env.get("CHECKIN_COUNTERS_DELAY", "0.25"))  # dashboard counters
         # Mail: SMTP when MAIL_SERVER is set, otherwise the database outbox only.
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
@@ -107,6 +112,7 @@ class TestingConfig(Config):
         self.SOCKETIO_ASYNC_MODE = "threading"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
+        self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps
 
 
 def config_from_env() -> Config:

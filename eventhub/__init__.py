@@ -59,9 +59,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
 
     attach(GreenRoomNamespace(GREEN_ROOM_NS))
-    from eventhub.checkin.sockets import CheckInNamespace
+    from eventhub.checkin.sockets import register as register_checkin_namespace
 
-    attach(CheckInNamespace("/checkin"))
+    register_checkin_namespace(app)
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)

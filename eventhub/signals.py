@@ -23,3 +23,5 @@ checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage
 speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
+# checkin: sender is the event id (int); sent inside the transaction that admitted or undid a check-in there
+checkins_changed = _signals.signal("checkins-changed")

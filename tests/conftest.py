@@ -91,8 +91,10 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    from eventhub.core.loops import clear_all
     from eventhub.extensions import db, limiter
 
+    clear_all(application)  # work a test left for the background loops is not the next test's
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

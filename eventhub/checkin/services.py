@@ -24,6 +24,7 @@ from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.registration import services as reg_services
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
+from eventhub.signals import checkins_changed
 from eventhub.tickets import codes
 
 # Stable result codes (API, socket acks, offline sync, the log).
@@ -317,9 +318,7 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
         if replay is None:
             raise
         return replay
-    from eventhub.checkin.live import counters_changed
-
-    counters_changed(event.id)
+    checkins_changed.send(event.id)
     return CheckInResult(result, scan.id, detail, registration, checkin, double_entry=double)
 
 
@@ -376,9 +375,7 @@ def undo_checkin(checkin: CheckIn, *, by: User) -> CheckIn:
         raise Conflict("already_undone", _l("This check-in was already undone."))
     checkin.undone_at, checkin.undone_by_id = utcnow(), by.id
     db.session.flush()
-    from eventhub.checkin.live import counters_changed
-
-    counters_changed(checkin.event_id)
+    checkins_changed.send(checkin.event_id)
     return checkin
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 
 from eventhub.auth.models import Role
 from eventhub.auth.services import has_role
-from eventhub.checkin import queries, schemas, services
+from eventhub.checkin import live, queries, schemas, services
 from eventhub.checkin.live import event_room
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
-from eventhub.core.live import LiveNamespace, ok, parse_payload
+from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.events.models import Event
 from eventhub.extensions import db
 
@@ -61,3 +62,8 @@ class CheckInNamespace(LiveNamespace):
                                    device_id=data.device_id or "socket")
         commit()
         return ok(result.to_dict())
+
+
+def register(app: Flask) -> None:
+    attach(CheckInNamespace(live.NAMESPACE))
+    live.register(app)

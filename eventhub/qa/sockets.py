@@ -19,11 +19,12 @@ from eventhub.auth.models import User
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
+from eventhub.core.loops import register_loop
 from eventhub.extensions import db, socketio
 from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
 from eventhub.qa import polls, schemas, services
-from eventhub.qa.coalesce import coalescer
+from eventhub.qa.coalesce import RightsSweep, VoteFlush, coalescer
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
 
@@ -259,6 +260,6 @@ def _sweep_rights() -> None:
 def register(app: Flask) -> None:
     attach(QaNamespace(NAMESPACE))
     user_logged_out.connect(_on_logout)
-    if _sweep_rights not in coalescer.sweepers:
-        coalescer.sweepers.append(_sweep_rights)
+    register_loop(app, VoteFlush(app))
+    register_loop(app, RightsSweep(app, [_sweep_rights]))
 
