@@ -5,8 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from config import Config, config_from_env
+from eventhub import cli, labels
+from eventhub.api.routes import bp as api_bp
+from eventhub.auth.routes import bp as auth_bp
+from eventhub.auth.services import load_user_from_session_id
+from eventhub.checkin.api import bp as checkin_api_bp
+from eventhub.checkin.routes import bp as checkin_bp
+from eventhub.checkin.sockets import register as register_checkin_namespace
+from eventhub.core import errors_web, i18n, templating
+from eventhub.core.db import configure_sqlite, install_session_hooks
+from eventhub.core.live import attach
+from eventhub.core.routes import BoundedIntConverter
+from eventhub.core.routes import bp as core_bp
+from eventhub.events.routes import bp as events_bp
+from eventhub.events.routes import register as register_events_home
+from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
+from eventhub.qa.routes import bp as qa_bp
+from eventhub.qa.sockets import register as register_qa_namespace
+from eventhub.registration.routes import bp as registration_bp
+from eventhub.schedule import panelists as schedule_panelists
+from eventhub.schedule.api import bp as schedule_api_bp
+from eventhub.schedule.manage import bp as schedule_manage_bp
+from eventhub.schedule.routes import bp as schedule_bp
+from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,9 +45,6 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config)
 
-    from eventhub.core.db import configure_sqlite, install_session_hooks
-    from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -33,19 +54,13 @@ def create_app(config: Config | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from eventhub.core import i18n
-
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
 
-    from eventhub.auth.services import load_user_from_session_id
-
     login_manager.user_loader(load_user_from_session_id)
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please sign in to open this page.")
 
     socketio.init_app(
@@ -55,47 +70,24 @@ def create_app(config: Config | None = None) -> Flask:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=[],  # same origin only
     )
-    from eventhub.core.live import attach
-    from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
-
     attach(GreenRoomNamespace(GREEN_ROOM_NS))
-    from eventhub.checkin.sockets import register as register_checkin_namespace
-
     register_checkin_namespace(app)
-    from eventhub.qa.sockets import register as register_qa_namespace
-
     register_qa_namespace(app)
+    schedule_panelists.register(app)  # session changes → panelist mail
 
     _register_blueprints(app)
 
-    from eventhub.core import errors_web, templating
-
     errors_web.register(app)
     templating.register(app)
-
-    from eventhub import cli
+    labels.register(app)
+    register_events_home(app)
 
     cli.register(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from eventhub.core.routes import BoundedIntConverter
-
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    from eventhub.api.routes import bp as api_bp
-    from eventhub.auth.routes import bp as auth_bp
-    from eventhub.checkin.api import bp as checkin_api_bp
-    from eventhub.checkin.routes import bp as checkin_bp
-    from eventhub.core.routes import bp as core_bp
-    from eventhub.events.routes import bp as events_bp
-    from eventhub.extensions import csrf
-    from eventhub.qa.routes import bp as qa_bp
-    from eventhub.registration.routes import bp as registration_bp
-    from eventhub.schedule.api import bp as schedule_api_bp
-    from eventhub.schedule.manage import bp as schedule_manage_bp
-    from eventhub.schedule.routes import bp as schedule_bp
-
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
                qa_bp):
         app.register_blueprint(bp)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from eventhub.auth.services import create_user
 from eventhub.core.db import commit
+from eventhub.core.errors import DomainError
+from eventhub.demo.data import DEMO_LOGINS, load_demo
+from eventhub.events.models import Event
 from eventhub.extensions import db
+from eventhub.mail.models import MailMessage
 
 
 def register(app: Flask) -> None:
@@ -16,9 +21,6 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_admin(email: str, name: str, password: str) -> None:
         """Create an administrator account (the first one, or another)."""
-        from eventhub.auth.services import create_user
-        from eventhub.core.errors import DomainError
-
         try:
             user = create_user(email, name, password, is_admin=True)
             commit()
@@ -33,9 +35,6 @@ def register(app: Flask) -> None:
     @demo.command("load")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
     def demo_load(if_empty: bool) -> None:
-        from eventhub.demo.data import DEMO_LOGINS, load_demo
-        from eventhub.events.models import Event
-
         if if_empty and db.session.scalar(db.select(Event.id).limit(1)):
             click.echo("Database already has events; demo data not loaded.")
         else:
@@ -50,8 +49,6 @@ def register(app: Flask) -> None:
     @click.option("--limit", default=10)
     def outbox(limit: int) -> None:
         """Print the latest emails (what SMTP would have sent)."""
-        from eventhub.mail.models import MailMessage
-
         for m in db.session.scalars(db.select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)):
             click.echo(f"--- #{m.id} {m.created_at:%Y-%m-%d %H:%M} [{m.status}] to {m.recipient}\n"
                        f"Subject: {m.subject}\n\n{m.body_text}\n")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from eventhub.api import schemas
+from eventhub.api.openapi import build_openapi
 from eventhub.auth.models import ApiToken
 from eventhub.auth.services import authenticate_api_token
 from eventhub.core.db import commit
@@ -226,6 +227,4 @@ def ticket_status(code: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    from eventhub.api.openapi import build_openapi
-
     return build_openapi()

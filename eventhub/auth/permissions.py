@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from eventhub.auth.models import Role
 from eventhub.auth.services import has_role
+from eventhub.events.models import Event
 from eventhub.extensions import db, login_manager
 
 
@@ -25,8 +26,6 @@ def event_role_required(*roles: Role) -> Callable:
         def wrapped(*args: Any, **kwargs: Any):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            from eventhub.events.models import Event
-
             event = db.session.get(Event, kwargs.get("event_id"))
             if event is None:
                 abort(404)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.auth.models import ApiToken, EventRole, Role, User
@@ -34,8 +35,6 @@ def hash_password(password: str) -> str:
 
 
 def check_password_strength(password: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             "weak_password", _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
@@ -48,8 +47,6 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, name: str, password: str | None = None, *, is_admin: bool = False) -> User:
-    from flask_babel import lazy_gettext as _l
-
     if get_user_by_email(email):
         raise Conflict("email_taken", _l("An account with this email already exists."))
     if password is not None:
@@ -156,8 +153,6 @@ def grant_role(event: Event, user: User, role: Role) -> EventRole:
 
 
 def revoke_role(event: Event, user: User, role: Role) -> None:
-    from flask_babel import lazy_gettext as _l
-
     grant = db.session.scalar(
         db.select(EventRole).where(EventRole.event_id == event.id, EventRole.user_id == user.id, EventRole.role == role)
     )

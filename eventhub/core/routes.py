@@ -10,7 +10,6 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from eventhub.core.i18n import LANG_SESSION_KEY
-from eventhub.events.services import upcoming_public_events
 from eventhub.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -27,9 +26,14 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+HOME_EVENTS = "eventhub.home_events"  # app.extensions key: a callable returning the events the home page lists
+
+
 @bp.get("/")
 def index():
-    return render_template("core/index.html", events=upcoming_public_events())
+    # The events area provides the list (eventhub.events.routes.register): core imports no feature area.
+    upcoming = current_app.extensions.get(HOME_EVENTS, list)
+    return render_template("core/index.html", events=upcoming())
 
 
 @bp.post("/lang")

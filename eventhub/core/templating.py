@@ -8,7 +8,6 @@ from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
 from eventhub.core.timefmt import format_in_zone
-from eventhub.registration.countries import country_name
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -21,31 +20,6 @@ def register(app: Flask) -> None:
     def in_zone(value: datetime | None, zone: str, fmt: str = "full") -> str:
         return format_in_zone(value, zone, fmt) if value else ""
 
-    @app.template_filter("country")
-    def country(code: str) -> str:
-        return country_name(code, str(get_locale() or "fr"))
-
-    from flask_babel import lazy_gettext as _l
-
-    from eventhub.auth.forms import ROLE_LABELS
-    from eventhub.events.models import EventStatus
-    from eventhub.registration.models import AttendanceMode, RegistrationStatus
-
-    labels = {
-        **ROLE_LABELS,
-        EventStatus.DRAFT: _l("draft"), EventStatus.PUBLISHED: _l("published"), EventStatus.CANCELLED: _l("cancelled"),
-        RegistrationStatus.CONFIRMED: _l("confirmed"), RegistrationStatus.WAITLISTED: _l("waitlisted"),
-        RegistrationStatus.CANCELLED: _l("cancelled"),
-        AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote"),
-        # MailMessage.status (a plain string column)
-        "queued": _l("waiting to be sent"), "sent": _l("sent"), "failed": _l("sending failed"),
-        "outbox": _l("kept in the outbox (no mail server)"),
-    }
-
-    def label(value: object) -> str:
-        return str(labels.get(value, value))
-
-    app.jinja_env.globals.update(role_label=label, status_label=label, mode_label=label)
 
     @app.context_processor
     def globals_():

@@ -12,8 +12,10 @@ from eventhub.auth.models import Role
 from eventhub.auth.services import create_user, grant_role
 from eventhub.core.types import utcnow
 from eventhub.events.services import EventData, create_event, publish_event
+from eventhub.qa.demo import load_qa_demo
 from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
+from eventhub.schedule.demo import load_schedule_demo
 
 DEMO_PASSWORD = "bamako-2026"
 DEMO_LOGINS = {
@@ -105,9 +107,5 @@ def load_demo() -> None:
             mode=AttendanceMode(mode), consent=True, locale="fr",
         ), source="organizer")
 
-    from eventhub.schedule.demo import load_schedule_demo
-
     load_schedule_demo(round_table, connect, moderator=users["moderator"], panelist_user=users["panelist"])
-    from eventhub.qa.demo import load_qa_demo
-
     load_qa_demo(round_table, connect, moderator=users["moderator"])

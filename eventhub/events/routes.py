@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +13,7 @@ from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import can_create_events, has_role, roles_for
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError, ValidationFailed
+from eventhub.core.routes import HOME_EVENTS
 from eventhub.core.timefmt import local_to_utc, to_zone
 from eventhub.core.types import utcnow
 from eventhub.events import services
@@ -155,3 +156,8 @@ def outbox_message(event_id: int, message_id: int):
     if message.event_id != event_id:
         abort(404)
     return render_template("events/outbox_message.html", event=g.event, message=message)
+
+
+def register(app: Flask) -> None:
+    """The home page (core) lists the upcoming public events: this area says which."""
+    app.extensions[HOME_EVENTS] = services.upcoming_public_events

@@ -9,13 +9,14 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from eventhub.auth.models import Role, User
+from eventhub.auth.models import EventRole, Role, User
 from eventhub.auth.services import grant_role
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
+from eventhub.registration.services import fill_from_waitlist
 from eventhub.tickets.codes import generate_signing_key
 
 EVENT_LANGUAGES = ("fr", "en", "ar")
@@ -120,8 +121,6 @@ def update_event(event: Event, data: EventData) -> Event:
     _apply(event, data)
     db.session.flush()
     if seats_added or remote_added:
-        from eventhub.registration.services import fill_from_waitlist
-
         fill_from_waitlist(event)
     return event
 
@@ -177,7 +176,5 @@ def upcoming_public_events(now: datetime | None = None) -> list[Event]:
 def events_for(user: User) -> list[Event]:
     query = db.select(Event).order_by(Event.starts_at.desc())
     if not user.is_admin:
-        from eventhub.auth.models import EventRole
-
         query = query.where(Event.id.in_(db.select(EventRole.event_id).where(EventRole.user_id == user.id)))
     return list(db.session.scalars(query))

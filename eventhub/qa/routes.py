@@ -17,6 +17,7 @@ from eventhub.qa import participants as pt
 from eventhub.qa import services
 from eventhub.qa.models import QaSettings
 from eventhub.schedule.models import AgendaSession
+from eventhub.schedule.services import sessions_of
 from eventhub.tickets import qr
 
 bp = Blueprint("qa", __name__)
@@ -123,8 +124,6 @@ def screen(session_id: int):
 @bp.get("/manage/events/<int:event_id>/qa")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def manage_index(event_id: int):
-    from eventhub.schedule.services import sessions_of
-
     return render_template("qa/manage_index.html", event=g.event,
                            sessions=sessions_of(g.event, include_cancelled=False))
 

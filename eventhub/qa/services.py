@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import parse
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -130,8 +131,6 @@ def check_rate(kind: str, participant: Participant) -> None:
     """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    from limits import parse
-
     limit = parse(current_app.config.get(f"QA_{kind.upper()}_LIMIT", DEFAULT_LIMITS[kind]))
     if not limiter.limiter.hit(limit, "qa", kind, participant.key):
         message = _l("You are asking too fast. Please wait a minute.") if kind == "ask" else \
@@ -224,9 +223,6 @@ def voted_ids(session_id: int, participant: Participant | None) -> list[int]:
 
 
 # --- moderation -----------------------------------------------------------------------------------------------
-
-MODERATION_ACTIONS = ("approve", "reject", "pin", "unpin", "answer", "archive", "edit", "merge", "address")
-
 
 def _refuse(action: str) -> Conflict:
     return Conflict("invalid_transition", _l("This question cannot be changed that way now."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 from babel import Locale
@@ -16,8 +17,6 @@ def _territories(locale: str) -> tuple[tuple[str, str], ...]:
 
 
 def _sort_key(name: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 

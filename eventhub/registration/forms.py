@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from eventhub.registration.countries import country_choices
 
@@ -39,8 +39,6 @@ class RegistrationForm(FlaskForm):
             self.mode.choices = MODE_CHOICES[:1]
 
     def validate_country(self, field: SelectField) -> None:
-        from wtforms.validators import ValidationError
-
         if not field.data:
             raise ValidationError(_l("Choose a country from the list."))
 

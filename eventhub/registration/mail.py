@@ -12,7 +12,8 @@ from eventhub.registration.models import Registration
 from eventhub.tickets import qr
 
 
-def render_registration_mail(registration: Registration, kind: str) -> None:
+def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None) -> None:
+    """`position`: on the waiting list, given by the registration service (which calls this one, not the reverse)."""
     event = registration.event
     ticket = registration.ticket
     subjects = {
@@ -21,13 +22,11 @@ def render_registration_mail(registration: Registration, kind: str) -> None:
         "promoted": _("A seat is yours: %(title)s", title=event.title),
         "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
     }
-    from eventhub.registration.services import waitlist_position
-
     context = {
         "registration": registration, "event": event, "kind": kind,
         "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
         "when": format_in_zone(event.starts_at, event.timezone),
-        "position": waitlist_position(registration),
+        "position": position,
     }
     attachments = []
     if ticket is not None:

@@ -18,12 +18,12 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.countries import is_country
+from eventhub.registration.mail import render_registration_mail
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
 from eventhub.tickets import codes, qr
 
@@ -379,11 +379,6 @@ def get_registration(event: Event, registration_id: int) -> Registration:
 # --- mail -----------------------------------------------------------------------------------------------------
 
 def _queue_registration_mail(registration: Registration, kind: str) -> None:
-    from eventhub.registration.mail import render_registration_mail
-
     with force_locale(registration.locale):
-        render_registration_mail(registration, kind)
+        render_registration_mail(registration, kind, position=waitlist_position(registration))
 
-
-def actor_label(user: User | None) -> str:
-    return user.email if user else "public"

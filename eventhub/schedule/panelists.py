@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import joinedload
 
 from eventhub.auth.models import User
@@ -23,7 +26,8 @@ from eventhub.extensions import db
 from eventhub.mail.services import queue_mail
 from eventhub.registration.countries import is_country
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode, SessionPanelist
-from eventhub.schedule.services import get_by_id
+from eventhub.schedule.services import get_by_id, sessions_of
+from eventhub.signals import session_changed
 
 BIO_MAX = 2000
 TEXT_MAX = 200
@@ -118,9 +122,6 @@ def delete_panelist(panelist: Panelist) -> None:
 
 def set_photo(panelist: Panelist, raw: bytes) -> None:
     """A JPEG, PNG or WebP of at most 300 kB, checked by decoding it (never trusted by its name)."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
 
     message = _l("Choose a JPEG, PNG or WebP image of at most 300 kB.")
     if not raw or len(raw) > PHOTO_MAX:
@@ -216,6 +217,17 @@ def invite(panelist: Panelist, *, now: datetime | None = None) -> None:
     db.session.flush()
 
 
+def _on_session_changed(session: AgendaSession, changes: dict[str, Any] | None = None, **_kw: Any) -> None:
+    """`session_changed` receiver: the schedule service says which panelists a published change concerns."""
+    changes = changes or {}
+    if "panelist_ids" in changes:
+        notify_session_change(session, set(changes["panelist_ids"]), cancelled=bool(changes.get("cancelled")))
+
+
+def register(app: Flask) -> None:
+    session_changed.connect(_on_session_changed)
+
+
 def notify_session_change(session: AgendaSession, panelist_ids: set[int], *, cancelled: bool) -> None:
     """Email each panelist concerned (in their own zone) once the change is committed."""
     event = db.session.get(Event, session.event_id)
@@ -268,8 +280,6 @@ def presence_of(panelist: Panelist, event: Event, now: datetime) -> dict:
 def green_room(event: Event, now: datetime | None = None) -> list[dict]:
     """Per session, its panelists and whether they arrived: what moderators and organizers watch."""
     now = now or utcnow()
-    from eventhub.schedule.services import sessions_of
-
     out = []
     for session in sessions_of(event, include_cancelled=False):
         out.append({

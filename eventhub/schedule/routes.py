@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_date
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.core.db import commit
 from eventhub.core.errors import strip_control
+from eventhub.core.timefmt import to_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.events.services import get_public_event
@@ -21,6 +24,7 @@ from eventhub.schedule import agenda as attendee_agenda
 from eventhub.schedule import feeds, services
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode
+from eventhub.schedule.sockets import announce_arrival
 
 bp = Blueprint("schedule", __name__)
 
@@ -166,8 +170,6 @@ def _panelist_or_404(slug: str, token: str) -> tuple[Event, Panelist]:
 @bp.get("/e/<slug>/panelist/<token>")
 def panelist_page(slug: str, token: str):
     event, panelist = _panelist_or_404(slug, token)
-    from eventhub.schedule.sockets import announce_arrival
-
     announce_arrival(panelist, event, utcnow())
     commit()
     sessions = [(s, sp) for s, sp in pan.sessions_for(panelist)]
@@ -198,9 +200,6 @@ def panelist_ics(slug: str, token: str):
 
 @bp.app_template_filter("day_label")
 def day_label(value: date) -> str:
-    from babel.dates import format_date
-    from flask_babel import get_locale
-
     return format_date(value, "EEEE d MMMM y", locale=get_locale() or "fr")
 
 
@@ -225,6 +224,4 @@ def schedule_published(event: Event) -> bool:
 @bp.app_template_filter("hm")
 def hour_minute(value, zone: str) -> str:  # noqa: ANN001
     """Wall-clock HH:MM in `zone`, for grids and lists whose heading already names the zone."""
-    from eventhub.core.timefmt import to_zone
-
     return to_zone(value, zone).strftime("%H:%M") if value else ""

@@ -32,6 +32,7 @@ from eventhub.schedule.models import (
     SessionModerator,
     SessionPanelist,
 )
+from eventhub.signals import session_changed
 
 T = TypeVar("T")
 
@@ -303,10 +304,8 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     db.session.flush()
     if session.is_published and _visible_state(session) != before:
         session.changed_at = now or utcnow()
-        from eventhub.schedule.panelists import notify_session_change
-
         affected = before_panelists | {sp.panelist_id for sp in session.panelists}
-        notify_session_change(session, affected, cancelled=False)
+        session_changed.send(session, changes={"panelist_ids": affected, "cancelled": False})
     return session
 
 
@@ -357,9 +356,8 @@ def cancel_session(session: AgendaSession, *, now: datetime | None = None) -> Ag
     session.cancelled_at = now
     if session.is_published:
         session.changed_at = now
-        from eventhub.schedule.panelists import notify_session_change
-
-        notify_session_change(session, {sp.panelist_id for sp in session.panelists}, cancelled=True)
+        session_changed.send(session, changes={"panelist_ids": {sp.panelist_id for sp in session.panelists},
+                                               "cancelled": True})
     db.session.flush()
     return session
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import qrcode
 from markupsafe import escape
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
 
@@ -62,8 +63,6 @@ def svg(data: str, *, title: str = "") -> str:
 def png(data: str, *, box_size: int = 10) -> bytes:
     """A black-on-white PNG. Built from the module matrix with one resize: drawing module by module (qrcode's
     PIL factory) was ~40% of a registration's CPU in bench/registration.py."""
-    from PIL import Image
-
     matrix = _matrix(data)
     size = len(matrix)
     pixels = bytes(0 if cell else 255 for row in matrix for cell in row)
