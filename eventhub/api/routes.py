@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticError
 
 from eventhub.api import schemas
 from eventhub.api.openapi import build_openapi
-from eventhub.auth.models import ApiToken
-from eventhub.auth.services import authenticate_api_token
+from eventhub.auth.tokens import bearer_token, token_for_this_event, token_required
+from eventhub.core.body import parse_body
 from eventhub.core.db import commit
-from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
+from eventhub.core.errors import NotFound
 from eventhub.core.urls import external_url
 from eventhub.events import services as event_services
 from eventhub.events.models import Event, EventStatus
@@ -31,53 +25,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
-
-def _bearer_token() -> ApiToken | None:
-    """The request's token, looked up once per request (the rate limiter and the view both ask)."""
-    if "api_token_checked" not in g:
-        header = request.headers.get("Authorization", "")
-        g.api_token_checked = authenticate_api_token(header[7:].strip()) if header.startswith("Bearer ") else None
-    return g.api_token_checked
-
-
-def _token_for_this_event() -> ApiToken | None:
-    token = _bearer_token()
-    return token if token is not None and token.event_id == (request.view_args or {}).get("event_id") else None
-
-
-def token_required(view: Callable) -> Callable:
-    """Requires a live token for the `event_id` in the URL."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any):
-        token = _bearer_token()
-        if token is None:
-            return {"error": {"code": "unauthorized", "message": _("A valid API token is required.")}}, 401, {
-                "WWW-Authenticate": 'Bearer realm="eventhub"'}
-        if token.event_id != kwargs.get("event_id"):
-            raise Forbidden("forbidden", _("This token is not valid for this event."))
-        g.api_token = token
-        return view(*args, **kwargs)
-
-    wrapped.token_required = True  # type: ignore[attr-defined]
-    return wrapped
-
-
-def parse_body(model: type[BaseModel]) -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        message = _("The request body must be a JSON object.")
-        raise ValidationFailed("invalid_body", message, fields={"_body": [message]})
-    try:
-        # JSON mode: strict models still take ISO 8601 strings for datetimes (Python mode would refuse them).
-        return model.model_validate_json(json.dumps(body))
-    except PydanticError as exc:
-        fields: dict[str, list[str]] = {}
-        for error in exc.errors(include_url=False):
-            name = ".".join(str(p) for p in error["loc"]) or "_body"
-            fields.setdefault(name, []).append(error["msg"])
-        raise ValidationFailed("validation_failed", _("Some fields are missing or invalid."), fields=fields) from None
-
 
 def event_out(event: Event) -> dict:
     return schemas.EventOut(
@@ -110,7 +57,7 @@ def registration_out(registration: Registration, positions: dict[int, int] | Non
 
 def _public_event(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
-    token = _bearer_token()
+    token = bearer_token()
     if event is None or (event.status == EventStatus.DRAFT and (token is None or token.event_id != event_id)):
         raise NotFound("event_not_found", _("No such event."))
     return event
@@ -154,10 +101,10 @@ def public_key(event_id: int):
 # --- registrations --------------------------------------------------------------------------------------------
 
 @bp.post("/events/<int:event_id>/registrations")
-@limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: _token_for_this_event() is not None)
+@limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: token_for_this_event() is not None)
 def create_registration(event_id: int):
     event = _public_event(event_id)
-    token = _bearer_token()
+    token = bearer_token()
     body = parse_body(schemas.RegistrationIn)
     by_organizer = token is not None and token.event_id == event_id
     result = reg_services.register(

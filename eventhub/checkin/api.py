@@ -6,9 +6,10 @@ import time
 
 from flask import Blueprint, g, request
 
-from eventhub.api.routes import parse_body, token_required
+from eventhub.auth.tokens import token_required
 from eventhub.checkin import queries, schemas, services
 from eventhub.checkin.routes import timed
+from eventhub.core.body import parse_body
 from eventhub.core.db import commit
 from eventhub.events import services as event_services
 

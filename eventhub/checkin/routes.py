@@ -13,12 +13,12 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventhub.api.routes import parse_body
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import has_role
 from eventhub.checkin import queries, schemas, services
 from eventhub.checkin.forms import PointForm, SettingsForm
+from eventhub.core.body import parse_body
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.core.web import perform

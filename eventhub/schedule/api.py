@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import gettext as _
 
-from eventhub.api.routes import _bearer_token, parse_body, token_required
+from eventhub.auth.tokens import bearer_token, token_required
+from eventhub.core.body import parse_body
 from eventhub.core.db import commit
 from eventhub.core.errors import NotFound
 from eventhub.core.timefmt import to_zone
@@ -52,7 +53,7 @@ def session_out(session: AgendaSession, event: Event) -> dict:
 def _readable_event(event_id: int) -> tuple[Event, bool]:
     """The event and whether the caller holds its token (then drafts are visible too)."""
     event = services.get_by_id(Event, event_id)
-    token = _bearer_token()
+    token = bearer_token()
     owner = token is not None and token.event_id == event_id
     if event is None or (not owner and (event.status == EventStatus.DRAFT or not services.is_published(event))):
         raise NotFound("schedule_not_found", _("This event has no published schedule."))
