@@ -9,7 +9,7 @@ then refuses it, so it answers `already_checked_in` with the first check-in's ti
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,22 @@ from sqlalchemy.exc import IntegrityError
 
 from eventhub.auth.models import User
 from eventhub.checkin.models import CheckIn, CheckInPoint, CheckInSettings, PointKind, Scan
+from eventhub.checkin.results import (
+    ADMITTED,
+    ADMITTED_UPGRADE,
+    ALREADY,
+    DEVICE_REFUSED,
+    FORGED,
+    GREEN,
+    NOT_ENTERED,
+    REMOTE_ONLY,
+    REVOKED,
+    UNREADABLE,
+    WAITLISTED,
+    WRONG_EVENT,
+    CheckInResult,
+)
+from eventhub.checkin.results import result_message as result_message  # re-exported for callers of services
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
@@ -27,21 +43,6 @@ from eventhub.registration.models import AttendanceMode, Registration, Registrat
 from eventhub.signals import checkins_changed
 from eventhub.tickets import codes
 
-# Stable result codes (API, socket acks, offline sync, the log).
-ADMITTED = "admitted"
-ADMITTED_UPGRADE = "admitted_upgrade"
-ALREADY = "already_checked_in"
-UNREADABLE = "unreadable"
-FORGED = "forged"
-REVOKED = "revoked"
-WAITLISTED = "waitlisted"
-WRONG_EVENT = "wrong_event"
-REMOTE_ONLY = "remote_only"
-NOT_ENTERED = "not_entered"
-DEVICE_REFUSED = "device_refused"  # detail of an offline scan the device refused but the server would admit
-GREEN = {ADMITTED, ADMITTED_UPGRADE}
-AMBER = {ALREADY, WAITLISTED, REMOTE_ONLY, NOT_ENTERED}
-
 MAX_NONCE = 64
 MAX_DEVICE = 64
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger one cannot exist (and the driver would refuse it)
@@ -49,73 +50,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger one cannot exist 
 
 def valid_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
-def result_message(code: str, detail: str = "") -> str:
-    messages = {
-        ADMITTED: _l("Welcome: admitted."),
-        ADMITTED_UPGRADE: _l("Admitted into the room (remote ticket upgraded)."),
-        ALREADY: _l("Already checked in."),
-        UNREADABLE: _l("Not a ticket: the code cannot be read."),
-        FORGED: _l("Forged ticket: the signature does not match this event."),
-        REVOKED: _l("This ticket was cancelled or revoked."),
-        WAITLISTED: _l("On the waiting list: not admitted."),
-        WRONG_EVENT: _l("This ticket is for another event."),
-        REMOTE_ONLY: _l("Remote ticket: not admitted in the room."),
-        NOT_ENTERED: _l("Not checked in at the entrance yet."),
-    }
-    details = {
-        "cancelled": _l("The registration was cancelled."),
-        "reissued": _l("A newer ticket replaced this one."),
-        "revoked": _l("The organizer revoked this ticket."),
-        "no_seats": _l("No seats left in the room."),
-        "upgrade_off": _l("Remote tickets are not admitted at the door for this event."),
-        DEVICE_REFUSED: _l("Refused by the scanner while offline; not admitted."),
-    }
-    text = str(messages.get(code, code))
-    return f"{text} {details[detail]}" if detail in details else text
-
-
-@dataclass
-class CheckInResult:
-    code: str
-    scan_id: int | None = None
-    detail: str = ""
-    registration: Registration | None = None
-    checkin: CheckIn | None = None  # the new one, or the first one for `already_checked_in`
-    replayed: bool = False  # answered from the log for a repeated nonce
-    double_entry: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def color(self) -> str:
-        return "green" if self.code in GREEN else "amber" if self.code in AMBER else "red"
-
-    @property
-    def admitted(self) -> bool:
-        return self.code in GREEN
-
-    def to_dict(self) -> dict[str, Any]:
-        reg = self.registration
-        out: dict[str, Any] = {
-            "result": self.code, "color": self.color, "detail": self.detail,
-            "message": result_message(self.code, self.detail), "scan_id": self.scan_id,
-            "replayed": self.replayed, "double_entry": self.double_entry,
-            "attendee": None, "first": None,
-        }
-        if reg is not None and self.code != WRONG_EVENT:
-            out["attendee"] = {"registration_id": reg.id, "name": reg.name, "organization": reg.organization,
-                               "mode": reg.mode.value, "status": reg.status.value}
-        if self.checkin is not None and self.code == ALREADY:
-            out["first"] = checkin_summary(self.checkin)
-        elif self.checkin is not None:
-            out["checkin_id"] = self.checkin.id
-        return out
-
-
-def checkin_summary(c: CheckIn) -> dict[str, Any]:
-    return {"checkin_id": c.id, "at": c.admitted_at.isoformat(), "point_id": c.point_id, "point": c.point.name,
-            "by": c.by.name if c.by else "", "offline": c.offline}
 
 
 # --- points and settings --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Schedule rules: rooms, sessions, conflicts, publication, changes after publication and personal agendas.
+"""Schedule rules: sessions, conflicts, publication, changes after publication and personal agendas.
+Rooms are in rooms.py, the limits and id lookup every schedule module shares in common.py.
 
 A session is refused when its room or one of its people is already busy, when it falls outside the event, or
 when it ends before it starts. Times are stored in UTC; day boundaries are computed in the event's zone.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
@@ -22,6 +22,11 @@ from eventhub.events.models import Event
 from eventhub.events.services import EVENT_LANGUAGES
 from eventhub.extensions import db
 from eventhub.schedule.agenda import day_bounds
+from eventhub.schedule.common import DESCRIPTION_MAX, TITLE_MAX, check_url, get_by_id
+from eventhub.schedule.common import MAX_ID as MAX_ID  # re-exported: callers use `services.<name>`
+from eventhub.schedule.common import ROOM_NAME_MAX as ROOM_NAME_MAX
+from eventhub.schedule.common import URL_MAX as URL_MAX
+from eventhub.schedule.common import clean as _clean
 from eventhub.schedule.models import (
     AgendaSession,
     Panelist,
@@ -32,104 +37,13 @@ from eventhub.schedule.models import (
     SessionModerator,
     SessionPanelist,
 )
+from eventhub.schedule.rooms import RoomData as RoomData
+from eventhub.schedule.rooms import create_room as create_room
+from eventhub.schedule.rooms import delete_room as delete_room
+from eventhub.schedule.rooms import get_room as get_room
+from eventhub.schedule.rooms import rooms_of as rooms_of
+from eventhub.schedule.rooms import update_room as update_room
 from eventhub.signals import session_changed
-
-T = TypeVar("T")
-
-TITLE_MAX = 200
-DESCRIPTION_MAX = 10_000
-URL_MAX = 500
-ROOM_NAME_MAX = 120
-MAX_ID = 2**31 - 1  # primary keys are 32-bit integers: a larger id from a client names nothing
-
-
-def get_by_id(model: type[T], ident: object) -> T | None:
-    """`db.session.get` for an id a client sent: None for anything no row can have (PostgreSQL and SQLite would
-    refuse an integer beyond the column's range with an error rather than find nothing)."""
-    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 < ident <= MAX_ID:
-        return None
-    return db.session.get(model, ident)
-
-
-def _clean(text: object) -> str:
-    return " ".join(strip_control(str(text or "")).split())
-
-
-def check_url(value: str, name: str, errors: dict[str, list[str]]) -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    if len(value) > URL_MAX:
-        errors.setdefault(name, []).append(str(_l("At most %(n)d characters.", n=URL_MAX)))
-    elif not value.lower().startswith(("https://", "http://")) or any(c.isspace() for c in value) \
-            or strip_control(value) != value:
-        errors.setdefault(name, []).append(str(_l("Enter a web address starting with https://")))
-    return value
-
-
-# --- rooms ----------------------------------------------------------------------------------------------------
-
-@dataclass
-class RoomData:
-    name: str
-    capacity: int | None = None
-    has_stream: bool = False
-
-
-def _validate_room(event: Event, data: RoomData, room: Room | None = None) -> str:
-    errors: dict[str, list[str]] = {}
-    name = _clean(data.name)
-    if not name:
-        errors["name"] = [str(_l("A name is required."))]
-    elif len(name) > ROOM_NAME_MAX:
-        errors["name"] = [str(_l("At most %(n)d characters.", n=ROOM_NAME_MAX))]
-    if data.capacity is not None and not 0 <= data.capacity <= 1_000_000:
-        errors["capacity"] = [str(_l("Enter a number between 0 and 1,000,000."))]
-    if not errors:
-        clash = db.session.scalar(db.select(Room.id).where(Room.event_id == event.id, Room.name == name))
-        if clash and (room is None or clash != room.id):
-            errors["name"] = [str(_l("This event already has a room with this name."))]
-    if errors:
-        raise ValidationFailed("invalid_room", _l("Please correct the errors below."), fields=errors)
-    return name
-
-
-def create_room(event: Event, data: RoomData) -> Room:
-    name = _validate_room(event, data)
-    position = db.session.scalar(db.select(db.func.count()).select_from(Room).where(Room.event_id == event.id))
-    room = Room(event_id=event.id, name=name, capacity=data.capacity, has_stream=data.has_stream,
-                position=int(position or 0))
-    db.session.add(room)
-    db.session.flush()
-    return room
-
-
-def update_room(room: Room, data: RoomData) -> Room:
-    room.name = _validate_room(db.session.get(Event, room.event_id), data, room)
-    room.capacity, room.has_stream = data.capacity, data.has_stream
-    db.session.flush()
-    return room
-
-
-def delete_room(room: Room) -> None:
-    used = db.session.scalar(db.select(AgendaSession.id).where(
-        AgendaSession.room_id == room.id, AgendaSession.cancelled_at.is_(None)).limit(1))
-    if used:
-        raise Conflict("room_in_use", _l("Sessions are planned in this room: move or cancel them first."))
-    db.session.delete(room)
-    db.session.flush()
-
-
-def rooms_of(event: Event) -> list[Room]:
-    return list(db.session.scalars(db.select(Room).where(Room.event_id == event.id).order_by(Room.position, Room.id)))
-
-
-def get_room(event: Event, room_id: int) -> Room:
-    room = get_by_id(Room, room_id)
-    if room is None or room.event_id != event.id:
-        raise NotFound("room_not_found", _l("No such room in this event."))
-    return room
-
 
 # --- sessions -------------------------------------------------------------------------------------------------
 
