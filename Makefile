@@ -1,4 +1,4 @@
-# Two entry points: `make run` (the app with demo data on SQLite) and `make test` (the whole suite, ruff included).
+# Two entry points: `make run` (the app with demo data on SQLite) and `make test` (the whole suite, ruff and mypy included).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -26,6 +26,7 @@ run: $(VENV)/.run-deps translations
 
 test: $(VENV)/.test-deps translations
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy eventhub
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-deps

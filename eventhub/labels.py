@@ -6,6 +6,8 @@ Above the areas (like eventhub/signals.py), so that `core` imports no feature ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -21,7 +23,7 @@ def register(app: Flask) -> None:
     def country(code: str) -> str:
         return country_name(code, str(get_locale() or "fr"))
 
-    labels = {
+    labels: dict[Any, Any] = {
         **ROLE_LABELS,
         EventStatus.DRAFT: _l("draft"), EventStatus.PUBLISHED: _l("published"), EventStatus.CANCELLED: _l("cancelled"),
         RegistrationStatus.CONFIRMED: _l("confirmed"), RegistrationStatus.WAITLISTED: _l("waitlisted"),

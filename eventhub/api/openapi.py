@@ -34,12 +34,12 @@ def _errors(*statuses: int) -> dict:
 
 EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 REG_ID = {"name": "registration_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 @lru_cache(maxsize=1)
 def build_openapi() -> dict:
-    _, defs = models_json_schema([(m, "serialization") for m in _MODELS],
+    _, defs = models_json_schema([(m, "serialization") for m in _MODELS],  # type: ignore[misc]
                                  ref_template="#/components/schemas/{model}")
     components = defs.get("$defs", {})
     body = lambda name: {"required": True, "content": {"application/json": {"schema": _ref(name)}}}  # noqa: E731

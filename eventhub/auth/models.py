@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -20,7 +20,7 @@ class Role(enum.StrEnum):
     DOOR_STAFF = "door_staff"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,7 +46,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class EventRole(db.Model):
+class EventRole(Model):
     __tablename__ = "event_roles"
     __table_args__ = (UniqueConstraint("event_id", "user_id", "role", name="uq_event_roles_event_user_role"),)
 
@@ -59,7 +59,7 @@ class EventRole(db.Model):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token an organizer issues for a machine client, scoped to one event."""
 
     __tablename__ = "api_tokens"

@@ -107,10 +107,9 @@ def team(event_id: int):
     event = g.event
     form = TeamMemberForm()
     if form.validate_on_submit():
-        user = services.get_user_by_email(form.email.data)
-        invited = user is None
-        if invited:
-            user = services.create_user(form.email.data, form.name.data)
+        found = services.get_user_by_email(form.email.data)
+        invited = found is None
+        user = found if found is not None else services.create_user(form.email.data, form.name.data)
         services.grant_role(event, user, Role(form.role.data))
         if invited:
             send_password_link(user, kind="invitation")

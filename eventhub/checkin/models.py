@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import User
 from eventhub.core.types import UTCDateTime, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 from eventhub.registration.models import Registration
 
 
@@ -23,7 +23,7 @@ class PointKind(enum.StrEnum):
     SESSION = "session"  # records attendance of one session in a room
 
 
-class CheckInSettings(db.Model):
+class CheckInSettings(Model):
     """Per-event check-in rules, kept apart from the events table."""
 
     __tablename__ = "checkin_settings"
@@ -34,7 +34,7 @@ class CheckInSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class CheckInPoint(db.Model):
+class CheckInPoint(Model):
     __tablename__ = "checkin_points"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +52,7 @@ class CheckInPoint(db.Model):
         return self.kind == PointKind.ENTRANCE
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A person admitted at a point. At most one live (not undone) per registration and point."""
 
     __tablename__ = "checkins"
@@ -84,7 +84,7 @@ class CheckIn(db.Model):
     undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
 
-class Scan(db.Model):
+class Scan(Model):
     """Every scan, refused ones too. Raw input is never stored whole: a short prefix and a hash."""
 
     __tablename__ = "checkin_scans"

@@ -63,7 +63,7 @@ def settings_for(event: Event) -> CheckInSettings:
                 db.session.add(settings)
                 db.session.flush()
         except IntegrityError:  # another request created it at the same moment
-            settings = db.session.get(CheckInSettings, event.id)
+            settings = db.session.get_one(CheckInSettings, event.id)
     return settings
 
 
@@ -212,7 +212,7 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
     device_refused = offline and device_result is not None and device_result not in GREEN
     nonce = _clean_nonce(nonce)
     device_id = strip_control(str(device_id or ""))[:MAX_DEVICE]  # PostgreSQL refuses NUL in text
-    event = db.session.get(Event, point.event_id)
+    event = db.session.get_one(Event, point.event_id)
     now = utcnow()
     at = at or now
     if at.tzinfo is None:
@@ -259,7 +259,7 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
 def _admit(event: Event, point: CheckInPoint, ticket: Ticket | None, registration: Registration | None,
            result: str, detail: str, *, by: User | None, at: datetime, nonce: str | None, device_id: str,
            offline: bool, existing: CheckIn | None, upgrade_allowed: bool) -> tuple[CheckIn | None, str, str]:
-    if result != ADMITTED or registration is None:
+    if result != ADMITTED or registration is None or ticket is None:
         return None, result, detail
     if existing is not None:
         return existing, ALREADY, ""

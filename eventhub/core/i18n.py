@@ -14,10 +14,10 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = session.get(LANG_SESSION_KEY)
     if lang in supported:
-        return lang
+        return str(lang)
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in supported:
-        return user_locale
+        return str(user_locale)
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -83,14 +83,16 @@ class LiveNamespace(Namespace):
     def handle_error(self, exc: Exception) -> Any:
         """`socketio.on_error` hook for this namespace (not `on_error`: a client could send an `error` event)."""
         db.session.rollback()
-        event = request.event["message"] if has_request_context() else ""
+        # Flask-SocketIO puts the event on the request it makes for the handler: {"message": name, "args": (...)}.
+        called: dict[str, Any] = (getattr(request, "event", None) or {}) if has_request_context() else {}
+        event = str(called.get("message") or "")
         if event == "connect":
             log.error("socket connect on %s failed", self.namespace, exc_info=exc)
             return False  # a crash while connecting refuses the connection
         if isinstance(exc, DomainError):
             return {"ok": False, "error": exc.to_dict()}
         if isinstance(exc, TypeError) and not _arguments_fit(getattr(self, "on_" + event, None),
-                                                             request.event["args"]):
+                                                             tuple(called.get("args") or ())):
             # Wrong number of arguments from a client: a bad payload, not a server fault.
             log.info("bad socket call %s on %s: %s", event, self.namespace, exc)
             return error_ack("invalid_payload", _("The message must be a JSON object."))
@@ -98,6 +100,11 @@ class LiveNamespace(Namespace):
         if event == "disconnect":
             return None
         return error_ack("server_error", _("Something went wrong. Please try again."))
+
+
+def socket_sid() -> str:
+    """The Socket.IO session id of the event being handled (Flask-SocketIO sets `request.sid`)."""
+    return str(getattr(request, "sid", ""))
 
 
 def attach(namespace: LiveNamespace) -> LiveNamespace:

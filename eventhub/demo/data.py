@@ -6,6 +6,7 @@ Dates are placed relative to the day the data is loaded, so the demo always has 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from eventhub.auth.models import Role
@@ -18,7 +19,7 @@ from eventhub.registration.services import RegistrationData, register
 from eventhub.schedule.demo import load_schedule_demo
 
 DEMO_PASSWORD = "bamako-2026"
-DEMO_LOGINS = {
+DEMO_LOGINS: dict[str, Any] = {
     "password": DEMO_PASSWORD,
     "accounts": {
         "admin": "admin@eventhub.local",

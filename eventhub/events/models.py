@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
 class EventStatus(enum.StrEnum):
@@ -18,7 +18,7 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),

@@ -53,8 +53,10 @@ def _form_to_data(form: EventForm) -> services.EventData:
 
     return services.EventData(
         title=form.title.data or "", description=form.description.data or "", venue=form.venue.data or "",
-        room=form.room.data or "", timezone=zone, starts_at=utc(form.starts_at.data),
-        ends_at=utc(form.ends_at.data), registration_opens_at=utc(form.registration_opens_at.data),
+        room=form.room.data or "", timezone=zone,
+        starts_at=utc(form.starts_at.data),  # type: ignore[arg-type]  # the form requires both
+        ends_at=utc(form.ends_at.data),  # type: ignore[arg-type]
+        registration_opens_at=utc(form.registration_opens_at.data),
         registration_closes_at=utc(form.registration_closes_at.data), capacity=form.capacity.data or 0,
         remote_enabled=bool(form.remote_enabled.data), remote_capacity=form.remote_capacity.data,
         languages=tuple(form.languages.data or ()),

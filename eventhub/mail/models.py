@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +30,7 @@ class MailMessage(db.Model):
     attachments: Mapped[list[MailAttachment]] = relationship(cascade="all, delete-orphan", order_by="MailAttachment.id")
 
 
-class MailAttachment(db.Model):
+class MailAttachment(Model):
     __tablename__ = "mail_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

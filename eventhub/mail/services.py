@@ -62,11 +62,12 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
-        html_part = email.get_payload()[-1]
+        html_part = email.get_payload()[-1]  # type: ignore[index]  # multipart after add_alternative
         for att in message.attachments:
             if att.content_id:
                 maintype, subtype = att.content_type.split("/", 1)
-                html_part.add_related(att.data, maintype, subtype, cid=f"<{att.content_id}>", filename=att.filename)
+                html_part.add_related(  # type: ignore[union-attr]
+                    att.data, maintype, subtype, cid=f"<{att.content_id}>", filename=att.filename)
     for att in message.attachments:
         maintype, subtype = att.content_type.split("/", 1)
         email.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
@@ -85,14 +86,14 @@ def deliver_queued(app: Flask) -> int:
             )
             if message_id is None:
                 break
-            claimed = db.session.execute(
+            claimed = db.session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
                 db.update(MailMessage).where(MailMessage.id == message_id, MailMessage.status == "queued")
                 .values(status="sending").execution_options(synchronize_session=False)
             ).rowcount
             db.session.commit()
             if not claimed:
                 continue  # another worker took it
-            message = db.session.get(MailMessage, message_id)
+            message = db.session.get_one(MailMessage, message_id)
             try:
                 with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
                     if cfg.get("MAIL_USE_TLS"):

@@ -54,8 +54,8 @@ def load_qa_demo(round_table: Event, connect: Event, *, moderator: User) -> None
             question = services.ask(session, author, text, anonymous=n == 2)
             if action == "approve":
                 services.moderate(question, "approve", by=moderator)
-        question, options, multiple = POLLS[prefix]
-        polls.create_poll(session, question, options, multiple=multiple)
+        poll_question, options, multiple = POLLS[prefix]
+        polls.create_poll(session, poll_question, options, multiple=multiple)
     pitch = _session(connect, "Pitchs")
     if pitch is not None:
         services.update_settings(services.get_settings(pitch), moderation="open", is_open=True,

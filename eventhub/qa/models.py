@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
 class Moderation(enum.StrEnum):
@@ -32,7 +32,7 @@ class PollStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class QaSettings(db.Model):
+class QaSettings(Model):
     """One row per agenda session, created on first use. `seq` numbers the session's broadcasts."""
 
     __tablename__ = "qa_settings"
@@ -47,7 +47,7 @@ class QaSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "qa_questions"
     __table_args__ = (Index("ix_qa_questions_session_status", "session_id", "status"),)
 
@@ -79,7 +79,7 @@ class Question(db.Model):
         return self.approved_at is not None and self.status != QuestionStatus.REJECTED
 
 
-class Vote(db.Model):
+class Vote(Model):
     """An upvote; the unique constraint makes "once per person" hold under racing requests."""
 
     __tablename__ = "qa_votes"
@@ -91,7 +91,7 @@ class Vote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Poll(db.Model):
+class Poll(Model):
     __tablename__ = "qa_polls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +109,7 @@ class Poll(db.Model):
         back_populates="poll", cascade="all, delete-orphan", order_by="PollOption.position")
 
 
-class PollOption(db.Model):
+class PollOption(Model):
     __tablename__ = "qa_poll_options"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +121,7 @@ class PollOption(db.Model):
     poll: Mapped[Poll] = relationship(back_populates="options")
 
 
-class PollVote(db.Model):
+class PollVote(Model):
     __tablename__ = "qa_poll_votes"
     __table_args__ = (UniqueConstraint("poll_id", "voter_key", name="uq_qa_poll_votes_poll_voter"),)
 
@@ -132,7 +132,7 @@ class PollVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class QaBroadcast(db.Model):
+class QaBroadcast(Model):
     """What was broadcast, by sequence number, so a client reconnecting with `since` gets exactly what it missed.
 
     `audience`: "public" (everyone in the session), or "private" (moderators, and the author named by

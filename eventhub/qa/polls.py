@@ -71,7 +71,7 @@ def set_state(poll: Poll, action: str, *, now: datetime | None = None) -> Poll:
 
 def vote(poll: Poll, participant: Participant, option_ids: list[int]) -> Poll:
     """Once per participant and poll (a unique constraint, so racing requests count once)."""
-    session = db.session.get(AgendaSession, poll.session_id)
+    session = db.session.get_one(AgendaSession, poll.session_id)
     check_participant(participant, session, get_settings(session))
     if poll.status != PollStatus.OPEN:
         raise Conflict("poll_closed", _l("This poll is not open."))

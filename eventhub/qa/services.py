@@ -69,7 +69,7 @@ def get_settings(session: AgendaSession) -> QaSettings:
                                   short_code="".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7)))
             db.session.add(settings)
     except IntegrityError:  # another request created it first
-        settings = db.session.get(QaSettings, session.id, populate_existing=True)
+        settings = db.session.get_one(QaSettings, session.id, populate_existing=True)
     return settings
 
 
@@ -189,7 +189,7 @@ def ask(session: AgendaSession, participant: Participant, text: str, *, anonymou
 
 def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple[Question, bool]:
     """Upvote once (or take it back). Idempotent: a repeated `up` changes nothing. Returns (question, voted)."""
-    session = db.session.get(AgendaSession, question.session_id)
+    session = db.session.get_one(AgendaSession, question.session_id)
     check_participant(participant, session, get_settings(session))
     if question.status not in VISIBLE:
         raise Conflict("not_votable", _l("This question cannot be voted on."))
@@ -206,7 +206,7 @@ def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple
     else:
         result = db.session.execute(delete(Vote).where(Vote.question_id == question.id,
                                                        Vote.voter_key == participant.key))
-        changed, delta = result.rowcount == 1, -1
+        changed, delta = result.rowcount == 1, -1  # type: ignore[attr-defined]  # a DELETE's CursorResult
     if changed:
         db.session.execute(update(Question).where(Question.id == question.id)
                            .values(votes=Question.votes + delta).execution_options(synchronize_session=False))
@@ -233,7 +233,7 @@ def moderate(question: Question, action: str, *, by: User, reason: str | None = 
              into_id: int | None = None, panelist_id: int | None = None,
              now: datetime | None = None) -> list[Question]:
     """One moderator action; returns the questions it changed (merging changes two)."""
-    session = db.session.get(AgendaSession, question.session_id)
+    session = db.session.get_one(AgendaSession, question.session_id)
     require_moderator(by, session)
     now = now or utcnow()
     status = question.status

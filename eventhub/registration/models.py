@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.events.models import Event
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
 class AttendanceMode(enum.StrEnum):
@@ -24,7 +24,7 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         # One live registration per email and event; a cancelled one does not block registering again.
@@ -68,7 +68,7 @@ class Registration(db.Model):
         return live[-1] if live else None
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """The secret behind a QR code. Revoking keeps the row so the door can name a revoked ticket."""
 
     __tablename__ = "tickets"

@@ -37,7 +37,7 @@ def _data_from_form(form: RegistrationForm) -> services.RegistrationData:
     )
 
 
-def _apply_field_errors(form: RegistrationForm, exc: ValidationFailed | Conflict) -> None:
+def _apply_field_errors(form: RegistrationForm, exc: DomainError) -> None:
     for name, messages in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None:
@@ -54,7 +54,9 @@ def register(slug: str):
         try:
             result = services.register(event, _data_from_form(form))
             commit()
-            return redirect(url_for("registration.ticket", code=result.registration.ticket.code, new=1))
+            ticket = result.registration.ticket
+            assert ticket is not None  # register() issues the ticket
+            return redirect(url_for("registration.ticket", code=ticket.code, new=1))
         except (ValidationFailed, Conflict) as exc:
             db.session.rollback()
             if exc.code == "already_registered":

@@ -178,7 +178,7 @@ def claim_seat(event: Event, mode: AttendanceMode) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(event, ["confirmed_in_person", "confirmed_remote"])
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def release_seat(event: Event, mode: AttendanceMode) -> None:

@@ -3,6 +3,8 @@ event's bearer token (which also sees drafts)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Blueprint
 from flask_babel import gettext as _
 
@@ -25,7 +27,7 @@ def room_out(room: Room) -> dict:
                            has_stream=room.has_stream).model_dump(mode="json")
 
 
-def session_status(session: AgendaSession) -> str:
+def session_status(session: AgendaSession) -> Literal["draft", "published", "changed", "cancelled"]:
     if session.is_cancelled:
         return "cancelled"
     if not session.is_published:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import User
 from eventhub.core.types import UTCDateTime, utcnow
-from eventhub.extensions import db
+from eventhub.extensions import Model
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -30,7 +30,7 @@ class ParticipationMode(enum.StrEnum):
     REMOTE = "remote"
 
 
-class ScheduleState(db.Model):
+class ScheduleState(Model):
     """Whether attendees see the event's schedule (one row per event, created on first use)."""
 
     __tablename__ = "schedule_states"
@@ -39,7 +39,7 @@ class ScheduleState(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "rooms"
     __table_args__ = (UniqueConstraint("event_id", "name", name="uq_rooms_event_name"),)
 
@@ -52,7 +52,7 @@ class Room(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AgendaSession(db.Model):
+class AgendaSession(Model):
     """One slot of the programme. `published_at` None: a draft attendees do not see yet."""
 
     __tablename__ = "agenda_sessions"
@@ -98,7 +98,7 @@ class AgendaSession(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-class Panelist(db.Model):
+class Panelist(Model):
     """A speaker of one event: with an account (`user_id`) or only an invitation by email."""
 
     __tablename__ = "panelists"
@@ -126,7 +126,7 @@ class Panelist(db.Model):
     sessions: Mapped[list[SessionPanelist]] = relationship(back_populates="panelist", cascade="all, delete-orphan")
 
 
-class SessionPanelist(db.Model):
+class SessionPanelist(Model):
     __tablename__ = "session_panelists"
     __table_args__ = (UniqueConstraint("session_id", "panelist_id", name="uq_session_panelists_session_panelist"),)
 
@@ -143,7 +143,7 @@ class SessionPanelist(db.Model):
         return self.mode or self.panelist.mode
 
 
-class SessionModerator(db.Model):
+class SessionModerator(Model):
     __tablename__ = "session_moderators"
     __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_session_moderators_session_user"),)
 
@@ -155,7 +155,7 @@ class SessionModerator(db.Model):
     user: Mapped[User] = relationship()
 
 
-class StarredSession(db.Model):
+class StarredSession(Model):
     """A session an attendee put on their personal agenda (attendees have no account: by registration)."""
 
     __tablename__ = "starred_sessions"

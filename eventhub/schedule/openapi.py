@@ -15,7 +15,7 @@ def paths(ref: Callable, json: Callable, errors: Callable, event_id: dict, beare
 
     room_id = {"name": "room_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     session_id = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    public_or_token = [{}, {"bearerAuth": []}]
+    public_or_token: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
     deleted = {"204": {"description": "Deleted"}}
     return {
         "/events/{event_id}/rooms": {

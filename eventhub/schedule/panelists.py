@@ -169,7 +169,7 @@ def make_link_token(panelist: Panelist) -> str:
 
 
 def link_url(panelist: Panelist) -> str:
-    event = db.session.get(Event, panelist.event_id)
+    event = db.session.get_one(Event, panelist.event_id)
     return external_url("schedule.panelist_page", slug=event.slug, token=make_link_token(panelist))
 
 
@@ -205,7 +205,7 @@ def invite(panelist: Panelist, *, now: datetime | None = None) -> None:
     """Sends (or sends again) the personal link; earlier links keep working until revoked."""
     if not panelist.email:
         raise Conflict("no_email", _l("Add an email address for this panelist first."))
-    event = db.session.get(Event, panelist.event_id)
+    event = db.session.get_one(Event, panelist.event_id)
     with force_locale(_mail_locale(event)):
         context = {"panelist": panelist, "event": event, "link": link_url(panelist),
                    "sessions": [(s, sp, format_in_zone(s.starts_at, panelist.timezone))
@@ -230,7 +230,7 @@ def register(app: Flask) -> None:
 
 def notify_session_change(session: AgendaSession, panelist_ids: set[int], *, cancelled: bool) -> None:
     """Email each panelist concerned (in their own zone) once the change is committed."""
-    event = db.session.get(Event, session.event_id)
+    event = db.session.get_one(Event, session.event_id)
     for pid in sorted(panelist_ids):
         panelist = db.session.get(Panelist, pid)
         if panelist is None or not panelist.email:

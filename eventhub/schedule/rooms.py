@@ -49,7 +49,7 @@ def create_room(event: Event, data: RoomData) -> Room:
 
 
 def update_room(room: Room, data: RoomData) -> Room:
-    room.name = _validate_room(db.session.get(Event, room.event_id), data, room)
+    room.name = _validate_room(db.session.get_one(Event, room.event_id), data, room)
     room.capacity, room.has_stream = data.capacity, data.has_stream
     db.session.flush()
     return room

@@ -162,7 +162,7 @@ def my_agenda_ics(code: str):
 def _panelist_or_404(slug: str, token: str) -> tuple[Event, Panelist]:
     event = db.session.scalar(db.select(Event).where(Event.slug == slug)) if _valid_slug(slug) else None
     panelist = pan.panelist_from_token(token, event) if event is not None else None
-    if panelist is None:
+    if event is None or panelist is None:
         abort(404)  # expired, revoked, tampered or another event's: one answer, no detail
     return event, panelist
 

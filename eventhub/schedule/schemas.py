@@ -76,7 +76,7 @@ class AgendaSessionIn(Strict):
     room_id: int | None = None
     kind: Literal["opening", "panel", "pitch", "break", "networking"] = "panel"
     description: str = Field("", max_length=10_000)
-    languages: list[Literal["fr", "en", "ar"]] = Field(default_factory=lambda: ["fr"], min_length=1)
+    languages: list[Literal["fr", "en", "ar"]] = Field(default_factory=lambda: ["fr"], min_length=1)  # type: ignore[arg-type]
     meeting_url: str = Field("", max_length=500)
     livestream_url: str = Field("", max_length=500)
     panelists: list[SessionPanelistIn] = Field(default_factory=list)

@@ -107,7 +107,7 @@ def _validate_session(event: Event, data: SessionData, session: AgendaSession | 
         value = getattr(data, name)
         if not isinstance(value, datetime) or value.tzinfo is None:
             err(name, _l("A time zone offset is required."))
-    panelists: list[tuple[int, ParticipationMode | None]] | None = None
+    panelists: list[tuple[int, ParticipationMode | str | None]] | None = None
     if data.panelists is not None:
         panelists = []
         for pid, mode in dict(data.panelists).items():
@@ -162,7 +162,7 @@ def check_conflicts(event: Event, data: SessionData, session: AgendaSession | No
         other = db.session.scalars(_overlapping(event, data.starts_at, data.ends_at, exclude)
                                    .where(AgendaSession.room_id == data.room_id)).first()
         if other is not None:
-            room = db.session.get(Room, data.room_id)
+            room = db.session.get_one(Room, data.room_id)
             message = _l("%(room)s is already taken by “%(title)s” from %(start)s to %(end)s.",
                          room=room.name, title=other.title, start=_when(other.starts_at, event),
                          end=_when(other.ends_at, event))
@@ -208,7 +208,7 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     """Edit or move. Once published, attendees see a “changed” badge and the panelists concerned are emailed."""
     if session.is_cancelled:
         raise Conflict("session_cancelled", _l("This session is cancelled."))
-    event = db.session.get(Event, session.event_id)
+    event = db.session.get_one(Event, session.event_id)
     clean = _validate_session(event, data, session)
     check_conflicts(event, clean, session)
     before = _visible_state(session)
@@ -249,9 +249,10 @@ def _apply_people(session: AgendaSession, data: SessionData) -> None:
             if sp.panelist_id not in wanted:
                 session.panelists.remove(sp)
             else:
-                sp.mode = wanted.pop(sp.panelist_id)
+                mode = wanted.pop(sp.panelist_id)
+                sp.mode = ParticipationMode(mode) if mode else None
         for pid, mode in wanted.items():
-            session.panelists.append(SessionPanelist(panelist_id=pid, mode=mode))
+            session.panelists.append(SessionPanelist(panelist_id=pid, mode=ParticipationMode(mode) if mode else None))
     if data.moderator_ids is not None:
         wanted_ids = list(data.moderator_ids)
         for m in list(session.moderators):

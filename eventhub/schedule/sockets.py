@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
@@ -20,7 +19,7 @@ from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
-from eventhub.core.live import LiveNamespace, emit_after_commit, ok, parse_payload
+from eventhub.core.live import LiveNamespace, emit_after_commit, ok, parse_payload, socket_sid
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -60,9 +59,9 @@ class GreenRoomNamespace(LiveNamespace):
             panelist = pan.panelist_from_token(token)
             if panelist is None:
                 return False
-            event = db.session.get(Event, panelist.event_id)
+            event = db.session.get_one(Event, panelist.event_id)
             now = utcnow()
-            _panelist_sids[request.sid] = (panelist.id, event.id)
+            _panelist_sids[socket_sid()] = (panelist.id, event.id)
             join_room(panelist_room(panelist.id))
             announce_arrival(panelist, event, now)
             commit()
@@ -70,13 +69,13 @@ class GreenRoomNamespace(LiveNamespace):
         return bool(current_user.is_authenticated)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        _panelist_sids.pop(request.sid, None)
+        _panelist_sids.pop(socket_sid(), None)
 
     def on_watch(self, payload: Any = None) -> dict:
         """Staff: join an event's green room; the ack carries the snapshot."""
         # Re-read the user in this handler's session: the one Flask-Login cached may belong to an ended session.
         user = db.session.get(User, current_user.id) if current_user.is_authenticated else None
-        if request.sid in _panelist_sids or user is None or not user.is_active_account:
+        if socket_sid() in _panelist_sids or user is None or not user.is_active_account:
             raise Forbidden("forbidden", _("Only the event's organizers and moderators see the green room."))
         data = parse_payload(WatchPayload, payload)
         event = db.session.get(Event, data.event_id)
@@ -89,7 +88,7 @@ class GreenRoomNamespace(LiveNamespace):
 
     def on_me(self, payload: Any = None) -> dict:
         """Panelist: their own presence (a cheap check that the link-authenticated connection works)."""
-        entry = _panelist_sids.get(request.sid)
+        entry = _panelist_sids.get(socket_sid())
         if entry is None:
             raise Forbidden("forbidden", _("Open your personal link first."))
         panelist = db.session.get(pan.Panelist, entry[0])

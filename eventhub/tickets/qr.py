@@ -66,7 +66,8 @@ def png(data: str, *, box_size: int = 10) -> bytes:
     matrix = _matrix(data)
     size = len(matrix)
     pixels = bytes(0 if cell else 255 for row in matrix for cell in row)
-    img = Image.frombytes("L", (size, size), pixels).resize((size * box_size, size * box_size), Image.NEAREST)
+    side = size * box_size
+    img = Image.frombytes("L", (size, size), pixels).resize((side, side), Image.Resampling.NEAREST)
     buf = io.BytesIO()
     img.convert("1").save(buf, format="PNG", optimize=True)
     return buf.getvalue()
