@@ -1,100 +1,18 @@
-"""EventHub: hybrid conferences — registration, tickets, scheduling, check-in and live Q&A."""
+"""EventHub: hybrid conferences — registration, tickets, scheduling, check-in and live Q&A.
+
+The package itself imports nothing heavy: `python -m eventhub` must monkey-patch gevent before Flask, SQLAlchemy
+or ssl are imported. `create_app` lives in eventhub/app.py and is loaded on first use (PEP 562).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import Any
 
-from flask import Flask
-from flask_babel import lazy_gettext as _l
-
-from config import Config, config_from_env
-from eventhub import cli, labels
-from eventhub.api.routes import bp as api_bp
-from eventhub.auth.routes import bp as auth_bp
-from eventhub.auth.services import load_user_from_session_id
-from eventhub.checkin.api import bp as checkin_api_bp
-from eventhub.checkin.routes import bp as checkin_bp
-from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import errors_web, i18n, templating
-from eventhub.core.db import configure_sqlite, install_session_hooks
-from eventhub.core.live import attach
-from eventhub.core.routes import BoundedIntConverter
-from eventhub.core.routes import bp as core_bp
-from eventhub.events.routes import bp as events_bp
-from eventhub.events.routes import register as register_events_home
-from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
-from eventhub.qa.routes import bp as qa_bp
-from eventhub.qa.sockets import register as register_qa_namespace
-from eventhub.registration.routes import bp as registration_bp
-from eventhub.schedule import panelists as schedule_panelists
-from eventhub.schedule.api import bp as schedule_api_bp
-from eventhub.schedule.manage import bp as schedule_manage_bp
-from eventhub.schedule.routes import bp as schedule_bp
-from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
-
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["create_app"]
 
 
-def create_app(config: Config | None = None) -> Flask:
-    config = config or config_from_env()
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(Path(config.INSTANCE_DIR)),
-    )
-    app.config.from_object(config)
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    compress.init_app(app)
-    limiter.init_app(app)
-    install_session_hooks()
-    with app.app_context():
-        configure_sqlite(db.engine)
-
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message_category = "info"
-
-    login_manager.user_loader(load_user_from_session_id)
-    login_manager.login_message = _l("Please sign in to open this page.")
-
-    socketio.init_app(
-        app,
-        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[],  # same origin only
-    )
-    attach(GreenRoomNamespace(GREEN_ROOM_NS))
-    register_checkin_namespace(app)
-    register_qa_namespace(app)
-    schedule_panelists.register(app)  # session changes → panelist mail
-
-    _register_blueprints(app)
-
-    errors_web.register(app)
-    templating.register(app)
-    labels.register(app)
-    register_events_home(app)
-
-    cli.register(app)
-    return app
-
-
-def _register_blueprints(app: Flask) -> None:
-    app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
-    for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp):
-        app.register_blueprint(bp)
-    # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(checkin_api_bp)
-    app.register_blueprint(checkin_api_bp)
-    csrf.exempt(schedule_api_bp)
-    app.register_blueprint(schedule_api_bp)
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        return importlib.import_module("eventhub.app").create_app
+    raise AttributeError(f"module 'eventhub' has no attribute {name!r}")

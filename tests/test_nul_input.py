@@ -29,14 +29,14 @@ def test_nul_in_api_and_search(client, login, make_user, make_event):
 
 def test_nul_in_login_reset_and_team_emails(client, login, make_user, make_event):
     user = make_user()
-    assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code in (401, 422)
-    assert client.post("/password/forgot", data={"email": "a\x00@example.org"}).status_code in (200, 302, 422)
+    assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code == 401
+    assert client.post("/password/forgot", data={"email": "a\x00@example.org"}).status_code == 200
     organizer = make_user()
     event = make_event(organizer=organizer)
     login(organizer)
     response = client.post(f"/manage/events/{event.id}/team",
                            data={"name": "N\x00ame", "email": "n\x00@example.org", "role": "moderator"})
-    assert response.status_code in (200, 302, 422)
+    assert response.status_code == 200
     assert user.id
 
 

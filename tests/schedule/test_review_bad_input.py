@@ -95,7 +95,7 @@ def test_api_refuses_nul_long_text_huge_ids_and_non_objects_without_a_500(client
     for method, url, body in cases:
         kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, str) else {"json": body}
         response = getattr(client, method)(url, headers=headers, **kwargs)
-        assert response.status_code in (400, 404, 409, 422), (method, url, body, response.status_code)
+        assert response.status_code == 422, (method, url, body, response.status_code)
         assert response.is_json and "error" in response.get_json(), (url, body)
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(AgendaSession)) == 1
@@ -120,7 +120,7 @@ def test_api_huge_ids_in_the_path_are_not_found(client, world, make_session):
                         ("delete", f"{base}/rooms/{HUGE}"), ("get", f"{API}/events/{HUGE}/sessions"),
                         ("get", f"{API}/events/{HUGE}/rooms")]:
         response = getattr(client, method)(url, headers=headers, json={"title": "x"})
-        assert response.status_code in (403, 404), (method, url, response.status_code)
+        assert response.status_code == 404, (method, url, response.status_code)
 
 
 def test_api_another_events_room_and_panelist_are_refused(client, world, make_event, organizer):
@@ -218,7 +218,7 @@ def test_grid_move_refuses_bad_bodies(client, login, world, make_session):
     for body in (None, [], "x", {**good, "room_id": HUGE}, {**good, "room_id": -5}, {**good, "starts_at": "\x00"},
                  {**good, "extra": 1}, {"starts_at": "2027-03-14T12:00:00", "ends_at": "2027-03-14T13:00:00"}):
         response = client.post(url, json=body)
-        assert response.status_code in (404, 409, 422), (body, response.status_code)
+        assert response.status_code == 422, (body, response.status_code)
         assert "error" in response.get_json()
     db.session.expire_all()
     assert db.session.get(AgendaSession, session.id).starts_at == utc(10)
