@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import Config, config_from_env
+from eventhub.core import http
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config)
 
+    http.install(app)  # first: the request body is read before any other hook runs
     from eventhub.core.db import configure_sqlite, install_session_hooks
     from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from eventhub.api import schemas
 from eventhub.auth.models import ApiToken
-from eventhub.auth.services import authenticate_api_token
+from eventhub.auth.services import authenticate_api_token, record_token_use, token_use_due
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.urls import external_url
@@ -37,6 +37,19 @@ def _bearer_token() -> ApiToken | None:
         header = request.headers.get("Authorization", "")
         g.api_token_checked = authenticate_api_token(header[7:].strip()) if header.startswith("Bearer ") else None
     return g.api_token_checked
+
+
+@bp.after_app_request
+def _record_token_use(response: Response) -> Response:
+    """Token usage is written here, once per LAST_USED_PRECISION, after the view and its commit point (and after
+    the body, read before the view: eventhub.core.http), in a short transaction of its own: never on the way in,
+    where it held the write lock while a slow client sent its body."""
+    token = g.get("api_token_checked")
+    if token is not None and token_use_due(token):
+        token_id = token.id
+        db.session.rollback()  # whatever the request left uncommitted is dropped at teardown anyway
+        record_token_use(token_id)
+    return response
 
 
 def _token_for_this_event() -> ApiToken | None:

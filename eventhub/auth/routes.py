@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from eventhub.auth import services
 from eventhub.auth.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TeamMemberForm
@@ -147,8 +148,11 @@ def api_tokens(event_id: int):
         form = ApiTokenForm(formdata=None)
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.event_id == event.id).order_by(ApiToken.id.desc())
+        .options(selectinload(ApiToken.created_by).selectinload(User.roles))
     ).all()
-    return render_template("auth/tokens.html", event=event, form=form, tokens=tokens, plaintext=plaintext)
+    inactive = {t.id: services.token_inactive_reason(t) for t in tokens}
+    return render_template("auth/tokens.html", event=event, form=form, tokens=tokens, plaintext=plaintext,
+                           inactive=inactive)
 
 
 @bp.post("/manage/events/<int:event_id>/tokens/<int:token_id>/revoke")
