@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,8 +22,17 @@ from eventhub.mail.services import queue_mail
 bp = Blueprint("auth", __name__)
 
 
-def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _login_account_key() -> str:
+    return "login-account:" + _login_email()
+
+
+def _login_account_address_key() -> str:
+    # request.remote_addr is the client's own address behind the configured proxies (PROXY_FIX_X_FOR).
+    return f"login-account-address:{request.remote_addr}:{_login_email()}"
 
 
 def _failed_login(response) -> bool:  # noqa: ANN001
@@ -31,9 +40,19 @@ def _failed_login(response) -> bool:  # noqa: ANN001
     return response.status_code != 302
 
 
+def _config_limit(name: str):  # noqa: ANN202
+    return lambda: current_app.config[name]
+
+
+# A wrong password counts against the address, against this account from this address (5 in 10 minutes), and
+# against the account from anywhere with a much higher ceiling: guesses from a few addresses no longer lock
+# the owner out everywhere, and a distributed guess still stops.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed_login)
-@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_login_email_key, deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ADDRESS_LIMIT"), methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ACCOUNT_ADDRESS_LIMIT"), methods=["POST"], key_func=_login_account_address_key,
+               deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ACCOUNT_LIMIT"), methods=["POST"], key_func=_login_account_key,
+               deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.manage_index"))

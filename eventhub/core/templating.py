@@ -39,6 +39,7 @@ def register(app: Flask) -> None:
         AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote"),
         # MailMessage.status (a plain string column)
         "queued": _l("waiting to be sent"), "sent": _l("sent"), "failed": _l("sending failed"),
+        "sending": _l("being sent"),
         "outbox": _l("kept in the outbox (no mail server)"),
     }
 
@@ -60,6 +61,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CSP)
+        if max_age := current_app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
         if request.path.startswith("/t/") or request.path.startswith("/manage") or request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,0 +1,91 @@
+"""Issue 9 items 6 and 18: production cookies and HSTS; a weak SECRET_KEY refused; a refused production start
+writes nothing to instance/."""
+
+from __future__ import annotations
+
+import http.client
+import re
+
+import pytest
+
+from tests.security.conftest import LiveServer
+
+STRONG = "kJ3v9Qz_T1p8Rw2xYb6Nc4Hs0Lm7Fg5Ad-Ue8Wi3Oq1Zr"
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    import config
+
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(config, "INSTANCE_DIR", instance)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://events.example.org")
+    return instance
+
+
+@pytest.mark.parametrize("weak", ["x", "changeme", "x" * 40, "0123456789" * 4, "a1" * 24, "secret" * 8,
+                                  "short-but-random-9Qz_T1p"])
+def test_weak_secret_keys_are_refused_in_production(production_env, monkeypatch, weak):
+    import config
+
+    monkeypatch.setenv("SECRET_KEY", weak)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        config.ProductionConfig()
+    assert not production_env.exists()
+
+
+def test_a_failed_production_start_writes_no_secret_file(production_env, monkeypatch):
+    import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        config.ProductionConfig()
+    assert not (production_env / "secret_key").exists()
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        config.ProductionConfig()
+    assert not (production_env / "secret_key").exists()
+
+
+def test_strong_secret_keys_are_accepted(production_env, monkeypatch):
+    import secrets
+
+    import config
+
+    for key in (STRONG, secrets.token_hex(32), secrets.token_urlsafe(32)):
+        monkeypatch.setenv("SECRET_KEY", key)
+        assert key == config.ProductionConfig().SECRET_KEY
+    assert not production_env.exists()
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.get_all("Set-Cookie") or []}
+
+
+def test_production_cookies_are_secure_and_hsts_is_sent(live_server: LiveServer):
+    conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    try:
+        conn.request("GET", "/login")
+        page = conn.getresponse()
+        html = page.read().decode()
+        assert page.status == 200
+        assert page.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        session = _cookies(page)["session"]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        body = (f"csrf_token={token}&email={live_server.seed['email']}&password=correct+horse+battery"
+                "&remember=y")
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": session.split(";", 1)[0]})
+        signed_in = conn.getresponse()
+        signed_in.read()
+        assert signed_in.status == 302
+        assert signed_in.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        cookies = _cookies(signed_in)
+        for name in ("session", "remember_token"):
+            attributes = {a.strip().split("=", 1)[0].lower(): a for a in cookies[name].split(";")[1:]}
+            assert "secure" in attributes, cookies[name]
+            assert "httponly" in attributes, cookies[name]
+            assert attributes.get("samesite", "").strip().lower() == "samesite=lax", cookies[name]
+    finally:
+        conn.close()
