@@ -22,7 +22,7 @@ def public_base() -> str:
 
 def external_url(endpoint: str, **values: object) -> str:
     if has_request_context():
-        path = url_for(endpoint, **values)
+        path = url_for(endpoint, **values)  # type: ignore[arg-type]
     else:
         path = current_app.url_map.bind("localhost").build(endpoint, values)
     return public_base() + path
