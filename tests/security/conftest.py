@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+
+from eventhub.auth.services import create_api_token
+from eventhub.core.db import commit
+from tests.conftest import drop_postgres_database, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
@@ -51,9 +56,6 @@ def event(make_event, organizer):
 
 @pytest.fixture
 def make_token(ctx):
-    from eventhub.auth.services import create_api_token
-    from eventhub.core.db import commit
-
     def make(event, by) -> str:
         _row, plaintext = create_api_token(event, by, "tests")
         commit()
@@ -78,8 +80,6 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp_server(app) -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-
     server = SmtpServer(port=free_port())
 
     class Handler:
@@ -164,7 +164,6 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PostgreSQL not configured (EVENTHUB_TEST_DATABASE_URL)")
-        from tests.conftest import drop_postgres_database, fresh_postgres_database
 
         name = f"eventhub_security_{os.getpid()}"
         database_url = fresh_postgres_database(PG_URL, name)

@@ -9,6 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import event as sa_event
 
+from eventhub.auth.models import ApiToken, Role
+from eventhub.auth.services import LAST_USED_PRECISION, grant_role, revoke_api_token, revoke_role
+from eventhub.core.db import commit
+from eventhub.extensions import db
+
 API = "/api/v1"
 
 
@@ -19,8 +24,6 @@ def bearer(token: str) -> dict:
 @contextmanager
 def writes_recorded(app) -> Iterator[list[str]]:
     """Every INSERT/UPDATE/DELETE the app sends to the database while the block runs."""
-    from eventhub.extensions import db
-
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
@@ -45,9 +48,6 @@ EN = {"Accept-Language": "en"}
 
 
 def token_row(prefix_of: str):
-    from eventhub.auth.models import ApiToken
-    from eventhub.extensions import db
-
     db.session.expire_all()
     return db.session.scalars(db.select(ApiToken).where(ApiToken.prefix == prefix_of[:10])).one()
 
@@ -66,9 +66,6 @@ def test_a_read_only_call_records_last_use_once_and_writes_nothing_after(app, cl
 
 
 def test_last_use_is_written_again_once_the_window_has_passed(app, client, event, token):
-    from eventhub.auth.services import LAST_USED_PRECISION
-    from eventhub.core.db import commit
-
     assert client.get(f"{API}/events/{event.id}/registrations", headers=bearer(token)).status_code == 200
     row = token_row(token)
     old = row.last_used_at - LAST_USED_PRECISION - timedelta(seconds=1)
@@ -81,10 +78,6 @@ def test_last_use_is_written_again_once_the_window_has_passed(app, client, event
 
 
 def test_a_token_dies_with_its_creators_organizer_role(client, login, make_user, event, organizer, token):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import grant_role, revoke_role
-    from eventhub.core.db import commit
-
     colleague = make_user("colleague@example.org", "Collègue")
     grant_role(event, colleague, Role.ORGANIZER)
     commit()
@@ -113,10 +106,6 @@ def test_a_token_dies_with_its_creators_organizer_role(client, login, make_user,
 
 
 def test_tokens_page_shows_deactivated_creator_and_revoked(client, login, make_user, make_token, event, organizer):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import grant_role, revoke_api_token
-    from eventhub.core.db import commit
-
     colleague = make_user("colleague@example.org", "Collègue")
     grant_role(event, colleague, Role.ORGANIZER)
     commit()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import http.client
 import re
+import secrets
 
 import pytest
 
+import config
 from tests.security.conftest import LiveServer
 
 STRONG = "kJ3v9Qz_T1p8Rw2xYb6Nc4Hs0Lm7Fg5Ad-Ue8Wi3Oq1Zr"
@@ -15,8 +17,6 @@ STRONG = "kJ3v9Qz_T1p8Rw2xYb6Nc4Hs0Lm7Fg5Ad-Ue8Wi3Oq1Zr"
 
 @pytest.fixture
 def production_env(monkeypatch, tmp_path):
-    import config
-
     instance = tmp_path / "instance"
     monkeypatch.setattr(config, "INSTANCE_DIR", instance)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://events.example.org")
@@ -26,8 +26,6 @@ def production_env(monkeypatch, tmp_path):
 @pytest.mark.parametrize("weak", ["x", "changeme", "x" * 40, "0123456789" * 4, "a1" * 24, "secret" * 8,
                                   "short-but-random-9Qz_T1p"])
 def test_weak_secret_keys_are_refused_in_production(production_env, monkeypatch, weak):
-    import config
-
     monkeypatch.setenv("SECRET_KEY", weak)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         config.ProductionConfig()
@@ -35,8 +33,6 @@ def test_weak_secret_keys_are_refused_in_production(production_env, monkeypatch,
 
 
 def test_a_failed_production_start_writes_no_secret_file(production_env, monkeypatch):
-    import config
-
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         config.ProductionConfig()
@@ -49,10 +45,6 @@ def test_a_failed_production_start_writes_no_secret_file(production_env, monkeyp
 
 
 def test_strong_secret_keys_are_accepted(production_env, monkeypatch):
-    import secrets
-
-    import config
-
     for key in (STRONG, secrets.token_hex(32), secrets.token_urlsafe(32)):
         monkeypatch.setenv("SECRET_KEY", key)
         assert key == config.ProductionConfig().SECRET_KEY

@@ -8,6 +8,7 @@ import http.client
 import re
 
 import pytest
+from limits import parse
 
 from tests.security.conftest import LiveServer
 
@@ -51,8 +52,6 @@ def test_a_per_account_ceiling_still_stops_a_distributed_guess(client, make_user
 
 
 def test_the_default_account_ceiling_is_much_higher_than_the_address_limit(app):
-    from limits import parse
-
     per_account = parse(app.config["LOGIN_ACCOUNT_LIMIT"])
     per_pair = parse(app.config["LOGIN_ACCOUNT_ADDRESS_LIMIT"])
     assert (per_account.amount / per_account.get_expiry()) >= 10 * (per_pair.amount / per_pair.get_expiry())

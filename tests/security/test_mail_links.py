@@ -6,15 +6,15 @@ import re
 
 import pytest
 
+import config
+from eventhub.extensions import db
+from eventhub.mail.models import MailMessage
 from tests.conftest import registration_form
 
 EVIL = "evil.example"
 
 
 def last_mail(kind: str):
-    from eventhub.extensions import db
-    from eventhub.mail.models import MailMessage
-
     db.session.expire_all()
     return db.session.scalars(db.select(MailMessage).where(MailMessage.kind == kind)
                               .order_by(MailMessage.id.desc())).first()
@@ -64,9 +64,6 @@ def test_public_base_url_wins_over_any_host(client, mail_config, organizer):
 
 
 def test_trusted_hosts_refuse_a_forged_host_and_allow_a_listed_one(client, mail_config, organizer):
-    from eventhub.extensions import db
-    from eventhub.mail.models import MailMessage
-
     mail_config.update(PUBLIC_BASE_URL=None, TRUSTED_HOSTS=["localhost", "eventhub.test"])
     forged = client.post("/password/forgot", data={"email": organizer.email}, headers={"Host": EVIL})
     assert forged.status_code == 400
@@ -78,8 +75,6 @@ def test_trusted_hosts_refuse_a_forged_host_and_allow_a_listed_one(client, mail_
 
 
 def test_production_refuses_to_start_without_a_public_base_url(monkeypatch, tmp_path):
-    import config
-
     monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "instance")
     monkeypatch.setenv("SECRET_KEY", "kJ3v9Qz_T1p8Rw2xYb6Nc4Hs0Lm7Fg5Ad-Ue8Wi3Oq1Zr")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)

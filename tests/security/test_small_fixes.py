@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 from icalendar import Calendar
 
+from eventhub.core.db import commit
+from eventhub.registration import services as reg_services
+from eventhub.registration.services import find_ticket
+from eventhub.schedule import panelists as pan
+from eventhub.schedule import services as schedule_services
 from tests.conftest import registration_form
 
 API = "/api/v1"
 
 
 def test_patch_panelists_without_mode_uses_the_panelists_own(client, make_event, organizer, token, event):
-    from eventhub.core.db import commit
-    from eventhub.schedule import panelists as pan
-    from eventhub.schedule import services
-
-    room = services.create_room(event, services.RoomData(name="Salle principale", capacity=100))
+    room = schedule_services.create_room(event, schedule_services.RoomData(name="Salle principale", capacity=100))
     remote = pan.create_panelist(event, pan.PanelistData(name="Yacine Boudiaf", title="Ministre", country="DZ",
                                                           mode="remote", timezone="Africa/Algiers"))
-    session = services.create_session(event, services.SessionData(
+    session = schedule_services.create_session(event, schedule_services.SessionData(
         title="Ouverture", starts_at=event.starts_at, ends_at=event.starts_at + (event.ends_at - event.starts_at) / 5,
         room_id=room.id, panelists=[]))
     commit()
@@ -41,23 +42,18 @@ def _register(client, event, email: str) -> str:
 
 
 def _registration(code: str):
-    from eventhub.registration.services import find_ticket
-
     return find_ticket(code).registration
 
 
 @pytest.mark.parametrize("how", ["revoked", "cancelled", "reissued"])
 def test_every_representation_of_a_dead_ticket_is_gone(client, event, how):
-    from eventhub.core.db import commit
-    from eventhub.registration import services
-
     code = _register(client, event, f"{how}@example.org")
     for suffix in ("", ".png", ".ics"):
         assert client.get(f"/t/{code}{suffix}").status_code == 200
     assert Calendar.from_ical(client.get(f"/t/{code}.ics").data)
     registration = _registration(code)
-    {"revoked": services.revoke_ticket, "cancelled": services.cancel_registration,
-     "reissued": services.reissue_ticket}[how](registration)
+    {"revoked": reg_services.revoke_ticket, "cancelled": reg_services.cancel_registration,
+     "reissued": reg_services.reissue_ticket}[how](registration)
     commit()
     for suffix in ("", ".png", ".ics"):
         response = client.get(f"/t/{code}{suffix}")
