@@ -111,8 +111,9 @@ class Config:
         self.MAIL_STALE_CLAIM_SECONDS = int(env.get("MAIL_STALE_CLAIM_SECONDS", "300"))
         # Base of every link in mail. Never taken from the request's Host header: production requires it;
         # development without it uses the Host only when it is one of TRUSTED_HOSTS (Flask answers 400 to
-        # any other), else http://127.0.0.1:5000.
+        # any other), else the development server's own address (HOST and PORT of `python -m eventhub`).
         self.PUBLIC_BASE_URL = _public_base_url(env.get("PUBLIC_BASE_URL"))
+        self.DEVELOPMENT_BASE_URL = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}"
         self.TRUSTED_HOSTS = _host_list(env.get("TRUSTED_HOSTS"))
         # Reverse proxies in front of the app (docs/deployment.md): how many X-Forwarded-For / -Proto hops to
         # believe. 0 (the default) trusts none: every client then shares the proxy's address and rate limits.

@@ -11,13 +11,13 @@ DEVELOPMENT_BASE = "http://127.0.0.1:5000"
 
 def public_base() -> str:
     """PUBLIC_BASE_URL (required in production); without it, the request's host only when TRUSTED_HOSTS is set
-    (Flask has then already answered 400 to any other Host); else the local development server."""
+    (Flask has then already answered 400 to any other Host); else the development server's own address."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/")
     if has_request_context() and current_app.config.get("TRUSTED_HOSTS"):
         return request.host_url.rstrip("/")
-    return DEVELOPMENT_BASE
+    return current_app.config.get("DEVELOPMENT_BASE_URL") or DEVELOPMENT_BASE
 
 
 def external_url(endpoint: str, **values: object) -> str:
