@@ -137,6 +137,10 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.HSTS_MAX_AGE = int(env.get("HSTS_MAX_AGE", "0"))  # Strict-Transport-Security; production: a year
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open on a phone all morning still submits
+        # Over HTTPS Flask-WTF would also demand a same-origin Referer, which browsers never send here
+        # (Referrer-Policy: no-referrer keeps ticket links from leaking): every form would fail once the proxy's
+        # X-Forwarded-Proto is trusted. The CSRF token and the SameSite=Lax session cookie still protect forms.
+        self.WTF_CSRF_SSL_STRICT = False
         self.COMPRESS_MIMETYPES = [
             "text/html", "text/css", "text/javascript", "application/javascript",
             "application/json", "image/svg+xml", "text/calendar", "text/csv",

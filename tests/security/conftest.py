@@ -152,7 +152,8 @@ def server_env(work: Path, database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
     env.update(DATABASE_URL=database_url, SOCKETIO_ASYNC_MODE="gevent", EVENTHUB_INSTANCE_DIR=str(work),
                EVENTHUB_CONFIG="production", HOST="127.0.0.1", SECRET_KEY=STRONG_SECRET,
-               PUBLIC_BASE_URL="https://events.example.org", PROXY_FIX_X_FOR="1", PYTHONUNBUFFERED="1")
+               PUBLIC_BASE_URL="https://events.example.org", PROXY_FIX_X_FOR="1", PROXY_FIX_X_PROTO="1",
+               PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
 

@@ -56,9 +56,12 @@ def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
 
 
 def test_production_cookies_are_secure_and_hsts_is_sent(live_server: LiveServer):
+    """Behind the TLS proxy (X-Forwarded-Proto: https, trusted with PROXY_FIX_X_PROTO=1). The browser sends no
+    Referer (our Referrer-Policy is no-referrer), so the sign-in form must not need one."""
     conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.20"}
     try:
-        conn.request("GET", "/login")
+        conn.request("GET", "/login", headers=proxy)
         page = conn.getresponse()
         html = page.read().decode()
         assert page.status == 200
@@ -68,10 +71,11 @@ def test_production_cookies_are_secure_and_hsts_is_sent(live_server: LiveServer)
         body = (f"csrf_token={token}&email={live_server.seed['email']}&password=correct+horse+battery"
                 "&remember=y")
         conn.request("POST", "/login", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": session.split(";", 1)[0]})
+            **proxy, "Content-Type": "application/x-www-form-urlencoded", "Cookie": session.split(";", 1)[0]})
         signed_in = conn.getresponse()
-        signed_in.read()
-        assert signed_in.status == 302
+        answer = signed_in.read()
+        assert signed_in.status == 302, answer[:500]
+        assert signed_in.headers["Location"] == "/manage"
         assert signed_in.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
         cookies = _cookies(signed_in)
         for name in ("session", "remember_token"):
