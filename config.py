@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("EVENTHUB_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -22,6 +25,42 @@ def _persisted_secret_key(instance_dir: Path) -> str:
     return key
 
 
+MIN_SECRET_BYTES = 32
+
+
+def weak_secret_reason(key: str) -> str | None:
+    """Why a SECRET_KEY does not look random enough to sign sessions, reset links and remember-me cookies
+    (None: it does). At least 32 bytes, not a repetition, and at least ~128 bits by a character-frequency
+    estimate: `secrets.token_urlsafe(32)`, `token_hex(32)` or `openssl rand -base64 32` all pass."""
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        return f"it is shorter than {MIN_SECRET_BYTES} bytes"
+    if (key + key).find(key, 1) != len(key):
+        return "it is a repeated pattern"
+    counts = Counter(key)
+    if len(counts) < 10:
+        return "it uses fewer than 10 distinct characters"
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    if per_char * len(key) < 128:
+        return "it holds less than 128 bits of entropy"
+    return None
+
+
+def _public_base_url(value: str | None) -> str | None:
+    """`https://events.example.org` (no trailing slash), or None when unset; RuntimeError when malformed."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(f"PUBLIC_BASE_URL must be an absolute http(s) URL such as https://events.example.org, "
+                           f"not {value!r}")
+    return value.strip().rstrip("/")
+
+
+def _host_list(value: str | None) -> list[str] | None:
+    hosts = [h.strip() for h in (value or "").split(",") if h.strip()]
+    return hosts or None
+
+
 def _normalise_db_url(url: str) -> str:
     # Heroku-style URLs say "postgres"; SQLAlchemy 2.1 maps plain "postgresql" to psycopg 3, but we run
     # psycopg2, which psycogreen makes cooperative under gevent.
@@ -37,7 +76,8 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.INSTANCE_DIR = str(INSTANCE_DIR)
-        self.SECRET_KEY = env.get("SECRET_KEY") or _persisted_secret_key(INSTANCE_DIR)
+        # Development generates one into instance/ (DevelopmentConfig); production requires a strong one.
+        self.SECRET_KEY = env.get("SECRET_KEY") or ""
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'eventhub.sqlite3'}"
         )
@@ -69,8 +109,26 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "0") == "1"
         self.MAIL_SENDER = env.get("MAIL_SENDER", "EventHub <no-reply@eventhub.local>")
-        # Public base URL for links in emails (falls back to the request's host).
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or None
+        # Delivery retries: back-off base × 4^(attempt-1), up to MAIL_MAX_ATTEMPTS; a claim older than
+        # MAIL_STALE_CLAIM_SECONDS (a worker that crashed mid-send) is taken again.
+        self.MAIL_MAX_ATTEMPTS = int(env.get("MAIL_MAX_ATTEMPTS", "6"))
+        self.MAIL_RETRY_BASE_SECONDS = int(env.get("MAIL_RETRY_BASE_SECONDS", "60"))
+        self.MAIL_STALE_CLAIM_SECONDS = int(env.get("MAIL_STALE_CLAIM_SECONDS", "300"))
+        # Base of every link in mail. Never taken from the request's Host header: production requires it;
+        # development without it uses the Host only when it is one of TRUSTED_HOSTS (Flask answers 400 to
+        # any other), else the development server's own address (HOST and PORT of `python -m eventhub`).
+        self.PUBLIC_BASE_URL = _public_base_url(env.get("PUBLIC_BASE_URL"))
+        self.DEVELOPMENT_BASE_URL = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}"
+        self.TRUSTED_HOSTS = _host_list(env.get("TRUSTED_HOSTS"))
+        # Reverse proxies in front of the app (docs/deployment.md): how many X-Forwarded-For / -Proto hops to
+        # believe. 0 (the default) trusts none: every client then shares the proxy's address and rate limits.
+        self.PROXY_FIX_X_FOR = int(env.get("PROXY_FIX_X_FOR", "0"))
+        self.PROXY_FIX_X_PROTO = int(env.get("PROXY_FIX_X_PROTO", "0"))
+        # Failed sign-ins: per address, per account and address, and a much higher ceiling per account (so an
+        # attacker guessing from a few addresses cannot lock the owner out).
+        self.LOGIN_ADDRESS_LIMIT = env.get("LOGIN_ADDRESS_LIMIT", "20 per 10 minutes")
+        self.LOGIN_ACCOUNT_ADDRESS_LIMIT = env.get("LOGIN_ACCOUNT_ADDRESS_LIMIT", "5 per 10 minutes")
+        self.LOGIN_ACCOUNT_LIMIT = env.get("LOGIN_ACCOUNT_LIMIT", "50 per 10 minutes")
         # Rate limiting storage: Redis when scaled out, memory for the embedded default.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
         self.RATELIMIT_ENABLED = True
@@ -80,7 +138,14 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.HSTS_MAX_AGE = int(env.get("HSTS_MAX_AGE", "0"))  # Strict-Transport-Security; production: a year
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open on a phone all morning still submits
+        # Over HTTPS Flask-WTF would also demand a same-origin Referer, which browsers never send here
+        # (Referrer-Policy: no-referrer keeps ticket links from leaking): every form would fail once the proxy's
+        # X-Forwarded-Proto is trusted. The CSRF token and the SameSite=Lax session cookie still protect forms.
+        self.WTF_CSRF_SSL_STRICT = False
         self.COMPRESS_MIMETYPES = [
             "text/html", "text/css", "text/javascript", "application/javascript",
             "application/json", "image/svg+xml", "text/calendar", "text/csv",
@@ -91,15 +156,30 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or _persisted_secret_key(INSTANCE_DIR)
 
 
 class ProductionConfig(Config):
+    """Refuses to start (RuntimeError, before writing anything) without a strong SECRET_KEY and a
+    PUBLIC_BASE_URL; every cookie is Secure, HttpOnly and SameSite=Lax, and HSTS is sent."""
+
     def __init__(self) -> None:
         super().__init__()
-        if not os.environ.get("SECRET_KEY"):
-            raise RuntimeError("SECRET_KEY must be set in production")
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production (e.g. python -c 'import secrets; "
+                               "print(secrets.token_urlsafe(48))')")
+        if reason := weak_secret_reason(self.SECRET_KEY):
+            raise RuntimeError(f"SECRET_KEY is too weak for production: {reason}; use at least "
+                               f"{MIN_SECRET_BYTES} random bytes (secrets.token_urlsafe(48))")
+        if not self.PUBLIC_BASE_URL:
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production (e.g. https://events.example.org): "
+                               "links in mail are never built from the request's Host header")
         self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+        self.PREFERRED_URL_SCHEME = "https"
+        self.HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
 
 
 class TestingConfig(Config):

@@ -15,7 +15,7 @@ from eventhub.auth.services import load_user_from_session_id
 from eventhub.checkin.api import bp as checkin_api_bp
 from eventhub.checkin.routes import bp as checkin_bp
 from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import errors_web, i18n, templating
+from eventhub.core import errors_web, http, i18n, templating
 from eventhub.core.db import configure_sqlite, install_session_hooks
 from eventhub.core.live import attach
 from eventhub.core.routes import BoundedIntConverter
@@ -45,6 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_object(config)
 
+    http.install(app)  # first: the request body is read before any other hook runs
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask
 
@@ -12,6 +14,7 @@ from eventhub.demo.data import DEMO_LOGINS, load_demo
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.mail.models import MailMessage
+from eventhub.mail.services import deliver_queued
 
 
 def register(app: Flask) -> None:
@@ -44,6 +47,20 @@ def register(app: Flask) -> None:
         click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
         for role, email in DEMO_LOGINS["accounts"].items():
             click.echo(f"  {role:<12} {email}")
+
+    @app.cli.group("mail")
+    def mail() -> None:
+        """SMTP delivery."""
+
+    @mail.command("deliver")
+    @click.option("--loop", "every", type=int, default=0, help="Run again every N seconds (0: once).")
+    def mail_deliver(every: int) -> None:
+        """Send due messages: queued, failed with a retry due, or left `sending` by a crashed worker."""
+        while True:
+            click.echo(f"{deliver_queued(app)} sent")
+            if not every:
+                break
+            time.sleep(every)
 
     @app.cli.command("outbox")
     @click.option("--limit", default=10)

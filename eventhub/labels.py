@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
         AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote"),
         # MailMessage.status (a plain string column)
         "queued": _l("waiting to be sent"), "sent": _l("sent"), "failed": _l("sending failed"),
+        "sending": _l("being sent"),
         "outbox": _l("kept in the outbox (no mail server)"),
     }
 

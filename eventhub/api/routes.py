@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 
 from eventhub.api import schemas
 from eventhub.api.openapi import build_openapi
+from eventhub.auth.services import record_token_use, token_use_due
 from eventhub.auth.tokens import bearer_token, token_for_this_event, token_required
 from eventhub.core.body import parse_body
 from eventhub.core.db import commit
@@ -25,6 +26,19 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
+
+@bp.after_app_request
+def _record_token_use(response: Response) -> Response:
+    """Token usage is written here, once per LAST_USED_PRECISION, after the view and its commit point (and after
+    the body, read before the view: eventhub.core.http), in a short transaction of its own: never on the way in,
+    where it held the write lock while a slow client sent its body."""
+    token = g.get("api_token_checked")
+    if token is not None and token_use_due(token):
+        token_id = token.id
+        db.session.rollback()  # whatever the request left uncommitted is dropped at teardown anyway
+        record_token_use(token_id)
+    return response
+
 
 def event_out(event: Event) -> dict:
     return schemas.EventOut(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from eventhub.auth import services
 from eventhub.auth.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TeamMemberForm
@@ -21,8 +22,17 @@ from eventhub.mail.services import queue_mail
 bp = Blueprint("auth", __name__)
 
 
-def _login_email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _login_account_key() -> str:
+    return "login-account:" + _login_email()
+
+
+def _login_account_address_key() -> str:
+    # request.remote_addr is the client's own address behind the configured proxies (PROXY_FIX_X_FOR).
+    return f"login-account-address:{request.remote_addr}:{_login_email()}"
 
 
 def _failed_login(response) -> bool:  # noqa: ANN001
@@ -30,9 +40,19 @@ def _failed_login(response) -> bool:  # noqa: ANN001
     return response.status_code != 302
 
 
+def _config_limit(name: str):  # noqa: ANN202
+    return lambda: current_app.config[name]
+
+
+# A wrong password counts against the address, against this account from this address (5 in 10 minutes), and
+# against the account from anywhere with a much higher ceiling: guesses from a few addresses no longer lock
+# the owner out everywhere, and a distributed guess still stops.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed_login)
-@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_login_email_key, deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ADDRESS_LIMIT"), methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ACCOUNT_ADDRESS_LIMIT"), methods=["POST"], key_func=_login_account_address_key,
+               deduct_when=_failed_login)
+@limiter.limit(_config_limit("LOGIN_ACCOUNT_LIMIT"), methods=["POST"], key_func=_login_account_key,
+               deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.manage_index"))
@@ -146,8 +166,11 @@ def api_tokens(event_id: int):
         form = ApiTokenForm(formdata=None)
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.event_id == event.id).order_by(ApiToken.id.desc())
+        .options(selectinload(ApiToken.created_by).selectinload(User.roles))
     ).all()
-    return render_template("auth/tokens.html", event=event, form=form, tokens=tokens, plaintext=plaintext)
+    inactive = {t.id: services.token_inactive_reason(t) for t in tokens}
+    return render_template("auth/tokens.html", event=event, form=form, tokens=tokens, plaintext=plaintext,
+                           inactive=inactive)
 
 
 @bp.post("/manage/events/<int:event_id>/tokens/<int:token_id>/revoke")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -188,18 +188,48 @@ def create_api_token(event: Event, by: User, name: str) -> tuple[ApiToken, str]:
     return token, plaintext
 
 
+def token_inactive_reason(token: ApiToken) -> str | None:
+    """Why a token no longer works (None: it works). A token acts with its creator's rights on its event, so it
+    dies with them: checked at each use, not only when the role is removed."""
+    if token.revoked_at is not None:
+        return str(_l("revoked"))
+    if not token.created_by.is_active_account:
+        return str(_l("the account of its creator is deactivated"))
+    if not has_role(token.created_by, token.event_id, Role.ORGANIZER):
+        return str(_l("its creator is no longer an organizer of this event"))
+    return None
+
+
 def authenticate_api_token(plaintext: str) -> ApiToken | None:
+    """The live token behind a plaintext, or None. Never writes: recording the use is `record_token_use`'s job,
+    in its own short transaction once the request body has been read (a write here held SQLite's write lock, or
+    the token row's lock on PostgreSQL, while a slow client sent its body)."""
     if not plaintext or len(plaintext) > 200:
         return None
     token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
-    if token is None or token.revoked_at is not None or not token.created_by.is_active_account:
+    if token is None or token_inactive_reason(token) is not None:
         return None
-    now = utcnow()
-    # Writing on every request would lock the token row and serialise every request using it (measured by
-    # bench/registration.py); a minute's precision is all the UI needs.
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
-        token.last_used_at = now
     return token
+
+
+def token_use_due(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Whether this use should be written: at most once per LAST_USED_PRECISION per token, so read-only calls
+    take no write lock at all in between."""
+    return token.last_used_at is None or (now or utcnow()) - token.last_used_at > LAST_USED_PRECISION
+
+
+def record_token_use(token_id: int, *, now: datetime | None = None) -> bool:
+    """Stores `last_used_at` in a transaction of its own, on a connection of its own (the request's session may
+    hold anything). Conditional, so concurrent requests with one token write it once. True when written."""
+    now = now or utcnow()
+    with db.engine.begin() as conn:
+        written = conn.execute(
+            db.update(ApiToken)
+            .where(ApiToken.id == token_id,
+                   db.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_PRECISION))
+            .values(last_used_at=now)
+        ).rowcount
+    return bool(written)
 
 
 def revoke_api_token(token: ApiToken) -> None:

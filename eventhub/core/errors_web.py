@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
@@ -29,6 +29,11 @@ def register(app: Flask) -> None:
         if wants_json():
             return {"error": exc.to_dict()}, exc.status
         return render_template("errors/error.html", status=exc.status, message=str(exc.message)), exc.status
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page template either.
+        return error_body("untrusted_host", _("This request could not be understood.")), 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -34,6 +34,8 @@ def register(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CSP)
+        if max_age := current_app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
         if request.path.startswith("/t/") or request.path.startswith("/manage") or request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -21,9 +21,13 @@ class MailMessage(Model):
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    # queued -> sent (SMTP) | outbox (no SMTP configured) | failed
-    status: Mapped[str] = mapped_column(String(12), default="queued")
-    error: Mapped[str | None] = mapped_column(String(500))
+    # queued -> sending -> sent (SMTP) | failed (retried at next_attempt_at; None: given up) ;
+    # outbox (no SMTP configured). A `sending` claim older than MAIL_STALE_CLAIM_SECONDS is taken again.
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    error: Mapped[str | None] = mapped_column(String(500))  # the last failure's reason
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -11,6 +11,7 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
+from eventhub.core.urls import external_url
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.qa import participants as pt
@@ -58,7 +59,7 @@ def _public_session(session_id: int) -> tuple[AgendaSession, Event, QaSettings]:
 
 
 def _join_url(settings: QaSettings) -> str:
-    return url_for("qa.join", code=settings.short_code, _external=True)
+    return external_url("qa.join", code=settings.short_code)
 
 
 def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *, ticket: str | None,

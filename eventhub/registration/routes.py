@@ -92,11 +92,24 @@ def _ticket_or_404(code: str):
         abort(404)
 
 
+def _is_dead(ticket) -> bool:  # noqa: ANN001
+    """Revoked, reissued (the old code is revoked) or its registration cancelled: every representation of the
+    ticket (page, PNG, .ics, self-cancel) answers 410 Gone alike."""
+    return ticket.revoked_at is not None or ticket.registration.status == RegistrationStatus.CANCELLED
+
+
+def _live_ticket_or_gone(code: str):
+    ticket = _ticket_or_404(code)
+    if _is_dead(ticket):
+        abort(410)
+    return ticket
+
+
 @bp.get("/t/<code>")
 def ticket(code: str):
     ticket = _ticket_or_404(code)
     registration = ticket.registration
-    if ticket.revoked_at is not None:
+    if _is_dead(ticket):
         return render_template("registration/ticket_revoked.html", event=registration.event), 410
     return render_template(
         "registration/ticket.html", ticket=ticket, registration=registration, event=registration.event,
@@ -107,16 +120,14 @@ def ticket(code: str):
 
 @bp.get("/t/<code>.png")
 def ticket_png(code: str):
-    ticket = _ticket_or_404(code)
-    if ticket.revoked_at is not None:
-        abort(410)
+    ticket = _live_ticket_or_gone(code)
     return Response(qr.png(ticket.code), mimetype="image/png",
                     headers={"Content-Disposition": 'attachment; filename="ticket.png"'})
 
 
 @bp.get("/t/<code>.ics")
 def ticket_ics(code: str):
-    ticket = _ticket_or_404(code)
+    ticket = _live_ticket_or_gone(code)
     event = ticket.registration.event
     cal = Calendar()
     cal.add("prodid", "-//EventHub//EN")
@@ -138,9 +149,7 @@ def ticket_ics(code: str):
 
 @bp.post("/t/<code>/cancel")
 def cancel_own(code: str):
-    ticket = _ticket_or_404(code)
-    if ticket.revoked_at is not None:
-        abort(410)
+    ticket = _live_ticket_or_gone(code)
     event = ticket.registration.event
     services.cancel_registration(ticket.registration)
     commit()

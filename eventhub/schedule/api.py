@@ -126,7 +126,7 @@ def create_session(event_id: int):
     body = parse_body(schemas.AgendaSessionIn)
     values = body.model_dump()
     values["languages"] = tuple(values["languages"])
-    values["panelists"] = [(p["panelist_id"], p["mode"]) for p in values["panelists"]]
+    values["panelists"] = [(p["panelist_id"], p.get("mode")) for p in values["panelists"]]
     session = services.create_session(event, services.SessionData(**values))
     commit()
     return session_out(session, event), 201
@@ -148,7 +148,8 @@ def patch_session(event_id: int, session_id: int):
             if name == "languages":
                 value = tuple(value)
             elif name == "panelists":
-                value = [(p["panelist_id"], p["mode"]) for p in value]
+                # exclude_unset drops an omitted `mode` from each item too: it is optional (the panelist's own).
+                value = [(p["panelist_id"], p.get("mode")) for p in value]
             setattr(data, name, value)
         services.update_session(session, data)
     commit()

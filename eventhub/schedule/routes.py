@@ -15,6 +15,7 @@ from eventhub.core.db import commit
 from eventhub.core.errors import strip_control
 from eventhub.core.timefmt import to_zone
 from eventhub.core.types import utcnow
+from eventhub.core.urls import external_url
 from eventhub.events.models import Event
 from eventhub.events.services import get_public_event
 from eventhub.extensions import db, limiter
@@ -188,7 +189,7 @@ def panelist_ics(slug: str, token: str):
 
     def location(session: AgendaSession) -> str | None:
         if modes.get(session.id) == ParticipationMode.REMOTE:
-            return session.meeting_url or url_for("schedule.panelist_page", slug=slug, token=token, _external=True)
+            return session.meeting_url or external_url("schedule.panelist_page", slug=slug, token=token)
         return None
 
     body = feeds.build_calendar(event, [s for s, _sp in pairs], name=_("My sessions: %(title)s", title=event.title),

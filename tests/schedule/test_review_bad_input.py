@@ -300,6 +300,8 @@ def test_agenda_grid_api_feed_and_green_room_do_not_query_per_session(app, clien
             out[url] = _count_queries(app, fetch)
         return out
 
+    # A token's first use writes its last_used_at once (then at most once a minute): not a per-session query.
+    assert client.get(urls[2], headers=headers).status_code == 200
     few = counts()
     add(6, 2)
     services.publish_schedule(world.event)
