@@ -66,6 +66,10 @@ class Config:
         self.MAIL_SENDER = env.get("MAIL_SENDER", "EventHub <no-reply@eventhub.local>")
         # Public base URL for links in emails (falls back to the request's host).
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or None
+        # Web origins allowed to open a Socket.IO connection besides PUBLIC_BASE_URL's (comma-separated);
+        # with neither set (development) only the request's own host.
+        self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+                                         if o.strip()]
         # Rate limiting storage: Redis when scaled out, memory for the embedded default.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
         self.RATELIMIT_ENABLED = True

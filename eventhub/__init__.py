@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask
 
 from config import Config, config_from_env
+from eventhub.core import origins
+from eventhub.core.frames import SafePacket
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +55,8 @@ def create_app(config: Config | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[],  # same origin only
+        cors_allowed_origins=origins.allowed_origin,  # the app's own origin(s) only
+        serializer=SafePacket,  # a malformed frame is a warning, not a traceback
     )
     from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
 

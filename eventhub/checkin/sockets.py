@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room
 
 from eventhub.auth.models import Role
@@ -25,6 +26,11 @@ from eventhub.extensions import db
 ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
 
 
+def _refuse(code: str, message: str) -> SocketRefused:
+    """A refusal the client can read: its `connect_error` data is `{"code", "message"}`."""
+    return SocketRefused(message, {"code": code, "message": message})
+
+
 def _event_for(event_id: int) -> Event:
     event = db.session.get(Event, event_id) if services.valid_id(event_id) else None
     if event is None:
@@ -38,12 +44,14 @@ class CheckInNamespace(LiveNamespace):
     def on_connect(self, auth: Any = None) -> bool:
         """Signed in (session cookie) and organizer or door staff of the event named in `auth`; else refused."""
         event_id = auth.get("event_id") if isinstance(auth, dict) else None
-        if not current_user.is_authenticated or not isinstance(event_id, int) or isinstance(event_id, bool):
-            return False
+        if not current_user.is_authenticated:
+            raise _refuse("not_signed_in", _("Sign in to follow the check-in."))
+        if not isinstance(event_id, int) or isinstance(event_id, bool):
+            raise _refuse("invalid_payload", _("Say which event to follow."))
         try:
             event = _event_for(event_id)
-        except (NotFound, Forbidden):
-            return False
+        except (NotFound, Forbidden) as exc:
+            raise _refuse(exc.code, str(exc.message)) from None
         join_room(event_room(event.id))
         return True
 

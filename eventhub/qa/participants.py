@@ -26,22 +26,35 @@ class Participant:
     user_id: int | None = None
     event_id: int | None = None  # ticket holders: the only event whose sessions they may join
     session_id: int | None = None  # anonymous keys: the only session they were issued for
+    ticket_id: int | None = None  # ticket holders: the ticket they connected with (revoked → cut off)
+
+
+# Why a ticket cannot open the Q&A (the socket refuses with it, so a browser can forget a stale ticket).
+INVALID_TICKET, TICKET_REVOKED, REGISTRATION_CANCELLED = "invalid_ticket", "ticket_revoked", "registration_cancelled"
+STALE_TICKET_CODES = (INVALID_TICKET, TICKET_REVOKED, REGISTRATION_CANCELLED)
+
+
+def check_ticket(code: object) -> tuple[Participant | None, str]:
+    """(the holder of a live — confirmed or waitlisted, not revoked — ticket, "") or (None, why not)."""
+    if not isinstance(code, str) or not code or len(code) > 300:
+        return None, INVALID_TICKET
+    try:
+        ticket = reg_services.find_ticket(code)
+    except reg_services.TicketLookupError:
+        return None, INVALID_TICKET
+    registration = ticket.registration
+    if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return None, REGISTRATION_CANCELLED
+    if ticket.revoked_at is not None:
+        return None, TICKET_REVOKED
+    return Participant(key=f"r:{registration.id}", kind="ticket", name=registration.name,
+                       registration_id=registration.id, event_id=registration.event_id,
+                       ticket_id=ticket.id), ""
 
 
 def from_ticket(code: str) -> Participant | None:
     """A live (confirmed or waitlisted, not revoked) ticket's holder, else None."""
-    if not isinstance(code, str) or not code or len(code) > 300:
-        return None
-    try:
-        ticket = reg_services.find_ticket(code)
-    except reg_services.TicketLookupError:
-        return None
-    registration = ticket.registration
-    if ticket.revoked_at is not None or registration.status not in (RegistrationStatus.CONFIRMED,
-                                                                    RegistrationStatus.WAITLISTED):
-        return None
-    return Participant(key=f"r:{registration.id}", kind="ticket", name=registration.name,
-                       registration_id=registration.id, event_id=registration.event_id)
+    return check_ticket(code)[0]
 
 
 def from_user(user: User) -> Participant:

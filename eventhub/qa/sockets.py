@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
+from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room, leave_room
 
 from eventhub.auth.models import User
@@ -45,8 +46,23 @@ _conns: dict[str, Conn] = {}
 _user_sids: dict[int, set[str]] = {}
 
 
-def _refuse(code: str) -> ConnectionRefusedError:
-    return ConnectionRefusedError(code, {"code": code})
+def _refusal_message(code: str) -> str:
+    messages = {
+        pt.INVALID_TICKET: _("This ticket link is not valid."),
+        pt.TICKET_REVOKED: _("This ticket was revoked or replaced by a newer one."),
+        pt.REGISTRATION_CANCELLED: _("This registration was cancelled."),
+        "invalid_participant": _("This participant key is not valid."),
+        "invalid_link": _("This personal link is no longer valid."),
+    }
+    return messages.get(code, _("This link is not valid for the Q&A."))
+
+
+def _refuse(code: str) -> SocketRefused:
+    """Socket.IO's refusal (the client's `connect_error` gets `{"code", "message"}` as its data); Python's
+    built-in ConnectionRefusedError was raised before, which python-socketio does not know: no reason reached
+    the browser, so it never forgot a stale ticket."""
+    message = _refusal_message(code)
+    return SocketRefused(message, {"code": code, "message": message})
 
 
 def _conn() -> Conn:
@@ -103,9 +119,9 @@ class QaNamespace(LiveNamespace):
         if user is not None:
             conn.user_id, conn.session_version = user.id, user.session_version
         if "ticket" in auth:
-            conn.participant = pt.from_ticket(auth["ticket"])
+            conn.participant, refusal = pt.check_ticket(auth["ticket"])
             if conn.participant is None:
-                raise _refuse("invalid_ticket")
+                raise _refuse(refusal)
         elif "participant" in auth:
             conn.participant = pt.from_anonymous_key(auth["participant"])
             if conn.participant is None:

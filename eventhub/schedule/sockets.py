@@ -13,6 +13,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +60,8 @@ class GreenRoomNamespace(LiveNamespace):
         if isinstance(token, str):
             panelist = pan.panelist_from_token(token)
             if panelist is None:
-                return False
+                message = _("This personal link is no longer valid.")
+                raise SocketRefused(message, {"code": "invalid_link", "message": message})
             event = db.session.get(Event, panelist.event_id)
             now = utcnow()
             _panelist_sids[request.sid] = (panelist.id, event.id)
@@ -67,7 +69,10 @@ class GreenRoomNamespace(LiveNamespace):
             announce_arrival(panelist, event, now)
             commit()
             return True
-        return bool(current_user.is_authenticated)
+        if not current_user.is_authenticated:
+            message = _("Sign in to see the green room.")
+            raise SocketRefused(message, {"code": "not_signed_in", "message": message})
+        return True
 
     def on_disconnect(self, reason: Any = None) -> None:
         _panelist_sids.pop(request.sid, None)

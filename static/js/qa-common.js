@@ -70,7 +70,12 @@ export function startQa({ sessionId, auth = {}, onChange = () => {}, onStatus = 
   }
 
   socket.on("connect", join);
-  socket.on("disconnect", () => onStatus("offline"));
+  socket.on("disconnect", (reason) => {
+    onStatus("offline");
+    // The server ends a connection whose ticket, role or sign-in died; it will not reconnect by itself.
+    // Try once: the refusal that follows says why (and lets the page forget a stale ticket).
+    if (reason === "io server disconnect") socket.connect();
+  });
   socket.on("connect_error", (err) => onStatus("refused", err && err.data));
   socket.on("qa", (message) => { apply(message); onChange(state); });
   socket.on("votes", (message) => {

@@ -19,8 +19,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.conftest import _SCRUBBED, _SCRUBBED_PREFIXES, AppProcess, _run
-from tests.integration.conftest import qa_cluster  # noqa: F401 (re-exported fixture)
+from tests.integration.conftest import (
+    _SCRUBBED,
+    _SCRUBBED_PREFIXES,
+    AppProcess,
+    _run,
+    qa_cluster,  # noqa: F401 (re-exported fixture)
+)
 from tests.qa_fixtures import qa  # noqa: F401 (re-exported fixture)
 
 WAIT = 10.0
