@@ -70,6 +70,10 @@ class Config:
         # with neither set (development) only the request's own host.
         self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
                                          if o.strip()]
+        # Offline check-in scans: device times older than this, or before the doors open (this long before the
+        # event starts), are stored clamped and flagged.
+        self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))
+        self.CHECKIN_OPENS_BEFORE_HOURS = float(env.get("CHECKIN_OPENS_BEFORE_HOURS", "24"))
         # Rate limiting storage: Redis when scaled out, memory for the embedded default.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
         self.RATELIMIT_ENABLED = True
