@@ -102,13 +102,30 @@ def _moderator(conn: Conn, session: AgendaSession) -> User:
 
 
 def _session(session_id: int, conn: Conn) -> tuple[AgendaSession, bool]:
-    session = db.session.get(AgendaSession, session_id)
+    """(session, is the connection a moderator of it). Unknown, unpublished, a draft event's, and — for a ticket
+    or panelist link, which open one event — another event's sessions all answer the same `session_not_found`,
+    so session ids cannot be enumerated over the socket."""
+    session = db.session.get(AgendaSession, session_id) if services.valid_id(session_id) else None
     if session is None:
-        raise NotFound("session_not_found", _("No such session."))
-    moderator = conn.user_id is not None and services.is_moderator(_current_user(conn), session)
-    if not moderator and not session.is_published:
-        raise NotFound("session_not_found", _("No such session."))
-    return session, moderator
+        raise services.session_not_found()
+    if conn.user_id is not None and services.is_moderator(_current_user(conn), session):
+        return session, True
+    participant = conn.participant
+    foreign = (participant is not None and participant.kind == "ticket"
+               and participant.event_id != session.event_id) or \
+        (conn.panelist_event_id is not None and conn.panelist_event_id != session.event_id)
+    if foreign or not services.is_public(session):
+        raise services.session_not_found()
+    return session, False
+
+
+def _visible(session_id: int, conn: Conn, not_found: NotFound) -> AgendaSession:
+    """The session of a question or poll, or `not_found` (the question's or poll's own code) where `_session`
+    would answer session_not_found."""
+    try:
+        return _session(session_id, conn)[0]
+    except NotFound:
+        raise not_found from None
 
 
 class QaNamespace(LiveNamespace):
@@ -150,6 +167,7 @@ class QaNamespace(LiveNamespace):
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
+        services.check_join_rate(request.sid, request.remote_addr)
         data = parse_payload(schemas.JoinIn, payload)
         session, moderator = _session(data.session_id, conn)
         participant = conn.participant
@@ -182,7 +200,7 @@ class QaNamespace(LiveNamespace):
     def on_ask(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.AskIn, payload)
-        session = services.get_session(data.session_id)
+        session, _moderator_flag = _session(data.session_id, conn)
         question = services.ask(session, conn.participant, data.text, anonymous=data.anonymous)
         commit()
         return ok({"question": bc.author_question(bc.question_view(question))})
@@ -191,6 +209,7 @@ class QaNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.VoteIn, payload)
         question = services.get_question(data.question_id)
+        _visible(question.session_id, conn, NotFound("question_not_found", _("No such question.")))
         question, voted = services.toggle_vote(question, conn.participant, data.up)
         result = {"question_id": question.id, "votes": question.votes, "voted": voted}
         session_id = question.session_id
@@ -243,6 +262,7 @@ class QaNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.PollVoteIn, payload)
         poll = polls.get_poll(data.poll_id)
+        _visible(poll.session_id, conn, NotFound("poll_not_found", _("No such poll.")))
         poll = polls.vote(poll, conn.participant, data.option_ids)
         session_id, poll_id = poll.session_id, poll.id
         result = {"poll_id": poll_id, "option_ids": sorted(set(data.option_ids))}

@@ -84,3 +84,22 @@ def login_cookie(base_url: str, email: str, password: str) -> str:
                    allow_redirects=False, timeout=WAIT)
         assert r.status_code == 302, f"login failed: HTTP {r.status_code}"
         return "; ".join(f"{k}={v}" for k, v in s.cookies.get_dict().items())
+
+
+@pytest.fixture
+def connect(app):
+    """`connect(auth=…, http=…, namespace=…)`: a Flask-SocketIO test client, disconnected at teardown."""
+    from tests.security_live.sockets import NS, make_client
+
+    clients = []
+
+    def make(auth: dict | None = None, http=None, namespace: str = NS):  # noqa: ANN001, ANN202
+        client = make_client(app, namespace, auth, http)
+        clients.append((client, namespace))
+        return client
+
+    yield make
+    for c, namespace in clients:
+        if c.is_connected(namespace):
+            with app.app_context():
+                c.disconnect(namespace)
