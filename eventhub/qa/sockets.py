@@ -16,7 +16,9 @@ from flask_login import current_user, user_logged_out
 from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room, leave_room
 
+from eventhub import signals
 from eventhub.auth.models import User
+from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, ok, parse_payload
@@ -25,6 +27,7 @@ from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
 from eventhub.qa import polls, schemas, services
 from eventhub.qa.coalesce import coalescer
+from eventhub.registration.models import Registration, RegistrationStatus, Ticket
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
 
@@ -38,6 +41,7 @@ class Conn:
     session_version: int | None = None
     panelist_id: int | None = None
     panelist_event_id: int | None = None
+    panelist_token: str | None = None  # re-checked by the sweep: a revoked or renewed link ends the connection
     moderating: set[int] = field(default_factory=set)
 
 
@@ -149,12 +153,14 @@ class QaNamespace(LiveNamespace):
             if panelist is None:
                 raise _refuse("invalid_link")
             conn.panelist_id, conn.panelist_event_id = panelist.id, panelist.event_id
+            conn.panelist_token = token
         elif user is not None:
             conn.participant = pt.from_user(user)
         # Nobody at all: a read-only viewer (the projector screen, a public page).
         _conns[request.sid] = conn
         if conn.user_id is not None:
             _user_sids.setdefault(conn.user_id, set()).add(request.sid)
+        revocations.ensure_running(current_app._get_current_object())
         return True
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -292,9 +298,60 @@ def _sweep_rights() -> None:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
+def _end(sid: str) -> None:
+    """Disconnect, on whichever process holds the socket (python-socketio forwards it through the queue). The
+    page tries once to reconnect and is then refused with the reason (e.g. `ticket_revoked`)."""
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _on_ticket_revoked(ticket: Any, reason: str = "", **_kw: Any) -> None:
+    revocations.announce_after_commit("ticket", ticket.id)
+
+
+def _on_registration_cancelled(event: Any, registration: Any = None, **_kw: Any) -> None:
+    if registration is not None:
+        revocations.announce_after_commit("registration", registration.id)
+
+
+def _cut_off(kind: str, ident: int) -> None:
+    """A ticket or registration died (this process or another one announced it): its connections here end now."""
+    for sid, conn in list(_conns.items()):
+        p = conn.participant
+        if p is None or p.kind != "ticket":
+            continue
+        if (kind == "ticket" and p.ticket_id == ident) or (kind == "registration" and p.registration_id == ident):
+            _end(sid)
+
+
+def _sweep_credentials() -> None:
+    """The backstop (every process, every few seconds): ticket holders whose ticket is no longer live, signed-in
+    participants whose sign-in ended, panelists whose link was revoked, whatever changed the database."""
+    ticket_ids = {c.participant.ticket_id for c in _conns.values()
+                  if c.participant is not None and c.participant.ticket_id is not None}
+    live = set(db.session.scalars(
+        db.select(Ticket.id).join(Registration, Ticket.registration_id == Registration.id).where(
+            Ticket.id.in_(ticket_ids), Ticket.revoked_at.is_(None),
+            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED))))) \
+        if ticket_ids else set()
+    for sid, conn in list(_conns.items()):
+        p = conn.participant
+        if p is not None and p.ticket_id is not None and p.ticket_id not in live:
+            _end(sid)
+        elif conn.user_id is not None:
+            user = db.session.get(User, conn.user_id)
+            if user is None or not user.is_active_account or user.session_version != conn.session_version:
+                _end(sid)
+        elif conn.panelist_token is not None and pan.panelist_from_token(conn.panelist_token) is None:
+            _end(sid)
+
+
 def register(app: Flask) -> None:
     socketio.on_namespace(QaNamespace(NAMESPACE))
     user_logged_out.connect(_on_logout)
     if _sweep_rights not in coalescer.sweepers:
         coalescer.sweepers.append(_sweep_rights)
+    signals.ticket_revoked.connect(_on_ticket_revoked)
+    signals.registration_cancelled.connect(_on_registration_cancelled)
+    revocations.on_revoked(_cut_off)
+    revocations.add_sweeper(_sweep_credentials)
 
