@@ -58,12 +58,12 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=origins.allowed_origin,  # the app's own origin(s) only
         serializer=SafePacket,  # a malformed frame is a warning, not a traceback
     )
-    from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
+    from eventhub.schedule.sockets import register as register_green_room
 
-    socketio.on_namespace(GreenRoomNamespace(GREEN_ROOM_NS))
-    from eventhub.checkin.sockets import CheckInNamespace
+    register_green_room(app)
+    from eventhub.checkin.sockets import register as register_checkin_namespace
 
-    socketio.on_namespace(CheckInNamespace("/checkin"))
+    register_checkin_namespace(app)
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)

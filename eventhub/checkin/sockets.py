@@ -6,24 +6,48 @@ schema → service → commit → counters broadcast after the commit → ack.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room
 
-from eventhub.auth.models import Role
+from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
 from eventhub.checkin import queries, schemas, services
-from eventhub.checkin.live import event_room
+from eventhub.checkin.live import NAMESPACE, event_room
+from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.events.models import Event
-from eventhub.extensions import db
+from eventhub.extensions import db, socketio
 
 ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
+
+
+@dataclass
+class _Watch:
+    user_id: int
+    session_version: int
+    event_ids: set[int]
+
+
+# Per process: who each connection is and which events' counters it receives (for the sweep).
+_conns: dict[str, _Watch] = {}
+
+
+def sweep() -> None:
+    """Door staff whose role was removed, or whose sign-in ended, stop receiving the counters within seconds."""
+    for sid, watch in list(_conns.items()):
+        user = db.session.get(User, watch.user_id)
+        valid = user is not None and user.is_active_account and user.session_version == watch.session_version
+        if not valid or not all(has_role(user, e, *ROLES) for e in watch.event_ids):
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
 
 
 def _refuse(code: str, message: str) -> SocketRefused:
@@ -53,12 +77,19 @@ class CheckInNamespace(LiveNamespace):
         except (NotFound, Forbidden) as exc:
             raise _refuse(exc.code, str(exc.message)) from None
         join_room(event_room(event.id))
+        _conns[request.sid] = _Watch(current_user.id, current_user.session_version, {event.id})
+        revocations.ensure_running(current_app._get_current_object())
         return True
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        _conns.pop(request.sid, None)
 
     def on_join(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.SocketJoinIn, payload)
         event = _event_for(data.event_id)
         join_room(event_room(event.id))
+        if request.sid in _conns:
+            _conns[request.sid].event_ids.add(event.id)
         return ok(queries.counters(event))  # the snapshot: clients replace their state with it
 
     def on_scan(self, payload: Any = None) -> dict:
@@ -69,3 +100,9 @@ class CheckInNamespace(LiveNamespace):
                                    device_id=data.device_id or "socket")
         commit()
         return ok(result.to_dict())
+
+
+
+def register(app: Flask) -> None:
+    socketio.on_namespace(CheckInNamespace(NAMESPACE))
+    revocations.add_sweeper(sweep)

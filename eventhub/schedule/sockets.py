@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError as SocketRefused
@@ -19,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
+from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, emit_after_commit, ok, parse_payload
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
-from eventhub.extensions import db
+from eventhub.extensions import db, socketio
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.services import MAX_ID
 
@@ -32,6 +33,24 @@ GREEN_ROOM_NS = "/greenroom"
 
 # sid -> ("panelist", panelist id, event id) for connections authenticated by a personal link.
 _panelist_sids: dict[str, tuple[int, int]] = {}
+
+
+# For the sweep: the link each panelist connection opened with; staff: (user, session_version, events watched).
+_tokens: dict[str, str] = {}
+_watchers: dict[str, tuple[int, int, set[int]]] = {}
+
+
+def sweep() -> None:
+    """A revoked or renewed panelist link, a removed organizer/moderator role or an ended sign-in ends the
+    green-room connection within seconds (the link's holder stops being marked present; staff stop seeing it)."""
+    for sid, token in list(_tokens.items()):
+        if pan.panelist_from_token(token) is None:
+            socketio.server.disconnect(sid, namespace=GREEN_ROOM_NS)
+    for sid, (user_id, version, event_ids) in list(_watchers.items()):
+        user = db.session.get(User, user_id)
+        valid = user is not None and user.is_active_account and user.session_version == version
+        if not valid or not all(has_role(user, e, Role.ORGANIZER, Role.MODERATOR) for e in event_ids):
+            socketio.server.disconnect(sid, namespace=GREEN_ROOM_NS)
 
 
 def greenroom_room(event_id: int) -> str:
@@ -65,6 +84,8 @@ class GreenRoomNamespace(LiveNamespace):
             event = db.session.get(Event, panelist.event_id)
             now = utcnow()
             _panelist_sids[request.sid] = (panelist.id, event.id)
+            _tokens[request.sid] = token
+            revocations.ensure_running(current_app._get_current_object())
             join_room(panelist_room(panelist.id))
             announce_arrival(panelist, event, now)
             commit()
@@ -76,6 +97,8 @@ class GreenRoomNamespace(LiveNamespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         _panelist_sids.pop(request.sid, None)
+        _tokens.pop(request.sid, None)
+        _watchers.pop(request.sid, None)
 
     def on_watch(self, payload: Any = None) -> dict:
         """Staff: join an event's green room; the ack carries the snapshot."""
@@ -90,6 +113,9 @@ class GreenRoomNamespace(LiveNamespace):
         if not has_role(user, event, Role.ORGANIZER, Role.MODERATOR):
             raise Forbidden("not_moderator", _("Only the event's organizers and moderators see the green room."))
         join_room(greenroom_room(event.id))
+        watch = _watchers.setdefault(request.sid, (user.id, user.session_version, set()))
+        watch[2].add(event.id)
+        revocations.ensure_running(current_app._get_current_object())
         return ok({"event_id": event.id, "sessions": pan.green_room(event)})
 
     def on_me(self, payload: Any = None) -> dict:
@@ -102,3 +128,8 @@ class GreenRoomNamespace(LiveNamespace):
         if panelist is None or event is None:
             raise NotFound("panelist_not_found", _("This link is no longer valid."))
         return ok(pan.presence_of(panelist, event, utcnow()))
+
+
+def register(app: Flask) -> None:
+    socketio.on_namespace(GreenRoomNamespace(GREEN_ROOM_NS))
+    revocations.add_sweeper(sweep)

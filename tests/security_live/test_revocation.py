@@ -81,3 +81,49 @@ def test_an_announcement_from_another_process_cuts_the_connection_here(app, qa, 
     with app.app_context():
         revocations.dispatch("registration", registration_id)
     assert not aminata.is_connected(NS)
+
+
+# --- the same class of fault on the other live namespaces ---------------------------------------------------
+
+def _signed_in(app, user):  # noqa: ANN001, ANN202
+    http = app.test_client()
+    assert http.post("/login", data={"email": user.email, "password": "correct horse battery"}).status_code == 302
+    return http
+
+
+def test_door_staff_whose_role_is_removed_stop_receiving_counters(app, qa, connect):
+    from eventhub.auth.models import Role
+    from eventhub.auth.services import grant_role, revoke_role
+
+    grant_role(qa.event, qa.outsider, Role.DOOR_STAFF)
+    commit()
+    staff = connect({"event_id": qa.event.id}, http=_signed_in(app, qa.outsider), namespace="/checkin")
+    organizer = connect({"event_id": qa.event.id}, http=_signed_in(app, qa.organizer), namespace="/checkin")
+    assert staff.is_connected("/checkin") and organizer.is_connected("/checkin")
+    revocations.run_sweepers(app)
+    assert staff.is_connected("/checkin")  # nothing changed yet
+    revoke_role(db.session.merge(qa.event), db.session.merge(qa.outsider), Role.DOOR_STAFF)
+    commit()
+    revocations.run_sweepers(app)
+    assert not staff.is_connected("/checkin")
+    assert organizer.is_connected("/checkin")
+
+
+def test_green_room_panelist_link_renewed_and_moderator_removed_are_cut_off(app, qa, connect):
+    from eventhub.auth.models import Role
+    from eventhub.auth.services import revoke_role
+    from eventhub.schedule import panelists as pan
+
+    panelist = connect({"token": qa.panelist_token}, namespace="/greenroom")
+    watcher = connect(http=_signed_in(app, qa.moderator), namespace="/greenroom")
+    assert call(watcher, "watch", {"event_id": qa.event.id}, namespace="/greenroom")["ok"] is True
+    qa_panelist = connect({"panelist_token": qa.panelist_token})  # the same link on the Q&A
+    revocations.run_sweepers(app)
+    assert panelist.is_connected("/greenroom") and watcher.is_connected("/greenroom")
+    pan.revoke_links(db.session.merge(qa.panelist))
+    revoke_role(db.session.merge(qa.event), db.session.merge(qa.moderator), Role.MODERATOR)
+    commit()
+    revocations.run_sweepers(app)
+    assert not panelist.is_connected("/greenroom")
+    assert not watcher.is_connected("/greenroom")
+    assert not qa_panelist.is_connected(NS)
