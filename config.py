@@ -70,6 +70,9 @@ class Config:
         # with neither set (development) only the request's own host.
         self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
                                          if o.strip()]
+        # Live connections: how often each process re-checks the credentials of its sockets (the backstop of the
+        # immediate cut-off when a ticket is revoked or a role removed).
+        self.LIVE_SWEEP_INTERVAL = float(env.get("LIVE_SWEEP_INTERVAL", "3"))
         # Offline check-in scans: device times older than this, or before the doors open (this long before the
         # event starts), are stored clamped and flagged.
         self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))

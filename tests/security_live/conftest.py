@@ -3,7 +3,8 @@
 - `qa` (tests/qa_fixtures.py) and the app/test-client fixtures of tests/conftest.py for in-process socket tests;
 - `live_server`: one real `python -m eventhub` process (gevent, WebSocket), SQLite in a temporary directory,
   seeded by tests/integration/seed_qa.py, its whole output kept in a log file the tests read back;
-- `qa_cluster` (tests/integration/conftest.py): two processes on PostgreSQL + Redis, when both are configured.
+- `live_cluster`: two such processes on PostgreSQL + a Redis message queue (as tests/integration/ does), with the
+  periodic sweep slowed to a minute, so anything faster is the immediate cut-off; skipped without both.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ import requests
 from tests.integration.conftest import (
     _SCRUBBED,
     _SCRUBBED_PREFIXES,
+    INTEGRATION_REDIS_DB,
+    PG_URL,
+    REDIS_URL,
+    SKIP_REASON,
     AppProcess,
+    _redis_url_with_db,
     _run,
-    qa_cluster,  # noqa: F401 (re-exported fixture)
 )
 from tests.qa_fixtures import qa  # noqa: F401 (re-exported fixture)
 
@@ -72,6 +77,34 @@ def live_server() -> Iterator[LiveServer]:
                          moderator_password=fixture["moderator_password"], tickets=fixture["tickets"])
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="module")
+def live_cluster() -> Iterator[tuple[AppProcess, AppProcess, dict]]:
+    if not (PG_URL and REDIS_URL):
+        pytest.skip(SKIP_REASON)
+    from tests.conftest import drop_postgres_database, fresh_postgres_database
+
+    name = f"eventhub_seclive_{os.getpid()}"
+    database_url = fresh_postgres_database(PG_URL, name)
+    work = Path(tempfile.mkdtemp(prefix="eventhub-seclive-cluster-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
+    env.update(DATABASE_URL=database_url, SOCKETIO_MESSAGE_QUEUE=_redis_url_with_db(REDIS_URL, INTEGRATION_REDIS_DB),
+               SOCKETIO_ASYNC_MODE="gevent", SOCKETIO_CHANNEL=f"eventhub-seclive-{os.getpid()}",
+               EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
+               SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
+               LIVE_SWEEP_INTERVAL="60")
+    _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
+    fixture = json.loads(_run(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    a, b = AppProcess("A", env, work), AppProcess("B", env, work)
+    try:
+        a.start()
+        b.start()
+        yield a, b, fixture
+    finally:
+        a.stop()
+        b.stop()
+        drop_postgres_database(PG_URL, name)
 
 
 def login_cookie(base_url: str, email: str, password: str) -> str:
