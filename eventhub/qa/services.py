@@ -191,7 +191,7 @@ def get_question(question_id: int) -> Question:
 
 
 def ask(session: AgendaSession, participant: Participant, text: str, *, anonymous: bool = False,
-        now: datetime | None = None) -> Question:
+        now: datetime | None = None, source: str | None = None, busy_source: bool = False) -> Question:
     settings = get_settings(session)
     check_participant(participant, session, settings)
     if not settings.is_open or session.is_cancelled:
@@ -207,6 +207,7 @@ def ask(session: AgendaSession, participant: Participant, text: str, *, anonymou
         anonymous=anonymous or participant.kind == "anonymous", text=text,
         status=QuestionStatus.APPROVED if open_moderation else QuestionStatus.PENDING,
         approved_at=now if open_moderation else None, created_at=now,
+        source=(source or None) and source[:16], busy_source=busy_source,
     )
     db.session.add(question)
     bc.record_question(question)

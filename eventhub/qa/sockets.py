@@ -207,7 +207,11 @@ class QaNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.AskIn, payload)
         session, _moderator_flag = _session(data.session_id, conn)
-        question = services.ask(session, conn.participant, data.text, anonymous=data.anonymous)
+        participant = conn.participant
+        anonymous_key = participant is not None and participant.kind == "anonymous"
+        question = services.ask(session, participant, data.text, anonymous=data.anonymous,
+                                source=pt.source_label(request.remote_addr),
+                                busy_source=anonymous_key and pt.busy_address(request.remote_addr))
         commit()
         return ok({"question": bc.author_question(bc.question_view(question))})
 
