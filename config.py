@@ -73,6 +73,10 @@ class Config:
         # Live connections: how often each process re-checks the credentials of its sockets (the backstop of the
         # immediate cut-off when a ticket is revoked or a role removed).
         self.LIVE_SWEEP_INTERVAL = float(env.get("LIVE_SWEEP_INTERVAL", "3"))
+        # Anonymous Q&A keys one network address may mint, and joins per address: a venue behind one NAT address
+        # needs more (see README).
+        self.QA_ANONYMOUS_KEYS_LIMIT = env.get("QA_ANONYMOUS_KEYS_LIMIT", "30/hour")
+        self.QA_JOIN_ADDRESS_LIMIT = env.get("QA_JOIN_ADDRESS_LIMIT", "300/10seconds")
         # Offline check-in scans: device times older than this, or before the doors open (this long before the
         # event starts), are stored clamped and flagged.
         self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))

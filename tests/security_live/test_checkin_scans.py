@@ -32,7 +32,7 @@ def world(ctx, make_event, make_user):
 
 
 def test_a_nonce_replayed_with_another_ticket_is_refused_not_answered_with_the_first_name(world) -> None:
-    event, door, staff, (aminata, karim) = world
+    _event, door, staff, (aminata, karim) = world
     first = ci.check_in(aminata.ticket.code, by=staff, point=door, nonce="n-1")
     commit()
     assert first.code == "admitted"
