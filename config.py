@@ -120,6 +120,9 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(database_url) if database_url else "sqlite://"
         self.SOCKETIO_ASYNC_MODE = "threading"
+        # No periodic live sweep behind the tests' backs: tests run it (core.revocations.run_sweepers) when they
+        # mean to; the real-server tests (tests/security_live) run the loop itself.
+        self.LIVE_BACKGROUND = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
 

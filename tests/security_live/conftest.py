@@ -39,6 +39,7 @@ WAIT = 10.0
 @dataclass
 class LiveServer:
     proc: AppProcess
+    database: Path
     session_id: int
     moderator_email: str
     moderator_password: str
@@ -66,14 +67,15 @@ def live_server() -> Iterator[LiveServer]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
     env.update(DATABASE_URL=f"sqlite:///{work / 'live.sqlite3'}", SOCKETIO_ASYNC_MODE="gevent",
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
-               SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1")
+               SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
+               LIVE_SWEEP_INTERVAL="0.5")
     _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
     fixture = json.loads(_run(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
     proc = AppProcess("live", env, work)
     proc.env["PUBLIC_BASE_URL"] = proc.base_url
     try:
         proc.start()
-        yield LiveServer(proc=proc, session_id=fixture["session_id"], moderator_email=fixture["moderator_email"],
+        yield LiveServer(proc=proc, database=work / "live.sqlite3", session_id=fixture["session_id"], moderator_email=fixture["moderator_email"],
                          moderator_password=fixture["moderator_password"], tickets=fixture["tickets"])
     finally:
         proc.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import threading
 import time
 
@@ -200,3 +201,24 @@ def test_a_real_bad_request_is_still_logged(live_server: LiveServer) -> None:
     while time.monotonic() < deadline and "Invalid HTTP method" not in live_server.log_since(start):
         time.sleep(0.1)
     assert "Invalid HTTP method" in live_server.log_since(start)
+
+
+# --- item 9: the periodic sweep of a real server ---------------------------------------------------------------
+
+def test_the_servers_sweep_ends_a_ticket_revoked_outside_the_app(live_server: LiveServer) -> None:
+    """No signal here (a SQL console revokes the ticket): the sweep loop (every 0.5 s in this server) does it."""
+    ticket = live_server.tickets[3]
+    ended = threading.Event()
+    sio = socketio.Client(reconnection=False, request_timeout=WAIT)
+    sio.on("disconnect", lambda *args: ended.set(), namespace="/qa")
+    sio.connect(live_server.base_url, transports=["websocket"], namespaces=["/qa"], auth={"ticket": ticket},
+                wait_timeout=WAIT)
+    try:
+        assert sio.call("join", {"session_id": live_server.session_id}, namespace="/qa", timeout=WAIT)["ok"]
+        assert not ended.wait(1.5)  # two sweeps: a live ticket stays connected
+        with sqlite3.connect(live_server.database, timeout=10) as db:
+            db.execute("UPDATE tickets SET revoked_at = CURRENT_TIMESTAMP, revoked_reason = 'console' "
+                       "WHERE code = ?", (ticket,))
+        assert ended.wait(5.0), "the sweep did not end the revoked ticket's connection"
+    finally:
+        sio.disconnect()
