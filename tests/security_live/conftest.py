@@ -75,7 +75,8 @@ def live_server() -> Iterator[LiveServer]:
     proc.env["PUBLIC_BASE_URL"] = proc.base_url
     try:
         proc.start()
-        yield LiveServer(proc=proc, database=work / "live.sqlite3", session_id=fixture["session_id"], moderator_email=fixture["moderator_email"],
+        yield LiveServer(proc=proc, database=work / "live.sqlite3", session_id=fixture["session_id"],
+                         moderator_email=fixture["moderator_email"],
                          moderator_password=fixture["moderator_password"], tickets=fixture["tickets"])
     finally:
         proc.stop()
