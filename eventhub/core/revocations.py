@@ -114,6 +114,8 @@ def run_sweepers(app: Flask) -> None:
 
 def _listen(app: Flask) -> None:
     url = _redis_url(app)
+    if url is None:
+        return
     while True:
         try:
             pubsub = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
