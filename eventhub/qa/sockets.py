@@ -173,8 +173,8 @@ class QaNamespace(LiveNamespace):
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
+        data = parse_payload(schemas.JoinIn, payload)  # a malformed join costs nothing: not counted
         services.check_join_rate(request.sid, request.remote_addr)
-        data = parse_payload(schemas.JoinIn, payload)
         session, moderator = _session(data.session_id, conn)
         participant = conn.participant
         if not moderator:
