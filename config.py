@@ -129,6 +129,21 @@ class Config:
         self.LOGIN_ADDRESS_LIMIT = env.get("LOGIN_ADDRESS_LIMIT", "20 per 10 minutes")
         self.LOGIN_ACCOUNT_ADDRESS_LIMIT = env.get("LOGIN_ACCOUNT_ADDRESS_LIMIT", "5 per 10 minutes")
         self.LOGIN_ACCOUNT_LIMIT = env.get("LOGIN_ACCOUNT_LIMIT", "50 per 10 minutes")
+        # Web origins allowed to open a Socket.IO connection besides PUBLIC_BASE_URL's (comma-separated);
+        # with neither set (development) only the request's own host.
+        self.SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in env.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+                                         if o.strip()]
+        # Live connections: how often each process re-checks the credentials of its sockets (the backstop of the
+        # immediate cut-off when a ticket is revoked or a role removed).
+        self.LIVE_SWEEP_INTERVAL = float(env.get("LIVE_SWEEP_INTERVAL", "3"))
+        # Anonymous Q&A keys one network address may mint, and joins per address: a venue behind one NAT address
+        # needs more (see README).
+        self.QA_ANONYMOUS_KEYS_LIMIT = env.get("QA_ANONYMOUS_KEYS_LIMIT", "30/hour")
+        self.QA_JOIN_ADDRESS_LIMIT = env.get("QA_JOIN_ADDRESS_LIMIT", "300/10seconds")
+        # Offline check-in scans: device times older than this, or before the doors open (this long before the
+        # event starts), are stored clamped and flagged.
+        self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))
+        self.CHECKIN_OPENS_BEFORE_HOURS = float(env.get("CHECKIN_OPENS_BEFORE_HOURS", "24"))
         # Rate limiting storage: Redis when scaled out, memory for the embedded default.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
         self.RATELIMIT_ENABLED = True
@@ -190,6 +205,9 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(database_url) if database_url else "sqlite://"
         self.SOCKETIO_ASYNC_MODE = "threading"
+        # No periodic live sweep behind the tests' backs: tests run it (core.revocations.run_sweepers) when they
+        # mean to; the real-server tests (tests/security_live) run the loop itself.
+        self.LIVE_BACKGROUND = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
         self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps

@@ -15,9 +15,9 @@ from eventhub.auth.services import load_user_from_session_id
 from eventhub.checkin.api import bp as checkin_api_bp
 from eventhub.checkin.routes import bp as checkin_bp
 from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import errors_web, http, i18n, templating
+from eventhub.core import errors_web, http, i18n, origins, templating
 from eventhub.core.db import configure_sqlite, install_session_hooks
-from eventhub.core.live import attach
+from eventhub.core.frames import SafePacket
 from eventhub.core.routes import BoundedIntConverter
 from eventhub.core.routes import bp as core_bp
 from eventhub.events.routes import bp as events_bp
@@ -30,7 +30,7 @@ from eventhub.schedule import panelists as schedule_panelists
 from eventhub.schedule.api import bp as schedule_api_bp
 from eventhub.schedule.manage import bp as schedule_manage_bp
 from eventhub.schedule.routes import bp as schedule_bp
-from eventhub.schedule.sockets import GREEN_ROOM_NS, GreenRoomNamespace
+from eventhub.schedule.sockets import register as register_green_room
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,9 +69,10 @@ def create_app(config: Config | None = None) -> Flask:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
-        cors_allowed_origins=[],  # same origin only
+        cors_allowed_origins=origins.allowed_origin,  # the app's own origin(s) only
+        serializer=SafePacket,  # a malformed frame is a warning, not a traceback
     )
-    attach(GreenRoomNamespace(GREEN_ROOM_NS))
+    register_green_room(app)
     register_checkin_namespace(app)
     register_qa_namespace(app)
     schedule_panelists.register(app)  # session changes → panelist mail

@@ -161,14 +161,15 @@ def test_another_events_session_and_question(qa, connect, moderator, make_event,
     commit()
     foreign_id = foreign.id
     aminata = connect({"ticket": qa.ticket})
-    assert _code(call(aminata, "join", {"session_id": foreign_id})) == "wrong_event"
-    assert _code(_ask(aminata, foreign_id, "Intrus")) == "wrong_event"
+    # Another event's session answers as an unknown one (issue 9 item 10: ids do not enumerate).
+    assert _code(call(aminata, "join", {"session_id": foreign_id})) == "session_not_found"
+    assert _code(_ask(aminata, foreign_id, "Intrus")) == "session_not_found"
     assert _code(call(moderator, "settings", {"session_id": foreign_id, "moderation": "open", "open": True,
                                               "anonymous_allowed": False})) == "not_moderator"
     assert _code(call(moderator, "poll", {"action": "create", "session_id": foreign_id, "question": "Q",
                                           "options": ["a", "b"]})) == "not_moderator"
     panelist = connect({"panelist_token": qa.panelist_token})
-    assert _code(call(panelist, "join", {"session_id": foreign_id})) == "wrong_event"
+    assert _code(call(panelist, "join", {"session_id": foreign_id})) == "session_not_found"
     # merging into, or addressing to, something of another session
     join(aminata, qa.session.id)
     qid = _ask(aminata, qa.session.id, "Ici")["data"]["question"]["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from eventhub.auth.tokens import token_required
 from eventhub.checkin import queries, schemas, services
@@ -35,7 +35,7 @@ def sync(event_id: int):
     event = event_services.get_event(event_id)
     body = parse_body(schemas.SyncIn)
     results = services.sync_offline(event, [services.OfflineScan(**s.model_dump()) for s in body.scans],
-                                    by=g.api_token.created_by)
+                                    by=g.api_token.created_by, **services.offline_limits(current_app.config))
     commit()
     return {"results": results}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.auth.models import User
@@ -108,6 +108,8 @@ class Scan(Model):
     detail: Mapped[str] = mapped_column(String(200), default="")
     offline: Mapped[bool] = mapped_column(default=False)
     double_entry: Mapped[bool] = mapped_column(default=False)
+    # An offline scan whose device time was outside the sane window, stored clamped into it (checkin.services).
+    time_clamped: Mapped[bool] = mapped_column(default=False, server_default=false())
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="SET NULL"), index=True)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))

@@ -62,6 +62,7 @@ class CheckInResult:
     checkin: CheckIn | None = None  # the new one, or the first one for `already_checked_in`
     replayed: bool = False  # answered from the log for a repeated nonce
     double_entry: bool = False
+    time_clamped: bool = False  # an offline scan's device time was outside the sane window (see offline_window)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,7 +78,7 @@ class CheckInResult:
         out: dict[str, Any] = {
             "result": self.code, "color": self.color, "detail": self.detail,
             "message": result_message(self.code, self.detail), "scan_id": self.scan_id,
-            "replayed": self.replayed, "double_entry": self.double_entry,
+            "replayed": self.replayed, "double_entry": self.double_entry, "time_clamped": self.time_clamped,
             "attendee": None, "first": None,
         }
         if reg is not None and self.code != WRONG_EVENT:

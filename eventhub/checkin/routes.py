@@ -73,7 +73,7 @@ def sync(event_id: int):
     try:
         body = parse_body(schemas.SyncIn)
         results = services.sync_offline(g.event, [services.OfflineScan(**s.model_dump()) for s in body.scans],
-                                        by=current_user)
+                                        by=current_user, **services.offline_limits(current_app.config))
         commit()
     except DomainError as exc:
         return json_error(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -146,15 +146,19 @@ def _clean_nonce(nonce: object) -> str | None:
     return nonce
 
 
-def _replay(event: Event, nonce: str) -> CheckInResult | None:
+def _replay(event: Event, nonce: str, digest: str) -> CheckInResult | None:
+    """The answer already given to this nonce; a nonce is bound to the code it was first sent with, so the same
+    nonce with another code is refused (it answered the first ticket's result, another person's name)."""
     scan = db.session.scalar(db.select(Scan).where(Scan.event_id == event.id, Scan.nonce == nonce))
     if scan is None:
         return None
+    if scan.code_hash != digest:
+        raise Conflict("nonce_reused", _l("This scan id was already used for another ticket: scan again."))
     checkin = scan.checkin
     if scan.result == ALREADY and scan.registration_id is not None:
         checkin = checkin or _live_checkin(scan.registration_id, scan.point_id)
     return CheckInResult(scan.result, scan.id, scan.detail, scan.registration, checkin, replayed=True,
-                         double_entry=scan.double_entry)
+                         double_entry=scan.double_entry, time_clamped=scan.time_clamped)
 
 
 def _live_checkin(registration_id: int, point_id: int) -> CheckIn | None:
@@ -201,7 +205,7 @@ def _judge(point: CheckInPoint, code: str) -> tuple[Ticket | None, str, str]:
 
 def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | None = None,
              at: datetime | None = None, device_id: str = "", offline: bool = False,
-             device_result: str | None = None) -> CheckInResult:
+             device_result: str | None = None, time_clamped: bool = False) -> CheckInResult:
     """Scan `code` at `point`. Records the scan whatever the result; flushes, the caller commits.
 
     `at` is when the scan happened (device time for offline scans); the log also keeps when it arrived.
@@ -217,11 +221,11 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
     at = at or now
     if at.tzinfo is None:
         raise ValidationFailed("invalid_time", _l("A time zone offset is required."))
+    prefix, digest = _code_fingerprint(code)
     if nonce is not None:
-        replay = _replay(event, nonce)
+        replay = _replay(event, nonce, digest)
         if replay is not None:
             return replay
-    prefix, digest = _code_fingerprint(code)
     ticket, result, detail = _judge(point, code)
     if device_refused and result == ADMITTED:
         # The device turned them away (a stale copy, a setting changed since): so it stays.
@@ -242,18 +246,20 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
             scan = Scan(event_id=event.id, point_id=point.id, by_id=by.id if by else None, device_id=device_id,
                         nonce=nonce, code_prefix=prefix, code_hash=digest, scanned_at=at, received_at=now,
                         result=result, detail=detail, offline=offline, double_entry=double,
+                        time_clamped=time_clamped,
                         registration_id=registration.id if registration else None,
                         checkin_id=checkin.id if checkin is not None else None)
             db.session.add(scan)
             db.session.flush()
     except IntegrityError:
         # The same nonce arrived twice at once: the other request recorded it; answer what it answered.
-        replay = _replay(event, nonce) if nonce is not None else None
+        replay = _replay(event, nonce, digest) if nonce is not None else None
         if replay is None:
             raise
         return replay
     checkins_changed.send(event.id)
-    return CheckInResult(result, scan.id, detail, registration, checkin, double_entry=double)
+    return CheckInResult(result, scan.id, detail, registration, checkin, double_entry=double,
+                         time_clamped=time_clamped)
 
 
 def _admit(event: Event, point: CheckInPoint, ticket: Ticket | None, registration: Registration | None,
@@ -332,17 +338,43 @@ class OfflineScan:
     local_result: str | None = None
 
 
-def sync_offline(event: Event, scans: list[OfflineScan], *, by: User | None) -> list[dict[str, Any]]:
-    """Record scans made offline, each as it happened, in device time order. Idempotent per nonce."""
+OFFLINE_MAX_AGE = timedelta(days=7)  # CHECKIN_OFFLINE_MAX_AGE_HOURS
+OFFLINE_EARLY = timedelta(hours=24)  # CHECKIN_OPENS_BEFORE_HOURS: doors (badge pick-up) open before the start
+
+
+def offline_limits(config: Any) -> dict[str, timedelta]:
+    """`sync_offline`'s window from the app's configuration (hours)."""
+    return {"max_age": timedelta(hours=float(config.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", 24 * 7))),
+            "early": timedelta(hours=float(config.get("CHECKIN_OPENS_BEFORE_HOURS", 24)))}
+
+
+def offline_window(event: Event, now: datetime, *, max_age: timedelta = OFFLINE_MAX_AGE,
+                   early: timedelta = OFFLINE_EARLY) -> tuple[datetime, datetime]:
+    """The device times an offline scan may claim: not in the future, not older than `max_age`, and — once the
+    event's check-in has opened (`early` before its start) — not before that opening."""
+    earliest = now - max_age
+    opening = event.starts_at - early
+    if opening <= now:
+        earliest = max(earliest, opening)
+    return earliest, now
+
+
+def sync_offline(event: Event, scans: list[OfflineScan], *, by: User | None,
+                 max_age: timedelta = OFFLINE_MAX_AGE, early: timedelta = OFFLINE_EARLY) -> list[dict[str, Any]]:
+    """Record scans made offline, each as it happened, in device time order. Idempotent per nonce.
+
+    A device clock outside `offline_window` (ahead of ours, or years behind) is clamped into it and the scan
+    flagged `time_clamped`, for the organizer to look at."""
     now = utcnow()
+    earliest, latest = offline_window(event, now, max_age=max_age, early=early)
     out: list[dict[str, Any]] = []
     for item in sorted(enumerate(scans), key=lambda pair: pair[1].at):
         index, scan = item
         try:
             point = get_point(event, scan.point_id)
-            at = min(scan.at, now)  # a device clock ahead of ours does not write the future
+            at = min(max(scan.at, earliest), latest)
             result = check_in(scan.code, by=by, point=point, nonce=scan.nonce, at=at, device_id=scan.device_id,
-                              offline=True, device_result=scan.local_result)
+                              offline=True, device_result=scan.local_result, time_clamped=at != scan.at)
             out.append({"index": index, "nonce": scan.nonce, "ok": True, **result.to_dict()})
         except (NotFound, Conflict, ValidationFailed) as exc:
             out.append({"index": index, "nonce": scan.nonce, "ok": False, "error": exc.to_dict()})

@@ -64,6 +64,10 @@ class LiveNamespace(Namespace):
     """
 
     def trigger_event(self, event: str, *args: Any) -> Any:
+        if not isinstance(event, str) or (event in RESERVED_EVENTS and not self._from_server(*args)):
+            # A client may send an event named "connect" or "disconnect": it is not one (issue 9 item 16).
+            log.warning("client-sent event %r ignored on %s", event, self.namespace)
+            return None
         if event in ("connect", "disconnect"):
             try:
                 return super().trigger_event(event, *args)
@@ -123,6 +127,15 @@ def _arguments_fit(handler: Callable[..., Any] | None, args: tuple[Any, ...]) ->
     except TypeError:
         return False
     return True
+
+
+    def _from_server(self, sid: Any = None, *_args: Any) -> bool:
+        """python-socketio raises `connect` and `disconnect` while the client is pending (not yet / no longer
+        connected); a client's own event only reaches us while it is connected."""
+        return not self.socketio.server.manager.is_connected(sid, self.namespace)
+
+
+RESERVED_EVENTS = ("connect", "disconnect")
 
 
 def _end_session() -> None:

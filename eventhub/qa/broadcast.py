@@ -19,8 +19,8 @@ NAMESPACE = "/qa"
 REPLAY_LIMIT = 500  # a client further behind than this gets a snapshot instead of the missed messages
 
 # Keys only moderators see; the author also sees why their question was rejected.
-_MOD_ONLY = ("author_name", "identity", "reject_reason")
-_AUTHOR_HIDDEN = ("author_name", "identity")
+_MOD_ONLY = ("author_name", "identity", "reject_reason", "source", "busy_source")
+_AUTHOR_HIDDEN = ("author_name", "identity", "source", "busy_source")
 
 
 # --- rooms ----------------------------------------------------------------------------------------------------
@@ -59,6 +59,7 @@ def question_view(q: Question) -> dict[str, Any]:
         "addressed_to": q.addressed_to_id, "merged_into": q.merged_into_id,
         "reject_reason": q.reject_reason or None, "edited": q.edited_at is not None,
         "created_at": _iso(q.created_at), "answered_at": _iso(q.answered_at),
+        "source": q.source, "busy_source": q.busy_source,
     }
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
@@ -72,6 +72,10 @@ class Question(Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Moderators only: a keyed hash of the network address it came from (same label = same address), and whether
+    # that address had minted many anonymous participant keys when it was asked (qa.participants).
+    source: Mapped[str | None] = mapped_column(String(16))
+    busy_source: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_public(self) -> bool:

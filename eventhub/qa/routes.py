@@ -3,7 +3,19 @@ its QR code, the projector screen, and the moderators' console. Everything live 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, jsonify, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,6 +53,7 @@ def qa_strings() -> dict[str, str]:
         "edit": _("Edit"), "edit_prompt": _("Correct the question:"), "merge": _("Merge into…"),
         "address": _("Address to…"), "nobody": _("Nobody"), "open": _("Open"), "close": _("Close"),
         "show_results": _("Show results"), "hide_results": _("Hide results"), "draft": _("Prepared"),
+        "busy_source": _("Many anonymous participants from this network"),
         "for_you": _("For you"), "merged": _("Merged"), "by": _("by"), "reason_label": _("Reason:"),
     }
 
@@ -110,8 +123,17 @@ def participant_key(session_id: int):
     if not settings.anonymous_allowed:
         message = _("This session does not take anonymous participants: use your ticket link.")
         return jsonify({"error": {"code": "anonymous_not_allowed", "message": message}}), 409
-    response = jsonify({"participant": pt.issue_anonymous_key(session.id)})
+    cookie = pt.device_cookie(session.id)
+    key = pt.mint_anonymous_key(session.id, device_key=request.cookies.get(cookie), address=request.remote_addr)
+    if key is None:
+        message = _("Too many anonymous participants from your network. Use your ticket link or try later.")
+        return jsonify({"error": {"code": "too_many_participants", "message": message}}), 429
+    response = jsonify({"participant": key})
     response.headers["Cache-Control"] = "no-store"
+    # The device keeps its key even if the page's storage is cleared: one device, one participant.
+    response.set_cookie(cookie, key, max_age=7 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        path=url_for("qa.participant_key", session_id=session.id))
     return response
 
 

@@ -17,6 +17,7 @@ from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
 from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
+from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db, limiter
 from eventhub.qa import broadcast as bc
 from eventhub.qa.models import (
@@ -50,10 +51,22 @@ def valid_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
+def is_public(session: AgendaSession) -> bool:
+    """The audience may see it: published in the schedule of an event that is not a draft (as over HTTP)."""
+    if not session.is_published:
+        return False
+    event = db.session.get(Event, session.event_id)
+    return event is not None and event.status != EventStatus.DRAFT
+
+
+def session_not_found() -> NotFound:
+    return NotFound("session_not_found", _l("No such session."))
+
+
 def get_session(session_id: int, *, published_only: bool = True) -> AgendaSession:
     session = db.session.get(AgendaSession, session_id) if valid_id(session_id) else None
-    if session is None or (published_only and not session.is_published):
-        raise NotFound("session_not_found", _l("No such session."))
+    if session is None or (published_only and not is_public(session)):
+        raise session_not_found()
     return session
 
 
@@ -138,6 +151,19 @@ def check_rate(kind: str, participant: Participant) -> None:
         raise RateLimited("rate_limited", message)
 
 
+JOIN_LIMITS = {"QA_JOIN_LIMIT": "20/10seconds", "QA_JOIN_ADDRESS_LIMIT": "300/10seconds"}
+
+
+def check_join_rate(connection: str, address: str | None) -> None:
+    """`join` builds a snapshot: per connection and per network address (a whole venue may share one address
+    behind its NAT, hence the generous default), across processes through the limiter's storage."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    for name, key in (("QA_JOIN_LIMIT", connection), ("QA_JOIN_ADDRESS_LIMIT", address or "-")):
+        if not limiter.limiter.hit(parse(current_app.config.get(name, JOIN_LIMITS[name])), "qa-join", name, key):
+            raise RateLimited("rate_limited", _l("Too many joins: wait a few seconds and try again."))
+
+
 # --- questions ------------------------------------------------------------------------------------------------
 
 def one_line(text: Any) -> str:
@@ -165,7 +191,7 @@ def get_question(question_id: int) -> Question:
 
 
 def ask(session: AgendaSession, participant: Participant, text: str, *, anonymous: bool = False,
-        now: datetime | None = None) -> Question:
+        now: datetime | None = None, source: str | None = None, busy_source: bool = False) -> Question:
     settings = get_settings(session)
     check_participant(participant, session, settings)
     if not settings.is_open or session.is_cancelled:
@@ -181,6 +207,7 @@ def ask(session: AgendaSession, participant: Participant, text: str, *, anonymou
         anonymous=anonymous or participant.kind == "anonymous", text=text,
         status=QuestionStatus.APPROVED if open_moderation else QuestionStatus.PENDING,
         approved_at=now if open_moderation else None, created_at=now,
+        source=(source or None) and source[:16], busy_source=busy_source,
     )
     db.session.add(question)
     bc.record_question(question)

@@ -13,9 +13,12 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
+from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import join_room, leave_room
 
+from eventhub import signals
 from eventhub.auth.models import User
+from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
@@ -25,6 +28,7 @@ from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
 from eventhub.qa import polls, schemas, services
 from eventhub.qa.coalesce import RightsSweep, VoteFlush, coalescer
+from eventhub.registration.models import Registration, RegistrationStatus, Ticket
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
 
@@ -38,6 +42,7 @@ class Conn:
     session_version: int | None = None
     panelist_id: int | None = None
     panelist_event_id: int | None = None
+    panelist_token: str | None = None  # re-checked by the sweep: a revoked or renewed link ends the connection
     moderating: set[int] = field(default_factory=set)
 
 
@@ -46,8 +51,23 @@ _conns: dict[str, Conn] = {}
 _user_sids: dict[int, set[str]] = {}
 
 
-def _refuse(code: str) -> ConnectionRefusedError:
-    return ConnectionRefusedError(code, {"code": code})
+def _refusal_message(code: str) -> str:
+    messages = {
+        pt.INVALID_TICKET: _("This ticket link is not valid."),
+        pt.TICKET_REVOKED: _("This ticket was revoked or replaced by a newer one."),
+        pt.REGISTRATION_CANCELLED: _("This registration was cancelled."),
+        "invalid_participant": _("This participant key is not valid."),
+        "invalid_link": _("This personal link is no longer valid."),
+    }
+    return messages.get(code, _("This link is not valid for the Q&A."))
+
+
+def _refuse(code: str) -> SocketRefused:
+    """Socket.IO's refusal (the client's `connect_error` gets `{"code", "message"}` as its data); Python's
+    built-in ConnectionRefusedError was raised before, which python-socketio does not know: no reason reached
+    the browser, so it never forgot a stale ticket."""
+    message = _refusal_message(code)
+    return SocketRefused(message, {"code": code, "message": message})
 
 
 def _conn() -> Conn:
@@ -87,13 +107,30 @@ def _moderator(conn: Conn, session: AgendaSession) -> User:
 
 
 def _session(session_id: int, conn: Conn) -> tuple[AgendaSession, bool]:
-    session = db.session.get(AgendaSession, session_id)
+    """(session, is the connection a moderator of it). Unknown, unpublished, a draft event's, and — for a ticket
+    or panelist link, which open one event — another event's sessions all answer the same `session_not_found`,
+    so session ids cannot be enumerated over the socket."""
+    session = db.session.get(AgendaSession, session_id) if services.valid_id(session_id) else None
     if session is None:
-        raise NotFound("session_not_found", _("No such session."))
-    moderator = conn.user_id is not None and services.is_moderator(_current_user(conn), session)
-    if not moderator and not session.is_published:
-        raise NotFound("session_not_found", _("No such session."))
-    return session, moderator
+        raise services.session_not_found()
+    if conn.user_id is not None and services.is_moderator(_current_user(conn), session):
+        return session, True
+    participant = conn.participant
+    foreign = (participant is not None and participant.kind == "ticket"
+               and participant.event_id != session.event_id) or \
+        (conn.panelist_event_id is not None and conn.panelist_event_id != session.event_id)
+    if foreign or not services.is_public(session):
+        raise services.session_not_found()
+    return session, False
+
+
+def _visible(session_id: int, conn: Conn, not_found: NotFound) -> AgendaSession:
+    """The session of a question or poll, or `not_found` (the question's or poll's own code) where `_session`
+    would answer session_not_found."""
+    try:
+        return _session(session_id, conn)[0]
+    except NotFound:
+        raise not_found from None
 
 
 class QaNamespace(LiveNamespace):
@@ -104,9 +141,9 @@ class QaNamespace(LiveNamespace):
         if user is not None:
             conn.user_id, conn.session_version = user.id, user.session_version
         if "ticket" in auth:
-            conn.participant = pt.from_ticket(auth["ticket"])
+            conn.participant, refusal = pt.check_ticket(auth["ticket"])
             if conn.participant is None:
-                raise _refuse("invalid_ticket")
+                raise _refuse(refusal)
         elif "participant" in auth:
             conn.participant = pt.from_anonymous_key(auth["participant"])
             if conn.participant is None:
@@ -117,12 +154,14 @@ class QaNamespace(LiveNamespace):
             if panelist is None:
                 raise _refuse("invalid_link")
             conn.panelist_id, conn.panelist_event_id = panelist.id, panelist.event_id
+            conn.panelist_token = token
         elif user is not None:
             conn.participant = pt.from_user(user)
         # Nobody at all: a read-only viewer (the projector screen, a public page).
         _conns[request.sid] = conn
         if conn.user_id is not None:
             _user_sids.setdefault(conn.user_id, set()).add(request.sid)
+        revocations.ensure_running(current_app._get_current_object())
         return True
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -135,7 +174,8 @@ class QaNamespace(LiveNamespace):
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
-        data = parse_payload(schemas.JoinIn, payload)
+        data = parse_payload(schemas.JoinIn, payload)  # a malformed join costs nothing: not counted
+        services.check_join_rate(request.sid, request.remote_addr)
         session, moderator = _session(data.session_id, conn)
         participant = conn.participant
         if not moderator:
@@ -167,8 +207,12 @@ class QaNamespace(LiveNamespace):
     def on_ask(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.AskIn, payload)
-        session = services.get_session(data.session_id)
-        question = services.ask(session, conn.participant, data.text, anonymous=data.anonymous)
+        session, _moderator_flag = _session(data.session_id, conn)
+        participant = conn.participant
+        anonymous_key = participant is not None and participant.kind == "anonymous"
+        question = services.ask(session, participant, data.text, anonymous=data.anonymous,
+                                source=pt.source_label(request.remote_addr),
+                                busy_source=anonymous_key and pt.busy_address(request.remote_addr))
         commit()
         return ok({"question": bc.author_question(bc.question_view(question))})
 
@@ -176,6 +220,7 @@ class QaNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.VoteIn, payload)
         question = services.get_question(data.question_id)
+        _visible(question.session_id, conn, NotFound("question_not_found", _("No such question.")))
         question, voted = services.toggle_vote(question, conn.participant, data.up)
         result = {"question_id": question.id, "votes": question.votes, "voted": voted}
         session_id = question.session_id
@@ -228,6 +273,7 @@ class QaNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.PollVoteIn, payload)
         poll = polls.get_poll(data.poll_id)
+        _visible(poll.session_id, conn, NotFound("poll_not_found", _("No such poll.")))
         poll = polls.vote(poll, conn.participant, data.option_ids)
         session_id, poll_id = poll.session_id, poll.id
         result = {"poll_id": poll_id, "option_ids": sorted(set(data.option_ids))}
@@ -257,9 +303,60 @@ def _sweep_rights() -> None:
             socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
+def _end(sid: str) -> None:
+    """Disconnect, on whichever process holds the socket (python-socketio forwards it through the queue). The
+    page tries once to reconnect and is then refused with the reason (e.g. `ticket_revoked`)."""
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def _on_ticket_revoked(ticket: Any, reason: str = "", **_kw: Any) -> None:
+    revocations.announce_after_commit("ticket", ticket.id)
+
+
+def _on_registration_cancelled(event: Any, registration: Any = None, **_kw: Any) -> None:
+    if registration is not None:
+        revocations.announce_after_commit("registration", registration.id)
+
+
+def _cut_off(kind: str, ident: int) -> None:
+    """A ticket or registration died (this process or another one announced it): its connections here end now."""
+    for sid, conn in list(_conns.items()):
+        p = conn.participant
+        if p is None or p.kind != "ticket":
+            continue
+        if (kind == "ticket" and p.ticket_id == ident) or (kind == "registration" and p.registration_id == ident):
+            _end(sid)
+
+
+def _sweep_credentials() -> None:
+    """The backstop (every process, every few seconds): ticket holders whose ticket is no longer live, signed-in
+    participants whose sign-in ended, panelists whose link was revoked, whatever changed the database."""
+    ticket_ids = {c.participant.ticket_id for c in _conns.values()
+                  if c.participant is not None and c.participant.ticket_id is not None}
+    live = set(db.session.scalars(
+        db.select(Ticket.id).join(Registration, Ticket.registration_id == Registration.id).where(
+            Ticket.id.in_(ticket_ids), Ticket.revoked_at.is_(None),
+            Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED))))) \
+        if ticket_ids else set()
+    for sid, conn in list(_conns.items()):
+        p = conn.participant
+        if p is not None and p.ticket_id is not None and p.ticket_id not in live:
+            _end(sid)
+        elif conn.user_id is not None:
+            user = db.session.get(User, conn.user_id)
+            if user is None or not user.is_active_account or user.session_version != conn.session_version:
+                _end(sid)
+        elif conn.panelist_token is not None and pan.panelist_from_token(conn.panelist_token) is None:
+            _end(sid)
+
+
 def register(app: Flask) -> None:
     attach(QaNamespace(NAMESPACE))
     user_logged_out.connect(_on_logout)
     register_loop(app, VoteFlush(app))
     register_loop(app, RightsSweep(app, [_sweep_rights]))
+    signals.ticket_revoked.connect(_on_ticket_revoked)
+    signals.registration_cancelled.connect(_on_registration_cancelled)
+    revocations.on_revoked(_cut_off)
+    revocations.add_sweeper(_sweep_credentials)
 

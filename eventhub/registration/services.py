@@ -18,6 +18,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from eventhub import signals
 from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
@@ -212,7 +213,9 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     for ticket in registration.tickets:
         if ticket.revoked_at is None:
             ticket.revoked_at, ticket.revoked_reason = now, "cancelled"
+            signals.ticket_revoked.send(ticket, reason="cancelled")
     db.session.flush()
+    signals.registration_cancelled.send(registration.event, registration=registration)
     if not was_confirmed:
         return []
     release_seat(registration.event, registration.mode)
@@ -262,6 +265,7 @@ def revoke_ticket(registration: Registration, *, reason: str = "revoked", now: d
         raise Conflict("no_ticket", _l("This registration has no ticket in force."))
     ticket.revoked_at, ticket.revoked_reason = now or utcnow(), reason[:200]
     db.session.flush()
+    signals.ticket_revoked.send(ticket, reason=ticket.revoked_reason)
     return ticket
 
 

@@ -5,6 +5,8 @@ const root = document.getElementById("qa");
 const t = root ? i18n(root) : {};
 let order = "popular";
 let live = null;
+// The server's refusal codes for a ticket that will never open the Q&A again (eventhub/qa/participants.py).
+const STALE_TICKET = ["invalid_ticket", "ticket_revoked", "registration_cancelled"];
 
 async function identity() {
   // A ticket link opened once on this phone is remembered for the event, so the projected join link and QR code
@@ -140,8 +142,16 @@ async function start() {
       if (kind === "live") setStatus(t.live);
       else if (kind === "offline") setStatus(t.offline, true);
       else {
-        if (error && error.code === "invalid_ticket" && !root.dataset.ticket) {
+        const code = error && error.code;
+        if (STALE_TICKET.includes(code) && auth && auth.ticket) {
+          // A remembered ticket that no longer opens the Q&A (revoked, replaced, cancelled): forget it and
+          // start again as whoever this browser is without it (signed in, anonymous or a viewer).
           try { localStorage.removeItem(`eventhub-qa-ticket-${root.dataset.event}`); } catch { /* ignore */ }
+          if (!root.dataset.ticket) { window.location.reload(); return; }
+        } else if (code === "invalid_participant" && auth && auth.participant) {
+          try { localStorage.removeItem(`eventhub-qa-participant-${root.dataset.session}`); } catch { /* ignore */ }
+          window.location.reload();
+          return;
         }
         setStatus((error && error.message) || t.refused, true);
       }

@@ -49,7 +49,12 @@ export function startQa({ sessionId, auth = {}, onChange = () => {}, onStatus = 
 
   function join() {
     socket.emit("join", { session_id: sessionId, since: state.seq }, (ack) => {
-      if (!ack || !ack.ok) { onStatus("error", ack && ack.error); return; }
+      if (!ack || !ack.ok) {
+        // Too many joins at once (a whole room reconnecting): try again a little later, each at its own time.
+        if (ack && ack.error && ack.error.code === "rate_limited") setTimeout(join, 2000 + Math.random() * 4000);
+        onStatus("error", ack && ack.error);
+        return;
+      }
       const data = ack.data;
       if (data.snapshot) {
         const snap = data.snapshot;
@@ -70,7 +75,12 @@ export function startQa({ sessionId, auth = {}, onChange = () => {}, onStatus = 
   }
 
   socket.on("connect", join);
-  socket.on("disconnect", () => onStatus("offline"));
+  socket.on("disconnect", (reason) => {
+    onStatus("offline");
+    // The server ends a connection whose ticket, role or sign-in died; it will not reconnect by itself.
+    // Try once: the refusal that follows says why (and lets the page forget a stale ticket).
+    if (reason === "io server disconnect") socket.connect();
+  });
   socket.on("connect_error", (err) => onStatus("refused", err && err.data));
   socket.on("qa", (message) => { apply(message); onChange(state); });
   socket.on("votes", (message) => {

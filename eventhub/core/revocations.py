@@ -1,0 +1,133 @@
+"""Credentials that died, cut off on every live connection of every process.
+
+A revoked ticket, a cancelled registration: the registration area sends its signal; the Q&A (and any other area
+holding live connections on that credential) connects a receiver that calls `announce_after_commit`. Once the
+transaction commits, every handler registered with `on_revoked` runs in this process at once, and — when the
+Socket.IO message queue is Redis — the announcement is published on a channel every process listens to, so the
+process that holds the socket cuts it off within milliseconds, not at its next sweep. The sweeps (`sweepers`, run
+every LIVE_SWEEP_INTERVAL seconds by one background task per process) remain the backstop: a change made
+outside the app, a lost pub/sub message, a process that was restarting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+
+import redis
+from flask import Flask, current_app
+
+from eventhub.core.db import on_commit
+from eventhub.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, int], None]  # (kind, id): kind is "ticket" or "registration"
+handlers: list[Handler] = []
+sweepers: list[Callable[[], None]] = []
+PROCESS = uuid.uuid4().hex
+_lock = threading.Lock()
+_started: set[int] = set()
+_clients: dict[str, redis.Redis] = {}
+
+
+def on_revoked(handler: Handler) -> None:
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def add_sweeper(sweeper: Callable[[], None]) -> None:
+    if sweeper not in sweepers:
+        sweepers.append(sweeper)
+
+
+def _channel(app: Flask) -> str:
+    return f"{app.config.get('SOCKETIO_CHANNEL', 'eventhub')}:revoked"
+
+
+def _redis_url(app: Flask) -> str | None:
+    url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    return url if isinstance(url, str) and url.startswith(("redis://", "rediss://", "unix://")) else None
+
+
+def announce_after_commit(kind: str, ident: int) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    on_commit(lambda: announce(app, kind, ident))
+
+
+def announce(app: Flask, kind: str, ident: int) -> None:
+    dispatch(kind, ident)
+    url = _redis_url(app)
+    if url is None:
+        return
+    try:
+        client = _clients.get(url) or _clients.setdefault(url, redis.Redis.from_url(url, socket_timeout=5))
+        client.publish(_channel(app), json.dumps({"kind": kind, "id": ident, "from": PROCESS}))
+    except redis.RedisError:
+        log.warning("could not announce revoked %s %s to the other processes (their sweep will)", kind, ident)
+
+
+def dispatch(kind: str, ident: int) -> None:
+    for handler in list(handlers):
+        try:
+            handler(kind, ident)
+        except Exception:  # one area's failure must not keep the others' connections open
+            log.exception("cutting off live connections of %s %s", kind, ident)
+
+
+def ensure_running(app: Flask) -> None:
+    """Start this process's listener and sweep loop (once); called when a live connection opens."""
+    key = id(app)
+    if key in _started or not app.config.get("LIVE_BACKGROUND", True):
+        return
+    with _lock:
+        if key in _started:
+            return
+        _started.add(key)
+    socketio.start_background_task(_sweep_loop, app)
+    if _redis_url(app) is not None:
+        socketio.start_background_task(_listen, app)
+
+
+def _sweep_loop(app: Flask) -> None:
+    interval = float(app.config.get("LIVE_SWEEP_INTERVAL", 3.0))
+    while True:
+        socketio.sleep(interval)
+        run_sweepers(app)
+
+
+def run_sweepers(app: Flask) -> None:
+    with app.app_context():
+        try:
+            for sweep in list(sweepers):
+                try:
+                    sweep()
+                except Exception:
+                    log.exception("live connection sweep failed")
+                    db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _listen(app: Flask) -> None:
+    url = _redis_url(app)
+    if url is None:
+        return
+    while True:
+        try:
+            pubsub = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(_channel(app))
+            for message in pubsub.listen():
+                try:
+                    data = json.loads(message["data"])
+                    if data.get("from") != PROCESS:
+                        with app.app_context():
+                            dispatch(str(data["kind"]), int(data["id"]))
+                except (ValueError, KeyError, TypeError):
+                    log.warning("ignored a malformed revocation message")
+        except redis.RedisError:
+            log.warning("revocation listener lost Redis; retrying (the sweeps go on)")
+            socketio.sleep(1)
