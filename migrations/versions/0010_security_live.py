@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_security_live'
-down_revision = '0004_qa'
+down_revision = '0009_security'
 branch_labels = None
 depends_on = None
 
