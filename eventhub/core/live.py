@@ -105,6 +105,14 @@ class LiveNamespace(Namespace):
             return None
         return error_ack("server_error", _("Something went wrong. Please try again."))
 
+    def _from_server(self, sid: Any = None, *_args: Any) -> bool:
+        """python-socketio raises `connect` and `disconnect` while the client is pending (not yet / no longer
+        connected); a client's own event only reaches us while it is connected."""
+        return not self.socketio.server.manager.is_connected(sid, self.namespace)
+
+
+RESERVED_EVENTS = ("connect", "disconnect")
+
 
 def socket_sid() -> str:
     """The Socket.IO session id of the event being handled (Flask-SocketIO sets `request.sid`)."""
@@ -127,15 +135,6 @@ def _arguments_fit(handler: Callable[..., Any] | None, args: tuple[Any, ...]) ->
     except TypeError:
         return False
     return True
-
-
-    def _from_server(self, sid: Any = None, *_args: Any) -> bool:
-        """python-socketio raises `connect` and `disconnect` while the client is pending (not yet / no longer
-        connected); a client's own event only reaches us while it is connected."""
-        return not self.socketio.server.manager.is_connected(sid, self.namespace)
-
-
-RESERVED_EVENTS = ("connect", "disconnect")
 
 
 def _end_session() -> None:
