@@ -64,6 +64,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)
+    from eventhub.floor.sockets import register as register_floor
+
+    register_floor(app)
 
     _register_blueprints(app)
 
@@ -89,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.core.routes import bp as core_bp
     from eventhub.events.routes import bp as events_bp
     from eventhub.extensions import csrf
+    from eventhub.floor.api import bp as floor_api_bp
+    from eventhub.floor.routes import bp as floor_bp
     from eventhub.qa.routes import bp as qa_bp
     from eventhub.registration.routes import bp as registration_bp
     from eventhub.schedule.api import bp as schedule_api_bp
@@ -96,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.schedule.routes import bp as schedule_bp
 
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp):
+               qa_bp, floor_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
@@ -105,3 +110,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_api_bp)
     csrf.exempt(schedule_api_bp)
     app.register_blueprint(schedule_api_bp)
+    csrf.exempt(floor_api_bp)
+    app.register_blueprint(floor_api_bp)
