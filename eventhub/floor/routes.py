@@ -16,7 +16,7 @@ from eventhub.core.errors import DomainError, ValidationFailed
 from eventhub.core.web import perform
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
-from eventhub.floor import channels, hands, services, totals
+from eventhub.floor import channels, hands, services, speeches, totals
 from eventhub.floor.models import FloorSettings
 from eventhub.schedule.models import AgendaSession
 
@@ -104,6 +104,12 @@ def _action(session: AgendaSession, by: User, action: str) -> tuple[Callable[[],
     """The service call a console button stands for, and what to flash when it is done."""
     form = request.form
 
+    def _current() -> speeches.Current:
+        """The console's forms carry the running speech they were rendered with ("" for nobody)."""
+        if "if_current" not in form:
+            return speeches.ANY
+        return _int("if_current")
+
     def speaker():  # noqa: ANN202
         return services.get_speaker(session.id, _int("speaker_id"))
 
@@ -115,11 +121,12 @@ def _action(session: AgendaSession, by: User, action: str) -> tuple[Callable[[],
         "remove": (lambda: services.remove_speaker(speaker(), by=by), _("Removed from the list.")),
         "up": (lambda: services.move_speaker(speaker(), by=by, direction="up"), _("Moved up.")),
         "down": (lambda: services.move_speaker(speaker(), by=by, direction="down"), _("Moved down.")),
-        "start": (lambda: services.start(speaker(), by=by), _("The speaker has the floor.")),
-        "interject": (lambda: services.interject(speaker(), by=by), _("Interjection: the speaker is paused.")),
-        "pause": (lambda: services.pause(session, by=by), _("Paused.")),
-        "resume": (lambda: services.resume(session, by=by), _("Resumed.")),
-        "end": (lambda: services.end(session, by=by), _("Speech ended.")),
+        "start": (lambda: speeches.start(speaker(), by=by, if_current=_current()), _("The speaker has the floor.")),
+        "interject": (lambda: speeches.interject(speaker(), by=by, if_current=_current()),
+                      _("Interjection: the speaker is paused.")),
+        "pause": (lambda: speeches.pause(session, by=by, if_current=_current()), _("Paused.")),
+        "resume": (lambda: speeches.resume(session, by=by, if_current=_current()), _("Resumed.")),
+        "end": (lambda: speeches.end(session, by=by, if_current=_current()), _("Speech ended.")),
         "accept": (lambda: hands.decide(hands.get_hand(_int("hand_id")), by=by, accept=True,
                                         video_allowed=form.get("video") == "1"), _("Request accepted.")),
         "decline": (lambda: hands.decide(hands.get_hand(_int("hand_id")), by=by, accept=False),

@@ -20,9 +20,11 @@ class JoinIn(_In):
 
 
 class SessionIn(_In):
-    """pause, resume, end."""
+    """pause, resume, end. `if_current`: the running speech the moderator saw (null: nobody); when given and the
+    floor changed meanwhile, the action is refused with `floor_changed`."""
 
     session_id: Id
+    if_current: Id | None = None
 
 
 class AddSpeakerIn(_In):
@@ -36,9 +38,16 @@ class AddSpeakerIn(_In):
 
 
 class SpeakerIn(_In):
-    """remove, start, interject."""
+    """remove."""
 
     speaker_id: Id
+
+
+class StartIn(_In):
+    """start, interject; `if_current` as for SessionIn."""
+
+    speaker_id: Id
+    if_current: Id | None = None
 
 
 class MoveIn(_In):

@@ -1,13 +1,9 @@
-"""The list of speakers and the speeches: add, remove, reorder, start, pause, resume, end, interject.
-
-Services flush, never commit; every change is recorded for broadcast (eventhub/floor/broadcast.py). Starting and
-ending speeches send `speech_started` / `speech_ended` (eventhub/signals.py) inside the transaction, so the stage
-brings a remote speaker live or sends them backstage in the same commit.
-"""
+"""The list of speakers: sessions, settings, who moderates, delegations, and the entries (add, edit, remove,
+reorder). Speeches are in eventhub/floor/speeches.py. Services flush, never commit; every change is recorded for
+broadcast (eventhub/floor/broadcast.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,9 +15,8 @@ from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
-from eventhub.floor.models import Delegation, FloorSettings, Speaker, SpeakerKind, SpeakerState, Speech
+from eventhub.floor.models import Delegation, FloorSettings, Speaker, SpeakerKind, SpeakerState
 from eventhub.schedule.models import AgendaSession, ParticipationMode, SessionPanelist
-from eventhub.signals import speech_ended, speech_started
 
 BUDGET_MAX = 4 * 3600
 NAME_MAX = 200
@@ -239,131 +234,3 @@ def move_speaker(speaker: Speaker, *, by: User, position: int | None = None, dir
     for i, entry in enumerate(entries):
         entry.position = i
     bc.record_state(speaker.session_id)
-
-
-# --- speeches -------------------------------------------------------------------------------------------------
-
-def _open_speeches(session_id: int) -> list[Speech]:
-    """Locked on PostgreSQL (FOR UPDATE): a concurrent start/end waits, then sees what this one committed."""
-    return list(db.session.scalars(db.select(Speech).where(Speech.session_id == session_id,
-                                                           Speech.ended_at.is_(None))
-                                   .order_by(Speech.id).with_for_update()
-                                   .execution_options(populate_existing=True)))
-
-
-def _fold_pause(speech: Speech, now: datetime) -> None:
-    if speech.paused_at is not None:
-        speech.paused_seconds += max(0.0, (now - speech.paused_at).total_seconds())
-        speech.paused_at = None
-
-
-def _close(speech: Speech, now: datetime, *, by: User, reason: str) -> None:
-    if speech.paused_at is not None:  # ended while paused: the pause stops at the end
-        speech.paused_seconds += max(0.0, (now - speech.paused_at).total_seconds())
-        speech.paused_at = None
-    speech.ended_at = now
-    speaker = db.session.get(Speaker, speech.speaker_id) if speech.speaker_id else None
-    if speaker is not None:
-        speaker.state = SpeakerState.DONE
-    db.session.flush()
-    speech_ended.send(speech, speaker=speaker, by=by, reason=reason)
-
-
-def _begin(session: AgendaSession, speaker: Speaker, now: datetime, *, by: User,
-           interrupted: Speech | None = None) -> Speech:
-    if speaker.state == SpeakerState.DONE and speaker.session_id == session.id:
-        speaker.state = SpeakerState.WAITING  # speaking again: allowed, recorded as another speech
-    delegation = db.session.get(Delegation, speaker.delegation_id) if speaker.delegation_id else None
-    budget = speaker.budget_seconds if speaker.budget_seconds is not None else \
-        get_settings(session).default_budget_seconds
-    speech = Speech(session_id=session.id, speaker_id=speaker.id, panelist_id=speaker.panelist_id, name=speaker.name,
-                    kind=speaker.kind, delegation_id=delegation.id if delegation else None,
-                    delegation_name=delegation.name if delegation else "", budget_seconds=budget, started_at=now,
-                    paused_seconds=0.0, interrupted_id=interrupted.id if interrupted else None)
-    try:
-        with db.session.begin_nested():
-            db.session.add(speech)
-            db.session.flush()
-    except IntegrityError:
-        # The partial unique index: another moderator started someone in the meantime.
-        raise Conflict("floor_busy", _l("Someone else is speaking now: the list changed, look again.")) from None
-    speaker.state = SpeakerState.SPEAKING
-    db.session.flush()
-    speech_started.send(speech, speaker=speaker, by=by, interjection=interrupted is not None)
-    return speech
-
-
-def start(speaker: Speaker, *, by: User, now: datetime | None = None) -> Speech:
-    """Give the floor to `speaker`; whoever speaks (or is paused) is ended first."""
-    session = session_of(speaker.session_id)
-    require_moderator(by, session)
-    now = now or utcnow()
-    for speech in _open_speeches(session.id):
-        _close(speech, now, by=by, reason="next")
-    db.session.refresh(speaker)
-    speech = _begin(session, speaker, now, by=by)
-    bc.record_state(session.id)
-    return speech
-
-
-def interject(speaker: Speaker, *, by: User, now: datetime | None = None) -> Speech:
-    """`speaker` interjects: the running speech is paused and resumes when the interjection ends."""
-    session = session_of(speaker.session_id)
-    require_moderator(by, session)
-    now = now or utcnow()
-    running = next((sp for sp in _open_speeches(session.id) if sp.paused_at is None), None)
-    if running is None:
-        raise Conflict("no_running_speech", _l("Nobody is speaking: start the speaker instead."))
-    if running.speaker_id == speaker.id:
-        raise Conflict("already_speaking", _l("This person is already speaking."))
-    running.paused_at = now
-    db.session.flush()
-    speech = _begin(session, speaker, now, by=by, interrupted=running)
-    bc.record_state(session.id)
-    return speech
-
-
-def pause(session: AgendaSession, *, by: User, now: datetime | None = None) -> Speech:
-    require_moderator(by, session)
-    now = now or utcnow()
-    running = next((sp for sp in _open_speeches(session.id) if sp.paused_at is None), None)
-    if running is None:
-        raise Conflict("no_running_speech", _l("Nobody is speaking."))
-    running.paused_at = now
-    bc.record_state(session.id)
-    return running
-
-
-def resume(session: AgendaSession, *, by: User, now: datetime | None = None) -> Speech:
-    require_moderator(by, session)
-    now = now or utcnow()
-    speeches = _open_speeches(session.id)
-    if any(sp.paused_at is None for sp in speeches):
-        raise Conflict("floor_busy", _l("Someone is speaking: end or pause that speech first."))
-    interrupted = {sp.interrupted_id for sp in speeches if sp.interrupted_id}
-    paused = [sp for sp in speeches if sp.id not in interrupted]
-    if not paused:
-        raise Conflict("no_paused_speech", _l("No speech is paused."))
-    speech = paused[-1]
-    _fold_pause(speech, now)
-    bc.record_state(session.id)
-    return speech
-
-
-def end(session: AgendaSession, *, by: User, now: datetime | None = None) -> Speech:
-    """End the current speech (running, or paused if none runs); an interjection's end resumes the interrupted."""
-    require_moderator(by, session)
-    now = now or utcnow()
-    speeches = _open_speeches(session.id)
-    running = next((sp for sp in speeches if sp.paused_at is None), None)
-    target = running or (speeches[-1] if speeches else None)
-    if target is None:
-        raise Conflict("no_open_speech", _l("Nobody has the floor."))
-    _close(target, now, by=by, reason="ended")
-    if target.interrupted_id is not None:
-        back = next((sp for sp in speeches if sp.id == target.interrupted_id and sp.ended_at is None), None)
-        if back is not None:
-            _fold_pause(back, now)
-            db.session.flush()
-    bc.record_state(session.id)
-    return target

@@ -22,7 +22,7 @@ from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.core.types import utcnow
 from eventhub.extensions import db, socketio
 from eventhub.floor import broadcast as bc
-from eventhub.floor import channels, hands, schemas, services
+from eventhub.floor import channels, hands, schemas, services, speeches
 from eventhub.qa import participants as pt
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession, SessionPanelist
@@ -89,6 +89,11 @@ def _check_viewer(conn: Conn, session: AgendaSession) -> None:
         channel = db.session.get(channels.Channel, conn.channel_id)
         if channel is None or channel.session_id != session.id:
             raise Forbidden("wrong_session", _("Your link is for another session."))
+
+
+def _if_current(data: Any) -> speeches.Current:
+    """The optimistic check only when the client sent `if_current` (null included)."""
+    return data.if_current if "if_current" in data.model_fields_set else speeches.ANY
 
 
 class FloorNamespace(LiveNamespace):
@@ -197,30 +202,30 @@ class FloorNamespace(LiveNamespace):
             s, by=by, position=d.position, direction=d.direction))
 
     def on_start(self, payload: Any = None) -> dict:
-        return self._speaker_action(payload, schemas.SpeakerIn, lambda s, by, d: {
-            "speech_id": services.start(s, by=by).id})
+        return self._speaker_action(payload, schemas.StartIn, lambda s, by, d: {
+            "speech_id": speeches.start(s, by=by, if_current=_if_current(d)).id})
 
     def on_interject(self, payload: Any = None) -> dict:
-        return self._speaker_action(payload, schemas.SpeakerIn, lambda s, by, d: {
-            "speech_id": services.interject(s, by=by).id})
+        return self._speaker_action(payload, schemas.StartIn, lambda s, by, d: {
+            "speech_id": speeches.interject(s, by=by, if_current=_if_current(d)).id})
 
     def _session_action(self, payload: Any, action: Any) -> dict:
         conn = _conn()
         data = parse_payload(schemas.SessionIn, payload)
         session, _m = _session(data.session_id, conn)
-        speech = action(session, by=_moderator(conn, session))
+        speech = action(session, by=_moderator(conn, session), if_current=_if_current(data))
         state = bc.state_view(session.id)
         commit()
         return ok({"speech_id": speech.id, "state": state})
 
     def on_pause(self, payload: Any = None) -> dict:
-        return self._session_action(payload, services.pause)
+        return self._session_action(payload, speeches.pause)
 
     def on_resume(self, payload: Any = None) -> dict:
-        return self._session_action(payload, services.resume)
+        return self._session_action(payload, speeches.resume)
 
     def on_end(self, payload: Any = None) -> dict:
-        return self._session_action(payload, services.end)
+        return self._session_action(payload, speeches.end)
 
     def on_settings(self, payload: Any = None) -> dict:
         conn = _conn()

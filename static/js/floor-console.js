@@ -14,6 +14,9 @@ if (root) {
     return ack;
   };
   const act = (event, payload) => live.call(event, payload).then(report);
+  // Start, interject, pause, resume and end say which speech they saw running: a change by another moderator in
+  // the meantime is refused (floor_changed) rather than overridden.
+  const current = () => (live.state && live.state.current ? live.state.current.id : null);
 
   function button(label, onclick, cls = "") {
     return el("button", { type: "button", class: cls, text: label, onclick });
@@ -42,8 +45,8 @@ if (root) {
         el("span", { class: "floor-name", dir: "auto", text: s.name }),
         el("span", { class: "small muted", text: meta }),
         el("span", { class: "floor-actions" },
-          button(t.start, () => act("start", { speaker_id: s.id }), "primary"),
-          state.current && state.current.speaker_id !== s.id ? button(t.interject, () => act("interject", { speaker_id: s.id })) : null,
+          button(t.start, () => act("start", { speaker_id: s.id, if_current: current() }), "primary"),
+          state.current && state.current.speaker_id !== s.id ? button(t.interject, () => act("interject", { speaker_id: s.id, if_current: current() })) : null,
           index > 0 ? button(t.up, () => act("move_speaker", { speaker_id: s.id, direction: "up" })) : null,
           index < state.speakers.length - 1 ? button(t.down, () => act("move_speaker", { speaker_id: s.id, direction: "down" })) : null,
           s.state === "speaking" ? null : button(t.remove, () => act("remove_speaker", { speaker_id: s.id }))));
@@ -102,7 +105,7 @@ if (root) {
   for (const form of root.querySelectorAll("form[method=post]")) {
     const action = form.querySelector("input[name=action]")?.value;
     if (action === "pause" || action === "resume" || action === "end") {
-      form.addEventListener("submit", (e) => { e.preventDefault(); act(action, { session_id: sessionId }); });
+      form.addEventListener("submit", (e) => { e.preventDefault(); act(action, { session_id: sessionId, if_current: current() }); });
     }
   }
 

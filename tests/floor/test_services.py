@@ -9,7 +9,7 @@ from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
-from eventhub.floor import channels, hands, services, totals
+from eventhub.floor import channels, hands, services, speeches, totals
 from eventhub.floor.models import HandStatus, SpeakerState, Speech
 from eventhub.qa import participants as pt
 from tests.floor.conftest import at
@@ -68,11 +68,11 @@ def test_reorder_up_down_position_and_remove(floor):
 
 def test_start_pause_resume_end_times(floor, signals_seen):
     a = _add(floor, "mali", budget_seconds=120)
-    speech = services.start(a, by=floor.moderator, now=at(0))
-    services.pause(floor.session, by=floor.moderator, now=at(30))
+    speech = speeches.start(a, by=floor.moderator, now=at(0))
+    speeches.pause(floor.session, by=floor.moderator, now=at(30))
     assert speech.elapsed(at(1000)) == 30  # paused: the clock stands still
-    services.resume(floor.session, by=floor.moderator, now=at(40))
-    services.end(floor.session, by=floor.moderator, now=at(100))
+    speeches.resume(floor.session, by=floor.moderator, now=at(40))
+    speeches.end(floor.session, by=floor.moderator, now=at(100))
     commit()
     speech = db.session.get(Speech, speech.id)
     assert (speech.started_at, speech.ended_at, speech.paused_seconds) == (at(0), at(100), 10)
@@ -84,8 +84,8 @@ def test_start_pause_resume_end_times(floor, signals_seen):
 
 def test_starting_the_next_ends_the_current(floor, signals_seen):
     a, b = _add(floor, "mali"), _add(floor, "algeria")
-    first = services.start(a, by=floor.moderator, now=at(0))
-    second = services.start(b, by=floor.moderator, now=at(50))
+    first = speeches.start(a, by=floor.moderator, now=at(0))
+    second = speeches.start(b, by=floor.moderator, now=at(50))
     assert first.ended_at == at(50) and second.ended_at is None
     state = bc.state_view(floor.session.id, now=at(60))
     assert state["current"]["speaker_id"] == b.id and state["current"]["elapsed_seconds"] == 10
@@ -93,29 +93,29 @@ def test_starting_the_next_ends_the_current(floor, signals_seen):
     assert [(n, sid, kw.get("reason")) for n, sid, kw in signals_seen] == [
         ("started", first.id, None), ("ended", first.id, "next"), ("started", second.id, None)]
     # The stage reads who to bring live from the sender: the remote Algerian panelist.
-    started = [kw for n, sid, kw in signals_seen if n == "started" and sid == second.id][0]
+    started = next(kw for n, sid, kw in signals_seen if n == "started" and sid == second.id)
     assert started["speaker"].remote is True and second.panelist_id == floor.algeria.id
 
 
 def test_starting_the_next_ends_a_paused_speech_too(floor):
     a, b = _add(floor, "mali"), _add(floor, "algeria")
-    first = services.start(a, by=floor.moderator, now=at(0))
-    services.pause(floor.session, by=floor.moderator, now=at(20))
-    services.start(b, by=floor.moderator, now=at(80))
+    first = speeches.start(a, by=floor.moderator, now=at(0))
+    speeches.pause(floor.session, by=floor.moderator, now=at(20))
+    speeches.start(b, by=floor.moderator, now=at(80))
     assert first.ended_at == at(80) and first.paused_at is None and first.paused_seconds == 60
     assert first.elapsed(at(999)) == 20
 
 
 def test_interjection_pauses_and_resumes(floor, signals_seen):
     a, b = _add(floor, "mali", budget_seconds=300), _add(floor, "moderator")
-    main = services.start(a, by=floor.moderator, now=at(0))
-    inter = services.interject(b, by=floor.moderator, now=at(60))
+    main = speeches.start(a, by=floor.moderator, now=at(0))
+    inter = speeches.interject(b, by=floor.moderator, now=at(60))
     state = bc.state_view(floor.session.id, now=at(70))
     assert state["current"]["id"] == inter.id and [p["id"] for p in state["paused"]] == [main.id]
     with pytest.raises(DomainError) as e:
-        services.resume(floor.session, by=floor.moderator, now=at(75))
+        speeches.resume(floor.session, by=floor.moderator, now=at(75))
     assert e.value.code == "floor_busy"
-    services.end(floor.session, by=floor.moderator, now=at(90))  # the interjection ends: the speaker resumes
+    speeches.end(floor.session, by=floor.moderator, now=at(90))  # the interjection ends: the speaker resumes
     state = bc.state_view(floor.session.id, now=at(100))
     assert state["current"]["id"] == main.id and state["paused"] == []
     assert main.paused_seconds == 30 and main.elapsed(at(100)) == 70
@@ -126,17 +126,17 @@ def test_interjection_pauses_and_resumes(floor, signals_seen):
 def test_interjection_needs_someone_speaking(floor):
     a = _add(floor, "mali")
     with pytest.raises(DomainError) as e:
-        services.interject(a, by=floor.moderator, now=at(0))
+        speeches.interject(a, by=floor.moderator, now=at(0))
     assert e.value.code == "no_running_speech"
-    services.start(a, by=floor.moderator, now=at(0))
+    speeches.start(a, by=floor.moderator, now=at(0))
     with pytest.raises(DomainError) as e:
-        services.interject(a, by=floor.moderator, now=at(1))
+        speeches.interject(a, by=floor.moderator, now=at(1))
     assert e.value.code == "already_speaking"
 
 
 def test_nothing_to_pause_resume_or_end(floor):
-    for action, code in ((services.pause, "no_running_speech"), (services.resume, "no_paused_speech"),
-                         (services.end, "no_open_speech")):
+    for action, code in ((speeches.pause, "no_running_speech"), (speeches.resume, "no_paused_speech"),
+                         (speeches.end, "no_open_speech")):
         with pytest.raises(DomainError) as e:
             action(floor.session, by=floor.moderator, now=at(0))
         assert e.value.code == code
@@ -144,7 +144,7 @@ def test_nothing_to_pause_resume_or_end(floor):
 
 def test_a_speaker_on_the_floor_cannot_be_removed(floor):
     a = _add(floor, "mali")
-    services.start(a, by=floor.moderator, now=at(0))
+    speeches.start(a, by=floor.moderator, now=at(0))
     with pytest.raises(DomainError) as e:
         services.remove_speaker(a, by=floor.moderator)
     assert e.value.code == "speaker_speaking"
@@ -154,11 +154,11 @@ def test_budgets_default_and_overtime_counted_not_cut(floor):
     services.update_settings(floor.session, by=floor.moderator, default_budget_seconds=180,
                              show_timer_on_screen=True, hands_open=True)
     a = _add(floor, "mali")
-    speech = services.start(a, by=floor.moderator, now=at(0))
+    speech = speeches.start(a, by=floor.moderator, now=at(0))
     assert speech.budget_seconds == 180
     state = bc.state_view(floor.session.id, now=at(250))
     assert state["current"]["elapsed_seconds"] == 250  # still running after time is up
-    services.end(floor.session, by=floor.moderator, now=at(250))
+    speeches.end(floor.session, by=floor.moderator, now=at(250))
     record = totals.speaking_totals(floor.session, now=at(300))
     assert record["speeches"][0]["overtime_seconds"] == 70
     assert record["speakers"][0]["overtime_seconds"] == 70
@@ -167,13 +167,13 @@ def test_budgets_default_and_overtime_counted_not_cut(floor):
 
 def test_totals_per_speaker_and_delegation(floor):
     a, b, m = _add(floor, "mali"), _add(floor, "algeria"), _add(floor, "moderator")
-    services.start(a, by=floor.moderator, now=at(0))
-    services.start(b, by=floor.moderator, now=at(120))
-    services.start(m, by=floor.moderator, now=at(300))
-    services.start(a, by=floor.moderator, now=at(330))  # speaks again
-    services.pause(floor.session, by=floor.moderator, now=at(360))
-    services.resume(floor.session, by=floor.moderator, now=at(400))
-    services.end(floor.session, by=floor.moderator, now=at(430))
+    speeches.start(a, by=floor.moderator, now=at(0))
+    speeches.start(b, by=floor.moderator, now=at(120))
+    speeches.start(m, by=floor.moderator, now=at(300))
+    speeches.start(a, by=floor.moderator, now=at(330))  # speaks again
+    speeches.pause(floor.session, by=floor.moderator, now=at(360))
+    speeches.resume(floor.session, by=floor.moderator, now=at(400))
+    speeches.end(floor.session, by=floor.moderator, now=at(430))
     commit()
     t = totals.speaking_totals(floor.session, now=at(1000))
     by_name = {s["name"]: s for s in t["speakers"]}
@@ -194,8 +194,8 @@ def test_totals_per_speaker_and_delegation(floor):
 def test_times_survive_a_restart(floor, app):
     """The timer is computed from stored times: a fresh session (a reload, a restarted process) sees the same."""
     a = _add(floor, "mali", budget_seconds=120)
-    speech = services.start(a, by=floor.moderator, now=at(0))
-    services.pause(floor.session, by=floor.moderator, now=at(45))
+    speech = speeches.start(a, by=floor.moderator, now=at(0))
+    speeches.pause(floor.session, by=floor.moderator, now=at(45))
     commit()
     before = bc.state_view(floor.session.id, now=at(500))
     db.session.remove()
