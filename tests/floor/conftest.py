@@ -30,6 +30,7 @@ def floor(ctx, make_event, make_user):
     from eventhub.auth.models import Role
     from eventhub.auth.services import grant_role
     from eventhub.core.db import commit
+    from eventhub.extensions import db
     from eventhub.floor import services
     from eventhub.registration import services as reg
     from eventhub.registration.models import AttendanceMode
@@ -63,6 +64,8 @@ def floor(ctx, make_event, make_user):
     ml = services.set_delegation(session, by=moderator, name="Mali", country="ML", budget_seconds=600)
     dz = services.set_delegation(session, by=moderator, name="Algérie", country="DZ", budget_seconds=600)
     commit()
+    for obj in (event, other_event, organizer, moderator, moderator2, outsider, mali, algeria, session, other, ml, dz):
+        db.session.refresh(obj)  # loaded: still readable once a socket event ends the session (detached)
     return SimpleNamespace(event=event, other_event=other_event, organizer=organizer, moderator=moderator,
                            moderator2=moderator2, outsider=outsider, mali=mali, algeria=algeria, session=session,
                            other=other, tickets=tickets, ml=ml, dz=dz)
