@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 from flask_socketio import join_room
 
 from eventhub.auth.models import User
@@ -40,7 +40,9 @@ class Conn:
     channel_id: int | None = None  # an interpreter's link
 
 
+# Per process: the connections of this process, and which of them belong to which user (for logout).
 _conns: dict[str, Conn] = {}
+_user_sids: dict[int, set[str]] = {}
 
 
 def _refuse(code: str) -> ConnectionRefusedError:
@@ -125,10 +127,17 @@ class FloorNamespace(LiveNamespace):
         elif user is not None:
             conn.participant = pt.from_user(user)
         _conns[request.sid] = conn  # type: ignore[attr-defined]
+        if conn.user_id is not None:
+            _user_sids.setdefault(conn.user_id, set()).add(request.sid)  # type: ignore[attr-defined]
         return True
 
     def on_disconnect(self, reason: Any = None) -> None:
-        _conns.pop(request.sid, None)  # type: ignore[attr-defined]
+        conn = _conns.pop(request.sid, None)  # type: ignore[attr-defined]
+        if conn is not None and conn.user_id is not None:
+            sids = _user_sids.get(conn.user_id, set())
+            sids.discard(request.sid)  # type: ignore[attr-defined]
+            if not sids:
+                _user_sids.pop(conn.user_id, None)
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
@@ -300,5 +309,13 @@ class FloorNamespace(LiveNamespace):
         return ok(result)
 
 
+def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
+    """Signing out ends the user's floor connections on this process (moderator rights are also re-read on every
+    moderator action, so another process's connection loses them at its next action)."""
+    for sid in list(_user_sids.get(getattr(user, "id", None), ())):
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 def register(app: Flask) -> None:
     socketio.on_namespace(FloorNamespace(NAMESPACE))
+    user_logged_out.connect(_on_logout)

@@ -263,3 +263,12 @@ def test_panelist_and_interpreter_join(app, floor, connect, mod):
     assert ack["data"]["listen"]["source"] == "channel" and ack["data"]["listen"]["channel_id"] == ar_id
     ack = call(listener, "listen", {"session_id": floor.session.id, "language": None})
     assert ack["data"]["listen"]["source"] == "floor"
+
+
+def test_signing_out_ends_the_moderators_floor_connection(app, floor, connect):
+    http = signed_in(app, floor.moderator)
+    client = connect(http=http)
+    join(client, floor.session.id)
+    assert client.is_connected(NS)
+    http.post("/logout")
+    assert not client.is_connected(NS)
