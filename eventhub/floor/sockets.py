@@ -312,7 +312,8 @@ class FloorNamespace(LiveNamespace):
 def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
     """Signing out ends the user's floor connections on this process (moderator rights are also re-read on every
     moderator action, so another process's connection loses them at its next action)."""
-    for sid in list(_user_sids.get(getattr(user, "id", None), ())):
+    user_id = getattr(user, "id", None)
+    for sid in list(_user_sids.get(user_id, ()) if isinstance(user_id, int) else ()):
         socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 

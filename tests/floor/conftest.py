@@ -7,6 +7,19 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from argon2 import PasswordHasher
+
+from eventhub.auth import services as auth_services
+from eventhub.auth.models import Role
+from eventhub.auth.services import grant_role
+from eventhub.core.db import commit
+from eventhub.extensions import db
+from eventhub.floor import services
+from eventhub.registration import services as reg
+from eventhub.registration.models import AttendanceMode
+from eventhub.schedule import panelists as pan
+from eventhub.schedule import services as sched
+from eventhub.signals import speech_ended, speech_started
 
 T0 = datetime(2027, 3, 14, 10, 0, tzinfo=UTC)
 
@@ -18,24 +31,13 @@ def at(seconds: float) -> datetime:
 @pytest.fixture(autouse=True)
 def _fast_hashing(monkeypatch):
     """Cheap argon2 parameters: these tests are about the floor, not about hashing passwords."""
-    from argon2 import PasswordHasher
 
-    from eventhub.auth import services
 
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(auth_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
 def floor(ctx, make_event, make_user):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import grant_role
-    from eventhub.core.db import commit
-    from eventhub.extensions import db
-    from eventhub.floor import services
-    from eventhub.registration import services as reg
-    from eventhub.registration.models import AttendanceMode
-    from eventhub.schedule import panelists as pan
-    from eventhub.schedule import services as sched
 
     organizer = make_user(email="organizer@example.org", name="Organisatrice")
     moderator = make_user(email="moderator@example.org", name="Modérateur")
@@ -74,7 +76,6 @@ def floor(ctx, make_event, make_user):
 @pytest.fixture
 def signals_seen():
     """Every speech_started / speech_ended sent during the test, as (name, speech id, kwargs)."""
-    from eventhub.signals import speech_ended, speech_started
 
     seen: list[tuple[str, int, dict]] = []
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
@@ -163,9 +165,7 @@ def test_many_moderators_racing(app, floor):
 
 def test_the_index_refuses_a_second_running_speech(app, floor):
     """Whatever the code path (a future bug, a script), the database refuses two running speeches."""
-    from datetime import UTC, datetime
 
-    from sqlalchemy.exc import IntegrityError
 
     now = datetime.now(UTC)
     for name in ("A", "B"):
