@@ -193,9 +193,9 @@ class FloorNamespace(LiveNamespace):
         speaker = services.get_speaker(None, data.speaker_id)
         session = services.session_of(speaker.session_id)
         result = action(speaker, _moderator(conn, session), data)
-        state = bc.state_view(session.id)
+        seq = bc.current_seq(session.id)
         commit()
-        return ok({**(result or {}), "state": state})
+        return ok({**(result or {}), "seq": seq})  # the new state itself arrives as the broadcast of that seq
 
     def on_update_speaker(self, payload: Any = None) -> dict:
         return self._speaker_action(payload, schemas.UpdateSpeakerIn, lambda s, by, d: {"speaker": bc.speaker_view(
@@ -223,9 +223,9 @@ class FloorNamespace(LiveNamespace):
         data = parse_payload(schemas.SessionIn, payload)
         session, _m = _session(data.session_id, conn)
         speech = action(session, by=_moderator(conn, session), if_current=_if_current(data))
-        state = bc.state_view(session.id)
+        result = {"speech_id": speech.id, "seq": bc.current_seq(session.id)}
         commit()
-        return ok({"speech_id": speech.id, "state": state})
+        return ok(result)
 
     def on_pause(self, payload: Any = None) -> dict:
         return self._session_action(payload, speeches.pause)

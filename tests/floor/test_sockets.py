@@ -79,8 +79,10 @@ def test_moderator_runs_the_floor_and_the_audience_sees_it(floor, connect, mod):
     a, b = _add_panelists(mod, floor)
     assert call(mod, "move_speaker", {"speaker_id": b, "direction": "up"})["ok"]
     ack = call(mod, "start", {"speaker_id": b, "if_current": None})
-    assert ack["ok"] and ack["data"]["state"]["current"]["name"] == "Yacine Boudiaf"
+    assert ack["ok"]
     speech_id = ack["data"]["speech_id"]
+    broadcast = events(mod)[-1]
+    assert broadcast["seq"] == ack["data"]["seq"] and broadcast["state"]["current"]["name"] == "Yacine Boudiaf"
     seen = events(aminata)
     assert [m["kind"] for m in seen] == ["state"] * 4
     last = seen[-1]["state"]
