@@ -23,6 +23,9 @@ from eventhub.core.routes import bp as core_bp
 from eventhub.events.routes import bp as events_bp
 from eventhub.events.routes import register as register_events_home
 from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
+from eventhub.floor.api import bp as floor_api_bp
+from eventhub.floor.routes import bp as floor_bp
+from eventhub.floor.sockets import register as register_floor
 from eventhub.qa.routes import bp as qa_bp
 from eventhub.qa.sockets import register as register_qa_namespace
 from eventhub.registration.routes import bp as registration_bp
@@ -75,6 +78,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_green_room(app)
     register_checkin_namespace(app)
     register_qa_namespace(app)
+    register_floor(app)
     schedule_panelists.register(app)  # session changes → panelist mail
 
     _register_blueprints(app)
@@ -91,7 +95,7 @@ def create_app(config: Config | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp):
+               qa_bp, floor_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
@@ -100,3 +104,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_api_bp)
     csrf.exempt(schedule_api_bp)
     app.register_blueprint(schedule_api_bp)
+    csrf.exempt(floor_api_bp)
+    app.register_blueprint(floor_api_bp)

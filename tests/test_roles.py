@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from eventhub.auth.models import Role
+from tests.floor import walk as fw
 from tests.schedule import walk as sw
 
 # --- who may use what -----------------------------------------------------------------------------------------
@@ -381,6 +382,18 @@ ACCESS: dict[str, Rule] = {
     "qa.manage_index": Rule(Access.MODERATOR, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa")}),
     "qa.console": Rule(Access.MODERATOR, {
         "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa/{sw.sched(w).session_id}")}),
+    # the floor (eventhub/floor): the console and its form action moderators', the interpreter page by its link
+    "floor.console": Rule(Access.MODERATOR, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/floor/{sw.sched(w).session_id}")}),
+    "floor.act": Rule(Access.MODERATOR, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/floor/{sw.sched(w).session_id}",
+                                 data={"action": "pause"})}),
+    "floor.interpreter": Rule(Access.TICKET, {
+        "GET": lambda w, a: Req(f"/floor/interpreter/{fw.interpreter_token(w)}")}),
+    "floor_api.event_speaking_times": Rule(Access.TOKEN, {
+        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/speaking-times")}),
+    "floor_api.session_speaking_times": Rule(Access.TOKEN, {
+        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.sched(w).session_id}/speaking-times")}),
 }
 
 

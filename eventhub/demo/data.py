@@ -13,6 +13,7 @@ from eventhub.auth.models import Role
 from eventhub.auth.services import create_user, grant_role
 from eventhub.core.types import utcnow
 from eventhub.events.services import EventData, create_event, publish_event
+from eventhub.floor.demo import load_floor_demo
 from eventhub.qa.demo import load_qa_demo
 from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
@@ -110,3 +111,4 @@ def load_demo() -> None:
 
     load_schedule_demo(round_table, connect, moderator=users["moderator"], panelist_user=users["panelist"])
     load_qa_demo(round_table, connect, moderator=users["moderator"])
+    load_floor_demo(round_table, moderator=users["moderator"])

@@ -1,0 +1,118 @@
+"""The floor in real browsers against `python -m eventhub` with the demo data (round table, session 1).
+
+The moderator gives the floor to the Algerian panelist from the console; the panelist's own page shows their
+countdown. An attendee asks for the floor from the live page; the moderator accepts; the attendee sees it at once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+pytestmark = pytest.mark.browser
+
+ORGANIZER, MODERATOR, PASSWORD = "organisation@mda.ml", "moderation@mda.ml", "bamako-2026"
+ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
+PANELIST = "Nadia Hamidi"  # remote, from Algiers, in sessions 1 and 2; the demo list has her
+
+
+@pytest.fixture
+def contexts(browser) -> Iterator[callable]:
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(**kw) -> tuple[BrowserContext, Page]:
+        context = browser.new_context(**{"locale": "fr-FR", "timezone_id": "Africa/Bamako", **kw})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        made.append((context, errors))
+        return context, page
+
+    yield make
+    problems = [e for _c, errors in made for e in errors]
+    for context, _errors in made:
+        context.close()
+    assert not problems, f"JavaScript errors: {problems}"
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/manage"))
+
+
+def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
+    stamp = str(int(time.time() * 1000))[-6:]
+    # The organizer sends the Algerian panelist her personal link (the outbox holds the email).
+    _oc, org = contexts()
+    sign_in(org, live_server, ORGANIZER)
+    href = org.get_by_role("link", name=ROUND_TABLE, exact=True).first.get_attribute("href")
+    eid = int(re.search(r"/manage/events/(\d+)", href).group(1))
+    org.goto(f"{live_server}/manage/events/{eid}/schedule/panelists")
+    org.locator("tr", has_text=PANELIST).locator("form[action$='/invite'] button").click()
+    org.goto(f"{live_server}/manage/events/{eid}/outbox")
+    org.locator("td a[href*='/outbox/']").first.click()
+    link = re.search(r"https?://\S+/panelist/\S+", org.locator("pre.mail").inner_text()).group(0)
+
+    # The moderator opens the list of speakers of session 1, next to the Q&A console.
+    _mc, mod = contexts(viewport={"width": 1024, "height": 1300})
+    sign_in(mod, live_server, MODERATOR)
+    mod.goto(f"{live_server}/manage/events/{eid}/qa")
+    mod.get_by_role("link", name=re.compile("^Session 1")).click()
+    session_id = int(re.search(r"/qa/(\d+)$", mod.url).group(1))
+    mod.locator(f"a[href$='/floor/{session_id}']").click()
+    expect(mod.locator("#floor-list li.floor-item")).to_have_count(5)  # the demo list: moderator + 4 panelists
+
+    # The panelist opens her page from Algiers.
+    _pc, panelist = contexts(timezone_id="Africa/Algiers")
+    panelist.goto(link.replace("http://localhost", live_server) if link.startswith("http://localhost") else link)
+    mine = panelist.locator(f".floor-mine-session[data-session='{session_id}']")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".floor-mine-timer")).to_have_text("")
+
+    # The moderator gives her the floor: her page shows her countdown (5 minutes by default in the demo).
+    mod.locator("li.floor-item", has_text=PANELIST).locator("button.primary").click()
+    expect(mod.locator("#floor-current .floor-name")).to_have_text(PANELIST)
+    expect(mod.locator("#floor-timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    expect(mine.locator(".floor-mine-timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    expect(mine.locator(".floor-mine-timer")).to_have_attribute("data-level", "ok")
+    expect(mine.locator(".floor-mine-state")).not_to_have_text("")
+
+    # An attendee registers on a phone and asks for the floor from the session's live page.
+    _ac, phone = contexts(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.goto(f"{live_server}/")
+    phone.get_by_role("link", name=ROUND_TABLE).first.click()
+    phone.locator("main a[href$='/register']").click()
+    phone.locator("#name").fill(f"Ousmane Diarra {stamp}")
+    phone.locator("#email").fill(f"ousmane{stamp}@example.org")
+    phone.locator("#country").select_option("ML")
+    phone.locator("input[name=mode][value=remote]").check()
+    phone.locator("#consent").check()
+    phone.locator("form:has(#consent) button[type=submit]").click()
+    phone.wait_for_url(re.compile(r"/t/[^/?]+"))
+    code = urlsplit(phone.url).path.removeprefix("/t/")
+    phone.goto(f"{live_server}/t/{code}/qa/{session_id}")
+    expect(phone.locator("#floor-speaking")).to_contain_text(PANELIST)  # who speaks, live
+    expect(phone.locator("#floor-hand")).to_be_visible()
+    phone.locator("#floor-topic").fill("La dorsale <b>fibre</b>")
+    phone.locator("#floor-hand-button").click()
+    expect(phone.locator("#floor-hand-state")).to_have_attribute("data-status", "pending")
+    expect(phone.locator("#floor-hand")).to_be_hidden()
+
+    # The moderator sees the request in order and accepts it (audio only).
+    request = mod.locator("#floor-hands li.floor-item", has_text=f"Ousmane Diarra {stamp}")
+    expect(request).to_contain_text("La dorsale <b>fibre</b>")  # shown as text
+    request.locator("button.primary").click()
+    expect(mod.locator("#floor-list li.floor-item", has_text=f"Ousmane Diarra {stamp}")).to_have_count(1)
+    expect(mod.locator("#floor-hands li.floor-item")).to_have_count(0)
+
+    # The attendee sees it at once.
+    expect(phone.locator("#floor-hand-state")).to_have_attribute("data-status", "accepted")
