@@ -64,6 +64,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)
+    from eventhub.report import register as register_report
+
+    register_report(app)
 
     _register_blueprints(app)
 
@@ -91,12 +94,15 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.extensions import csrf
     from eventhub.qa.routes import bp as qa_bp
     from eventhub.registration.routes import bp as registration_bp
+    from eventhub.report.api import bp as report_api_bp
+    from eventhub.report.rapporteur_routes import bp as report_rapporteur_bp
+    from eventhub.report.routes import bp as report_bp
     from eventhub.schedule.api import bp as schedule_api_bp
     from eventhub.schedule.manage import bp as schedule_manage_bp
     from eventhub.schedule.routes import bp as schedule_bp
 
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp):
+               qa_bp, report_bp, report_rapporteur_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
@@ -105,3 +111,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_api_bp)
     csrf.exempt(schedule_api_bp)
     app.register_blueprint(schedule_api_bp)
+    csrf.exempt(report_api_bp)
+    app.register_blueprint(report_api_bp)

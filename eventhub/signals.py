@@ -23,3 +23,12 @@ checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage
 speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
+# qa: sender is the AgendaSession's id (int); kwargs: kind= ("question" | "poll" | "settings"); sent inside the
+# transaction that changed a question or poll (receivers defer their work with core.db.on_commit)
+qa_activity = _signals.signal("qa-activity")
+# report: sender is the Event; kwargs: session_ids= (the ids the report covers). Receivers (the floor's speaking
+# time per delegation, the stage…) return a list of sections, see eventhub.report.data.provided_sections; a
+# section appears in the report only when a provider returns rows for it.
+report_collect = _signals.signal("report-collect")
+# checkin: sender is the Event's id (int); sent inside the transaction that admitted or undid a check-in
+checkin_counters_changed = _signals.signal("checkin-counters-changed")

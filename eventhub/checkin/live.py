@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from eventhub.core.db import on_commit
 from eventhub.extensions import db, socketio
+from eventhub.signals import checkin_counters_changed
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/checkin"
@@ -28,6 +29,7 @@ def counters_changed(event_id: int) -> None:
     """Call inside the transaction that changed check-ins; the broadcast follows its commit."""
     app = current_app._get_current_object()
     on_commit(lambda: schedule_counters(app, event_id))
+    checkin_counters_changed.send(event_id)
 
 
 def schedule_counters(app: Flask, event_id: int) -> None:
