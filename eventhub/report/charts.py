@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from functools import lru_cache
 
 import matplotlib
 from matplotlib.figure import Figure  # drawn without pyplot: no backend, no global state
@@ -34,6 +35,12 @@ def grouped_bars(labels: list[str], series: list[tuple[str, list[int]]], *, titl
     """Horizontal bars, one group per label (e.g. registered and present per country)."""
     if not labels:
         return ""
+    return _grouped_bars(tuple(labels), tuple((name, tuple(values)) for name, values in series), title, rtl)
+
+
+@lru_cache(maxsize=64)  # regenerating an unchanged report redraws nothing (a chart costs about half a second)
+def _grouped_bars(labels: tuple[str, ...], series: tuple[tuple[str, tuple[int, ...]], ...], title: str,
+                  rtl: bool) -> str:
     labels = [label if len(label) <= 40 else label[:39] + "…" for label in labels[:15]]
     with _lock, matplotlib.rc_context({"font.family": FONTS, "svg.fonttype": "path", "font.size": 9}):
         fig = _figure(0.9 + 0.32 * len(labels) * max(1, len(series)))
@@ -60,6 +67,11 @@ def split(values: list[tuple[str, int]], *, title: str) -> str:
     """In the room vs online, as one stacked bar (pie charts read badly in print)."""
     if not any(v for _label, v in values):
         return ""
+    return _split(tuple(values), title)
+
+
+@lru_cache(maxsize=64)
+def _split(values: tuple[tuple[str, int], ...], title: str) -> str:
     with _lock, matplotlib.rc_context({"font.family": FONTS, "svg.fonttype": "path", "font.size": 9}):
         fig = _figure(1.4)
         ax = fig.add_subplot()
