@@ -133,6 +133,7 @@ def pull_question(event_id: int, session_id: int):
 @event_role_required(*WRITERS)
 def add_recommendation(event_id: int, session_id: int):
     session = services.get_session(g.event, session_id)
+    services.check_may_write(current_user, session)  # a refusal is a 403 page, not a flash
     form = request.form
     data = RecommendationData(title=form.get("title", ""), text=form.get("text", ""), domain=form.get("domain", ""),
                               actor=form.get("actor", ""), priority=form.get("priority", "medium"))
@@ -144,5 +145,6 @@ def add_recommendation(event_id: int, session_id: int):
 @event_role_required(*WRITERS)
 def delete_recommendation(event_id: int, session_id: int, rec_id: int):
     session = services.get_session(g.event, session_id)
+    services.check_may_write(current_user, session)
     perform(lambda: services.delete_recommendation(session, rec_id, by=current_user), _("Recommendation removed."))
     return redirect(url_for("report_rapporteur.editor", event_id=event_id, session_id=session.id))
