@@ -42,10 +42,18 @@ def _allowed(auth: Any) -> tuple[Event, int | None] | None:
 
 
 def drop_share(share_id: int) -> None:
-    """A revoked link stops at once: its connections are closed (this process's; others refuse the next join)."""
-    for sid, (_event_id, used) in list(_conns.items()):
-        if used == share_id:
-            socketio.server.disconnect(sid, namespace=NAMESPACE)
+    """A revoked link stops at once: its connections are closed (this process's; others refuse the next join).
+
+    Called after the commit; the disconnects run in a background task, outside the committing session (the
+    disconnect handler ends the database session)."""
+    sids = [sid for sid, (_event_id, used) in list(_conns.items()) if used == share_id]
+    if sids:
+        socketio.start_background_task(_disconnect, sids)
+
+
+def _disconnect(sids: list[str]) -> None:
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
 
 
 class ReportNamespace(LiveNamespace):
