@@ -14,6 +14,7 @@ from eventhub.core.types import utcnow
 from eventhub.events.services import EventData, create_event, publish_event
 from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
+from eventhub.report.demo import load_report_demo
 
 DEMO_PASSWORD = "bamako-2026"
 DEMO_LOGINS = {
@@ -24,6 +25,7 @@ DEMO_LOGINS = {
         "moderator": "moderation@mda.ml",
         "door_staff": "accueil@cicb.ml",
         "panelist": "panel.alger@example.dz",
+        "rapporteur": "rapport@mda.ml",
     },
 }
 
@@ -57,7 +59,7 @@ def load_demo() -> None:
         for (role, email), name in zip(
             DEMO_LOGINS["accounts"].items(),
             ["Administrateur EventHub", "Coordination MDA", "Modérateur Table ronde", "Accueil CICB",
-             "Panéliste Alger"], strict=True,
+             "Panéliste Alger", "Rapporteure Table ronde"], strict=True,
         )
     }
     today = utcnow().astimezone(ZoneInfo("Africa/Bamako"))
@@ -111,3 +113,4 @@ def load_demo() -> None:
     from eventhub.qa.demo import load_qa_demo
 
     load_qa_demo(round_table, connect, moderator=users["moderator"])
+    load_report_demo(round_table, rapporteur=users["rapporteur"], organizer=users["organizer"])
