@@ -62,4 +62,5 @@ def speaking_times(event_id: int):
     event = _event()
     ids = [s.id for s in sessions_of(event, published_only=True, include_cancelled=False)]
     return schemas.ProvidedSectionList(items=[
-        s for s in provided_sections(event, ids) if s["key"] == "speaking_time"]).model_dump(mode="json")
+        schemas.ProvidedSection(**s) for s in provided_sections(event, ids) if s["key"] == "speaking_time"]
+    ).model_dump(mode="json")

@@ -91,7 +91,9 @@ def _attendance(event: Event) -> dict[str, Any]:
 def _session_counts(session_ids: list[int]) -> dict[str, dict[int, Any]]:
     if not session_ids:
         return {"scans": {}, "participants": {}}
-    scans = dict(db.session.execute(
+    scans: dict[int, Any]
+    participants: dict[int, Any]
+    scans = dict(db.session.execute(  # type: ignore[arg-type]
         select(CheckInPoint.agenda_session_id, func.count(func.distinct(CheckIn.registration_id)))
         .join(CheckIn, CheckIn.point_id == CheckInPoint.id)
         .where(CheckInPoint.agenda_session_id.in_(session_ids), CheckIn.undone_at.is_(None))
@@ -105,7 +107,7 @@ def _session_counts(session_ids: list[int]) -> dict[str, dict[int, Any]]:
         select(Poll.session_id, PollVote.voter_key).join(PollVote, PollVote.poll_id == Poll.id)
         .where(Poll.session_id.in_(session_ids)),
     ).subquery()
-    participants = dict(db.session.execute(
+    participants = dict(db.session.execute(  # type: ignore[arg-type]
         select(keys.c.sid, func.count(func.distinct(keys.c.k))).group_by(keys.c.sid)).all())
     return {"scans": scans, "participants": participants}
 

@@ -27,7 +27,7 @@ def dashboard_room(event_id: int) -> str:
 
 def dashboard_changed(event_id: int) -> None:
     """Call inside the transaction that changed what the dashboard shows; the snapshot follows its commit."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     on_commit(lambda: schedule(app, event_id))
 
 

@@ -171,7 +171,7 @@ def save_summary(session: AgendaSession, text: object, *, base_version: object, 
         .values(text=clean, version=SessionSummary.version + 1, updated_by_id=by.id, updated_at=now)
         .execution_options(synchronize_session=False))
     db.session.refresh(summary)
-    if result.rowcount != 1:
+    if getattr(result, "rowcount", 0) != 1:
         raise SummaryConflict(summary, clean)
     return summary
 

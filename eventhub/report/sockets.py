@@ -62,16 +62,16 @@ class ReportNamespace(LiveNamespace):
         if allowed is None:
             return False
         event, share_id = allowed
-        _conns[request.sid] = (event.id, share_id)
+        _conns[request.sid] = (event.id, share_id)  # type: ignore[attr-defined]
         join_room(dashboard_room(event.id))
         return True
 
     def on_disconnect(self, reason: Any = None) -> None:
-        _conns.pop(request.sid, None)
+        _conns.pop(request.sid, None)  # type: ignore[attr-defined]
 
     def on_join(self, payload: Any = None) -> dict:
         """The snapshot (clients replace their state with it); also how a page refreshes its coarse counts."""
-        event_id, share_id = _conns.get(request.sid, (None, None))
+        event_id, share_id = _conns.get(request.sid, (None, None))  # type: ignore[attr-defined,arg-type]
         event = db.session.get(Event, event_id) if event_id is not None else None
         share = db.session.get(DashboardShare, share_id) if share_id is not None else None
         if event is None or (share_id is not None and (share is None or share.revoked_at is not None)):

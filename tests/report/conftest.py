@@ -9,6 +9,21 @@ from types import SimpleNamespace
 
 import pytest
 
+from eventhub.auth.models import Role
+from eventhub.auth.services import grant_role
+from eventhub.checkin import services as checkin
+from eventhub.checkin.models import PointKind
+from eventhub.core.db import commit
+from eventhub.extensions import db
+from eventhub.qa import participants as pt
+from eventhub.qa import polls
+from eventhub.qa import services as qa
+from eventhub.registration import services as reg
+from eventhub.report import services
+from eventhub.report.services import RecommendationData
+from eventhub.schedule import panelists as pan
+from eventhub.schedule import services as sched
+
 PEOPLE = [  # name, country, mode, organization type, listed
     ("Aminata Traoré", "ML", "in_person", "government", True),
     ("Karim Benali", "DZ", "in_person", "operator", True),
@@ -28,21 +43,6 @@ TOOLS = {name: shutil.which(name) for name in ("pdftotext", "pdftoppm", "pdffont
 
 @pytest.fixture
 def rt(ctx, make_event, make_user):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import grant_role
-    from eventhub.checkin import services as checkin
-    from eventhub.checkin.models import PointKind
-    from eventhub.core.db import commit
-    from eventhub.extensions import db
-    from eventhub.qa import participants as pt
-    from eventhub.qa import polls
-    from eventhub.qa import services as qa
-    from eventhub.registration import services as reg
-    from eventhub.report import services
-    from eventhub.report.services import RecommendationData
-    from eventhub.schedule import panelists as pan
-    from eventhub.schedule import services as sched
-
     organizer = make_user("organisation@mda.ml", "Coordination MDA")
     moderator = make_user("moderation@mda.ml", "Modératrice")
     rapporteur = make_user("rapporteur@mda.ml", "Rapporteur Un")

@@ -9,7 +9,15 @@ import time
 import pytest
 from sqlalchemy import event as sa_event
 
+from eventhub.checkin import services as checkin
+from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
+from eventhub.qa import participants as pt
+from eventhub.qa import services as qa
+from eventhub.registration import services as reg
+from eventhub.report import dashboard, services
+from eventhub.report.data import collect
+from eventhub.schedule import services as sched
 
 NS = "/report"
 
@@ -65,8 +73,6 @@ def _wait_for(client, predicate, timeout: float = 20.0) -> dict:
 
 
 def test_snapshot_figures(rt):
-    from eventhub.report import dashboard
-
     snap = dashboard.snapshot(rt.event)
     assert snap["registered"] == {"in_person": 7, "remote": 3, "total": 10}
     assert snap["checked_in"] == 6
@@ -77,12 +83,6 @@ def test_snapshot_figures(rt):
 
 
 def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
-    from eventhub.core.db import commit
-    from eventhub.registration import services as reg
-    from eventhub.report import dashboard
-    from eventhub.report.data import collect
-    from eventhub.schedule import services as sched
-
     def count(fn) -> int:
         db.session.expire_all()
         with QueryCounter() as counter:
@@ -104,12 +104,6 @@ def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
 
 
 def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect):
-    from eventhub.checkin import services as checkin
-    from eventhub.core.db import commit
-    from eventhub.qa import participants as pt
-    from eventhub.qa import services as qa
-    from eventhub.registration import services as reg
-
     app.config["REPORT_DASHBOARD_DELAY"] = 0
     try:
         client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
@@ -132,9 +126,6 @@ def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect):
 
 
 def test_only_organizers_or_a_live_share_connect(app, rt, connect):
-    from eventhub.core.db import commit
-    from eventhub.report import services
-
     assert not connect({"event_id": rt.event.id}).is_connected(NS)  # anonymous
     assert not connect({"event_id": rt.event.id}, http=_login(app, rt.moderator)).is_connected(NS)
     assert not connect({"event_id": "1"}, http=_login(app, rt.organizer)).is_connected(NS)

@@ -10,9 +10,16 @@ import subprocess
 from collections import Counter
 
 import pytest
+from openpyxl import load_workbook
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+from sqlalchemy import text
+from sqlalchemy import text as sql
 
+from eventhub.extensions import db
+from eventhub.report import render, services
+from eventhub.report.data import collect
 from tests.report.conftest import CHECKED_IN, PEOPLE, SESSION_SCANS, TOOLS
 
 needs_poppler = pytest.mark.skipif(not all(TOOLS.values()), reason="poppler-utils (pdftotext, pdftoppm, pdffonts)")
@@ -33,15 +40,14 @@ def _row(text: str, label: str) -> list[int]:
     """The numbers on the line that starts with `label` (a table row: label then its figures)."""
     for line in text.splitlines():
         if line.strip().startswith(label):
-            return [int(n) for n in re.findall(r"(?<![\w])\d+(?![\w])", line[len(line) - len(line.lstrip()) + len(label):])]
+            rest = line.strip()[len(label):]
+            return [int(n) for n in re.findall(r"(?<![\w])\d+(?![\w])", rest)]
     raise AssertionError(f"no line starting with {label!r}")
 
 
 def _expected(rt):
     """Figures computed independently from the database (plain SQL, not the report's code)."""
-    from sqlalchemy import text
 
-    from eventhub.extensions import db
 
     q = lambda sql, **kw: db.session.execute(text(sql), {"e": rt.event.id, **kw}).all()  # noqa: E731
     registered = q("SELECT mode, count(*) FROM registrations WHERE event_id=:e AND status='confirmed' GROUP BY mode")
@@ -64,9 +70,6 @@ def _expected(rt):
 
 
 def test_every_count_in_the_french_pdf_matches_the_database(rt, tmp_path):
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     expected = _expected(rt)
     # The fixture's own arithmetic agrees with the database (so the test is not comparing two copies of a bug).
     assert expected["registered"] == len(PEOPLE) and expected["present"] == len(CHECKED_IN)
@@ -90,9 +93,7 @@ def test_every_count_in_the_french_pdf_matches_the_database(rt, tmp_path):
     assert _row(layout, "Questions traitées")[:1] == [qs.get("answered", (0, 0))[0]]
     assert _row(layout, "Votes sur les questions")[:1] == [votes]
     # The poll's result per option, as counted from the individual ballots.
-    from sqlalchemy import text as sql
 
-    from eventhub.extensions import db
 
     ballots = Counter(opt for (ids,) in db.session.execute(sql("SELECT option_ids FROM qa_poll_votes WHERE poll_id=:p"),
                                                             {"p": rt.poll.id}) for opt in ids.split(","))
@@ -112,9 +113,6 @@ def test_every_count_in_the_french_pdf_matches_the_database(rt, tmp_path):
 
 
 def test_checksum_is_on_every_page(rt):
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     rendered = render.pdf(collect(rt.event), "fr")
     pages = PdfReader(io.BytesIO(rendered.pdf)).pages
     assert len(pages) == rendered.pages > 1
@@ -142,9 +140,6 @@ def _glyph_ids(pdf: bytes) -> list[int]:
 
 @needs_poppler
 def test_arabic_edition_is_shaped_in_logical_order_and_without_tofu(rt, tmp_path):
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     rendered = render.pdf(collect(rt.event), "ar")
     text = _pdftotext(rendered.pdf, tmp_path)
     # Logical order: pdftotext gives the words as typed (a reversed or unshaped run would not match).
@@ -162,7 +157,6 @@ def test_arabic_edition_is_shaped_in_logical_order_and_without_tofu(rt, tmp_path
     # And a page renders: poppler rasterises page 1 and it is not blank.
     subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-gray", str(tmp_path / "ar.pdf"),
                     str(tmp_path / "p")], check=True, timeout=60)
-    from PIL import Image
 
     image = Image.open(next(tmp_path.glob("p*.pgm")))
     dark = sum(1 for px in image.getdata() if px < 128)
@@ -170,11 +164,6 @@ def test_arabic_edition_is_shaped_in_logical_order_and_without_tofu(rt, tmp_path
 
 
 def test_workbook_opens_and_its_sums_match(rt):
-    from openpyxl import load_workbook
-
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     expected = _expected(rt)
     wb = load_workbook(io.BytesIO(render.xlsx(collect(rt.event), "fr")), read_only=True)
     by_country = list(wb["Par pays"].iter_rows(min_row=2, values_only=True))
@@ -191,9 +180,6 @@ def test_workbook_opens_and_its_sums_match(rt):
 
 
 def test_html_laden_and_huge_summaries_are_inert(rt):
-    from eventhub.report import render, services
-    from eventhub.report.data import collect
-
     evil = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:x">lien</a> ' + "long " * 19_000
     services.save_summary(rt.s1, evil, base_version=1, by=rt.rapporteur)
     data = collect(rt.event)
@@ -209,9 +195,6 @@ def test_html_laden_and_huge_summaries_are_inert(rt):
 
 
 def test_an_event_with_no_data_gives_a_short_clear_report(make_event, ctx):
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     event = make_event(title="Événement vide")
     data = collect(event)
     rendered = render.pdf(data, "fr")
@@ -221,18 +204,12 @@ def test_an_event_with_no_data_gives_a_short_clear_report(make_event, ctx):
     for absent in ("Participation", "Sessions", "Recommandations", "Annexes"):
         assert absent not in text.replace("Participation par", ""), absent
     assert render.pdf(data, "ar").pages == 1
-    from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(render.xlsx(data, "en")), read_only=True)
     assert list(wb["Participants"].iter_rows(values_only=True)) == [("Name", "Organization", "Country")]
 
 
 def test_formula_like_text_stays_text_in_the_workbook(rt):
-    from openpyxl import load_workbook
-
-    from eventhub.report import render
-    from eventhub.report.data import collect
-
     data = collect(rt.event)
     data["participants"][0]["name"] = '=HYPERLINK("http://evil.example","x")'
     wb = load_workbook(io.BytesIO(render.xlsx(data, "fr")))

@@ -6,6 +6,15 @@ import threading
 
 import pytest
 
+from eventhub.auth.models import User
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, ValidationFailed
+from eventhub.extensions import db
+from eventhub.report import services
+from eventhub.report.models import SessionSummary
+from eventhub.report.services import RecommendationData, SummaryConflict
+from eventhub.schedule.models import AgendaSession
+
 
 def _login(app, user):
     client = app.test_client()
@@ -19,9 +28,6 @@ def _url(rt, session, tail=""):
 
 
 def test_a_rapporteur_of_another_session_is_refused(app, rt):
-    from eventhub.core.errors import Forbidden
-    from eventhub.report import services
-
     with pytest.raises(Forbidden) as exc:
         services.save_summary(rt.s1, "pirate", base_version=1, by=rt.other_rapporteur)
     assert exc.value.code == "not_rapporteur"
@@ -55,27 +61,17 @@ def test_two_rapporteurs_at_once_get_a_conflict_with_both_texts(app, rt):
     assert page.status_code == 409
     html = page.get_data(as_text=True)
     assert "Texte A\nTexte B" in html and "Texte C" in html
-    from eventhub.extensions import db
-    from eventhub.report.models import SessionSummary
 
     db.session.expire_all()
     assert db.session.get(SessionSummary, rt.s1.id).text == "Texte A\nTexte B"
 
 
 def test_racing_saves_on_the_same_version_let_exactly_one_win(app, rt):
-    from eventhub.core.db import commit
-    from eventhub.extensions import db
-    from eventhub.report import services
-    from eventhub.report.models import SessionSummary
-    from eventhub.report.services import SummaryConflict
-    from eventhub.schedule.models import AgendaSession
-
     results: list[str] = []
     barrier = threading.Barrier(2)
 
     def save(user_id: int, text: str) -> None:
         with app.app_context():
-            from eventhub.auth.models import User
 
             user = db.session.get(User, user_id)
             session = db.session.get(AgendaSession, rt.s1.id)
@@ -108,8 +104,6 @@ def test_no_js_save_and_pulling_a_question(app, rt):
     question = rt.questions[0]
     response = client.post(_url(rt, rt.s1, "/pull"), data={"question_id": str(question.id), "version": "2"})
     assert response.status_code == 302
-    from eventhub.extensions import db
-    from eventhub.report.models import SessionSummary
 
     db.session.expire_all()
     summary = db.session.get(SessionSummary, rt.s1.id)
@@ -141,18 +135,12 @@ def test_autosave_needs_a_json_object_and_strips_nul(app, rt):
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "invalid_payload"
     response = client.post(_url(rt, rt.s1, "/autosave"), json={"text": "a\x00b", "version": 1})
     assert response.status_code == 200
-    from eventhub.extensions import db
-    from eventhub.report.models import SessionSummary
 
     db.session.expire_all()
     assert db.session.get(SessionSummary, rt.s1.id).text == "ab"
 
 
 def test_recommendations_are_validated(app, rt):
-    from eventhub.core.errors import ValidationFailed
-    from eventhub.report import services
-    from eventhub.report.services import RecommendationData
-
     with pytest.raises(ValidationFailed) as exc:
         services.add_recommendation(rt.s1, RecommendationData(title=" ", text="", domain="moon", actor="nobody",
                                                               priority="urgent"), by=rt.rapporteur)
@@ -161,9 +149,6 @@ def test_recommendations_are_validated(app, rt):
 
 
 def test_only_rapporteurs_are_assigned(app, rt):
-    from eventhub.core.errors import ValidationFailed
-    from eventhub.report import services
-
     with pytest.raises(ValidationFailed) as exc:
         services.assign_rapporteur(rt.s1, rt.moderator)
     assert exc.value.code == "not_a_rapporteur"

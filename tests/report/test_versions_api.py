@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import io
 
+from babel.messages.pofile import read_po
 from pypdf import PdfReader
+
+from eventhub.auth.services import create_api_token
+from eventhub.core.db import commit
+from eventhub.extensions import db
+from eventhub.report import render, services
+from eventhub.report.data import collect
+from eventhub.report.models import ReportVersion
+from eventhub.signals import report_collect
+from tests.conftest import ROOT
 
 
 def _login(app, user):
@@ -14,10 +24,6 @@ def _login(app, user):
 
 
 def test_issue_freezes_a_numbered_version_and_a_change_needs_a_new_one(app, rt):
-    from eventhub.extensions import db
-    from eventhub.report import services
-    from eventhub.report.models import ReportVersion
-
     client = _login(app, rt.organizer)
     base = f"/manage/events/{rt.event.id}/report"
     page = client.get(base + "?lang=fr")
@@ -51,9 +57,6 @@ def test_preview_in_arabic_is_right_to_left(app, rt):
 
 
 def _token(rt):
-    from eventhub.auth.services import create_api_token
-    from eventhub.core.db import commit
-
     _t, plain = create_api_token(rt.event, rt.organizer, "report")
     commit()
     return {"Authorization": f"Bearer {plain}"}
@@ -80,10 +83,6 @@ def test_api_serves_the_data_behind_the_report(app, client, rt):
 
 
 def test_floor_can_plug_speaking_times_in_through_the_signal(app, client, rt):
-    from eventhub.report import render
-    from eventhub.report.data import collect
-    from eventhub.signals import report_collect
-
     def floor(event, session_ids, **_kw):
         assert event.id == rt.event.id and rt.s1.id in session_ids
         return [{"key": "speaking_time", "title": "Temps de parole par délégation", "session_id": rt.s1.id,
@@ -102,10 +101,6 @@ def test_floor_can_plug_speaking_times_in_through_the_signal(app, client, rt):
 
 
 def test_arabic_catalogue_is_valid_with_six_plural_forms():
-    from babel.messages.pofile import read_po
-
-    from tests.conftest import ROOT
-
     path = ROOT / "eventhub" / "translations" / "ar" / "LC_MESSAGES" / "messages.po"
     catalog = read_po(path.open("rb"), locale="ar")
     assert catalog.num_plurals == 6
