@@ -32,3 +32,7 @@ qa_activity = _signals.signal("qa-activity")
 report_collect = _signals.signal("report-collect")
 # checkin: sender is the Event's id (int); sent inside the transaction that admitted or undid a check-in
 checkin_counters_changed = _signals.signal("checkin-counters-changed")
+# report: sender is the Event; no kwargs. Receivers (the floor: who is speaking and their remaining time; the
+# stage: its media server's health) return a list of {"key": str, "title": str, "rows": [[str | int, ...]]}
+# shown on the live dashboard; called for every snapshot, so a receiver must be cheap (no query per row).
+dashboard_collect = _signals.signal("dashboard-collect")

@@ -22,6 +22,7 @@ from eventhub.qa.models import Poll, PollStatus, Question, QuestionStatus
 from eventhub.qa.sockets import NAMESPACE as QA_NAMESPACE
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus
 from eventhub.schedule.models import AgendaSession
+from eventhub.signals import dashboard_collect
 
 SCANNER_ONLINE = timedelta(minutes=2)
 COARSE_ABOVE = 20  # connected-client counts above this are rounded to the nearest 10
@@ -109,4 +110,16 @@ def snapshot(event: Event, *, now: datetime | None = None) -> dict[str, Any]:
         "checked_in": counters["checked_in"], "double_entries": counters["double_entries"],
         "points": counters["points"], "by_country": _by_country(event),
         "online_now": coarse(online_total), "sessions": out_sessions, "scanners": _scanners(event, now),
+        "provided": provided(event),
     }
+
+
+def provided(event: Event) -> list[dict[str, Any]]:
+    """What other areas add through `signals.dashboard_collect` (the floor's speaker and remaining time…)."""
+    out = []
+    for _receiver, result in dashboard_collect.send(event):
+        for part in result or ():
+            if isinstance(part, dict) and part.get("rows"):
+                out.append({"key": str(part.get("key", "")), "title": str(part.get("title", "")),
+                            "rows": [[c if isinstance(c, int) else str(c) for c in row] for row in part["rows"]]})
+    return out

@@ -51,6 +51,21 @@ function render(data) {
   });
   rows("dash-scanners", data.scanners, (d) => [
     cell(d.device_id), cell(d.online ? labels.online : labels.offline), cell(d.scans), cell(d.synced_offline)]);
+  document.getElementById("dash-provided").replaceChildren(...(data.provided || []).flatMap((part) => {
+    const h = document.createElement("h2");
+    h.dir = "auto";
+    h.textContent = part.title;
+    const table = document.createElement("table");
+    table.className = "log";
+    const body = document.createElement("tbody");
+    body.append(...part.rows.map((row) => {
+      const tr = document.createElement("tr");
+      tr.append(...row.map((c) => cell(c, true)));
+      return tr;
+    }));
+    table.append(body);
+    return [h, table];
+  }));
   section.dataset.updated = String(Date.now());
 }
 

@@ -18,6 +18,7 @@ from eventhub.registration import services as reg
 from eventhub.report import dashboard, services
 from eventhub.report.data import collect
 from eventhub.schedule import services as sched
+from eventhub.signals import dashboard_collect
 
 NS = "/report"
 
@@ -80,6 +81,20 @@ def test_snapshot_figures(rt):
     s1 = next(s for s in snap["sessions"] if s["id"] == rt.s1.id)
     assert (s1["questions"], s1["pending"], s1["poll_voters"], s1["in_room"]) == (4, 0, 5, 3)
     assert snap["scanners"][0]["online"] in (True, False)
+    assert snap["provided"] == []
+
+
+def test_the_floor_can_add_the_current_speaker(rt):
+    def floor(event, **_kw):
+        return [{"key": "speaker", "title": "À la tribune", "rows": [["Aïssata Diallo", "Mali", "02:30"]]}]
+
+    dashboard_collect.connect(floor)
+    try:
+        snap = dashboard.snapshot(rt.event)
+    finally:
+        dashboard_collect.disconnect(floor)
+    assert snap["provided"] == [{"key": "speaker", "title": "À la tribune", "rows": [["Aïssata Diallo", "Mali",
+                                                                                    "02:30"]]}]
 
 
 def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
