@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.auth.models import EventRole, Role, User
 from eventhub.auth.services import has_role
@@ -160,7 +161,7 @@ def save_summary(session: AgendaSession, text: object, *, base_version: object, 
             with db.session.begin_nested():
                 db.session.add(summary)
                 db.session.flush()
-        except Exception:  # the other rapporteur created it first
+        except IntegrityError:  # the other rapporteur created it first
             db.session.expire_all()
             raise SummaryConflict(summary_of(session), clean) from None
         return summary
