@@ -29,6 +29,10 @@ from eventhub.floor.sockets import register as register_floor
 from eventhub.qa.routes import bp as qa_bp
 from eventhub.qa.sockets import register as register_qa_namespace
 from eventhub.registration.routes import bp as registration_bp
+from eventhub.report import register as register_report
+from eventhub.report.api import bp as report_api_bp
+from eventhub.report.rapporteur_routes import bp as report_rapporteur_bp
+from eventhub.report.routes import bp as report_bp
 from eventhub.schedule import panelists as schedule_panelists
 from eventhub.schedule.api import bp as schedule_api_bp
 from eventhub.schedule.manage import bp as schedule_manage_bp
@@ -79,6 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_checkin_namespace(app)
     register_qa_namespace(app)
     register_floor(app)
+    register_report(app)
     schedule_panelists.register(app)  # session changes → panelist mail
 
     _register_blueprints(app)
@@ -95,7 +100,7 @@ def create_app(config: Config | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp, floor_bp):
+               qa_bp, floor_bp, report_bp, report_rapporteur_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)
@@ -106,3 +111,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_api_bp)
     csrf.exempt(floor_api_bp)
     app.register_blueprint(floor_api_bp)
+    csrf.exempt(report_api_bp)
+    app.register_blueprint(report_api_bp)

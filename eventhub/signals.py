@@ -25,3 +25,16 @@ speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
 # checkin: sender is the event id (int); sent inside the transaction that admitted or undid a check-in there
 checkins_changed = _signals.signal("checkins-changed")
+# qa: sender is the AgendaSession's id (int); kwargs: kind= ("question" | "poll" | "settings"); sent inside the
+# transaction that changed a question or poll (receivers defer their work with core.db.on_commit)
+qa_activity = _signals.signal("qa-activity")
+# report: sender is the Event; kwargs: session_ids= (the ids the report covers). Receivers (the floor's speaking
+# time per delegation, the stage…) return a list of sections, see eventhub.report.data.provided_sections; a
+# section appears in the report only when a provider returns rows for it.
+report_collect = _signals.signal("report-collect")
+# checkin: sender is the Event's id (int); sent inside the transaction that admitted or undid a check-in
+checkin_counters_changed = _signals.signal("checkin-counters-changed")
+# report: sender is the Event; no kwargs. Receivers (the floor: who is speaking and their remaining time; the
+# stage: its media server's health) return a list of {"key": str, "title": str, "rows": [[str | int, ...]]}
+# shown on the live dashboard; called for every snapshot, so a receiver must be cheap (no query per row).
+dashboard_collect = _signals.signal("dashboard-collect")

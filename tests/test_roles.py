@@ -37,6 +37,7 @@ class Access(enum.Enum):
     MODERATOR = "moderator or organizer of this event, or admin"
     PANELIST = "panelist, moderator or organizer of this event, or admin"
     DOOR_STAFF = "door staff or organizer of this event, or admin"
+    RAPPORTEUR = "rapporteur or organizer of this event, or admin (session pages also check the assignment)"
     ADMIN = "admin only"
     TOKEN = "API: a live bearer token of this event (session cookies never count)"
 
@@ -44,9 +45,10 @@ class Access(enum.Enum):
 ANONYMOUS, ATTENDEE = "anonymous", "attendee"
 ORGANIZER, OTHER_ORGANIZER = "organizer", "other_organizer"
 MODERATOR, PANELIST, DOOR_STAFF, ADMIN = "moderator", "panelist", "door_staff", "admin"
+RAPPORTEUR = "rapporteur"
 # Allowed actors last, so destructive requests (cancel the event, log out…) do not change what others see.
-ACTORS = [ANONYMOUS, ATTENDEE, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, ORGANIZER, ADMIN]
-SIGNED_IN_ACTORS = {ORGANIZER, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, ADMIN}
+ACTORS = [ANONYMOUS, ATTENDEE, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, RAPPORTEUR, ORGANIZER, ADMIN]
+SIGNED_IN_ACTORS = {ORGANIZER, OTHER_ORGANIZER, MODERATOR, PANELIST, DOOR_STAFF, RAPPORTEUR, ADMIN}
 
 ALLOWED: dict[Access, set[str]] = {
     Access.PUBLIC: set(ACTORS),
@@ -58,6 +60,7 @@ ALLOWED: dict[Access, set[str]] = {
     Access.MODERATOR: {ORGANIZER, MODERATOR, ADMIN},
     Access.PANELIST: {ORGANIZER, MODERATOR, PANELIST, ADMIN},
     Access.DOOR_STAFF: {ORGANIZER, DOOR_STAFF, ADMIN},
+    Access.RAPPORTEUR: {ORGANIZER, RAPPORTEUR, ADMIN},
     Access.ADMIN: {ADMIN},
     Access.TOKEN: set(),  # no actor gets in with cookies alone
 }
@@ -69,6 +72,7 @@ EXPECTED_ROLES: dict[Access, set[Role]] = {
     Access.MODERATOR: {Role.ORGANIZER, Role.MODERATOR},
     Access.PANELIST: {Role.ORGANIZER, Role.MODERATOR, Role.PANELIST},
     Access.DOOR_STAFF: {Role.ORGANIZER, Role.DOOR_STAFF},
+    Access.RAPPORTEUR: {Role.ORGANIZER, Role.RAPPORTEUR},
 }
 
 
@@ -409,6 +413,89 @@ def _qa_code(w: World) -> str:
     return settings.short_code
 
 
+def _rap(w: World) -> int:
+    """The walk's session, with the walk's rapporteur assigned to it."""
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.report import services
+    from eventhub.schedule.models import AgendaSession
+
+    session = db.session.get(AgendaSession, sw.sched(w).session_id)
+    services.assign_rapporteur(session, w.users[RAPPORTEUR])
+    commit()
+    return session.id
+
+
+def _version(w: World) -> int:
+    cached = getattr(w, "_report_version", None)
+    if cached is None:
+        from eventhub.core.db import commit
+        from eventhub.report import versions
+
+        cached = versions.issue(w.event, "fr", by=w.users[ORGANIZER]).id
+        commit()
+        w._report_version = cached
+    return cached
+
+
+def _share(w: World) -> tuple[int, str]:
+    from eventhub.core.db import commit
+    from eventhub.report import services
+
+    share = services.create_share(w.event, f"Ambassade {next(w.counter)}", by=w.users[ORGANIZER])
+    commit()
+    return share.id, services.share_token(share)
+
+
+def _report_api(path: str) -> Builder:
+    return lambda w, a: Req(f"/api/v1/events/{_e(w)}/report/{path}")
+
+
+_R = "/manage/events/{}/report"
+_RAP = "/manage/events/{}/rapporteur/{}"
+ACCESS.update({
+    "report.preview": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "?lang=ar")}),
+    "report.draft_pdf": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "/draft.pdf")}),
+    "report.draft_xlsx": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "/draft.xlsx")}),
+    "report.issue": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(_R.format(_e(w)) + "/issue", data={"lang": "en"})}),
+    "report.version_pdf": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(_R.format(_e(w)) + f"/versions/{_version(w)}.pdf")}),
+    "report.version_xlsx": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(_R.format(_e(w)) + f"/versions/{_version(w)}.xlsx")}),
+    "report.settings": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(_R.format(_e(w)) + "/settings", data={"organizers": "MDA", "partners": "ASAL"})}),
+    "report.live_dashboard": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard")}),
+    "report.create_share": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard/shares", data={"label": "Ambassade"})}),
+    "report.revoke_share": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard/shares/{_share(w)[0]}/revoke")}),
+    "report.shared_dashboard": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/dashboard/{_share(w)[1]}")}),
+    "report_rapporteur.assign": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(_R.format(_e(w)) + "/rapporteurs"),
+        "POST": lambda w, a: Req(_R.format(_e(w)) + "/rapporteurs", data={
+            "session_id": str(sw.sched(w).session_id), "user_id": str(w.users[RAPPORTEUR].id)})}),
+    "report_rapporteur.unassign": Rule(Access.ORGANIZER, {
+        "POST": lambda w, a: Req(_R.format(_e(w)) + f"/rapporteurs/{_rap(w)}/{w.users[RAPPORTEUR].id}/remove")}),
+    "report_rapporteur.my_sessions": Rule(Access.RAPPORTEUR, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/rapporteur")}),
+    "report_rapporteur.editor": Rule(Access.RAPPORTEUR, {
+        "GET": lambda w, a: Req(_RAP.format(_e(w), _rap(w))),
+        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)), data={"text": f"Synthèse {a}", "version": "0"})}),
+    "report_rapporteur.summary_autosave": Rule(Access.RAPPORTEUR, {
+        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/autosave", json={"text": a, "version": 0})}),
+    "report_rapporteur.pull_question": Rule(Access.RAPPORTEUR, {
+        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/pull", data={"question_id": "1", "version": "0"})}),
+    "report_rapporteur.add_recommendation": Rule(Access.RAPPORTEUR, {
+        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/recommendations", data={
+            "title": "Fibre", "domain": "fibre", "actor": "both", "priority": "high"})}),
+    "report_rapporteur.delete_recommendation": Rule(Access.RAPPORTEUR, {
+        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/recommendations/999999/delete")}),
+    **{f"report_api.{name}": Rule(Access.TOKEN, {"GET": _report_api(path)})
+       for name, path in (("attendance", "attendance"), ("questions", "questions"), ("polls", "polls"),
+                          ("speaking_times", "speaking-times"))},
+})
+
 TOKEN_ENDPOINTS = sorted(e for e, r in ACCESS.items() if r.access is Access.TOKEN)
 
 
@@ -437,7 +524,8 @@ def world(app, ctx, fast_hashing, make_user, make_event) -> World:
     users[ADMIN] = make_user("admin@example.org", "Admin", is_admin=True)
     event = make_event(organizer=users[ORGANIZER], title="Forum de Bamako")
     other_event = make_event(organizer=users[OTHER_ORGANIZER], title="Forum de Dakar")
-    for actor, role in ((MODERATOR, Role.MODERATOR), (PANELIST, Role.PANELIST), (DOOR_STAFF, Role.DOOR_STAFF)):
+    for actor, role in ((MODERATOR, Role.MODERATOR), (PANELIST, Role.PANELIST), (DOOR_STAFF, Role.DOOR_STAFF),
+                        (RAPPORTEUR, Role.RAPPORTEUR)):
         grant_role(event, users[actor], role)
     registration = reg.register(event, reg.RegistrationData(
         name="Aminata Traoré", email="aminata@example.org", country="ML", mode=AttendanceMode.IN_PERSON,

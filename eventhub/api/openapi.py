@@ -9,12 +9,13 @@ from pydantic.json_schema import models_json_schema
 from eventhub.api import schemas
 from eventhub.checkin import openapi as checkin_openapi
 from eventhub.floor import openapi as floor_openapi
+from eventhub.report import openapi as report_openapi
 from eventhub.schedule import openapi as schedule_openapi
 
 _MODELS = [
     schemas.ErrorBody, schemas.EventOut, schemas.EventPatch, schemas.RegistrationIn, schemas.RegistrationOut,
     schemas.RegistrationPage, schemas.TicketStatus, schemas.PublicKey, *checkin_openapi.MODELS,
-    *schedule_openapi.MODELS, *floor_openapi.MODELS,
+    *schedule_openapi.MODELS, *floor_openapi.MODELS, *report_openapi.MODELS,
 ]
 
 
@@ -95,6 +96,7 @@ def build_openapi() -> dict:
         **checkin_openapi.paths(_ref, _json, _errors, EVENT_ID, BEARER),
         **schedule_openapi.paths(_ref, _json, _errors, EVENT_ID, BEARER),
         **floor_openapi.paths(_ref, _json, _errors, EVENT_ID, BEARER),
+        **report_openapi.paths(_ref, _json, _errors, EVENT_ID, BEARER),
         "/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi", "responses": {"200": {
             "description": "The OpenAPI 3.1 document",
             "content": {"application/json": {"schema": {"type": "object"}}}}}}},

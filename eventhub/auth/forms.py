@@ -36,6 +36,7 @@ ROLE_LABELS = {
     Role.MODERATOR: _l("Moderator"),
     Role.PANELIST: _l("Panelist"),
     Role.DOOR_STAFF: _l("Door staff"),
+    Role.RAPPORTEUR: _l("Rapporteur"),
 }
 
 

@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     MODERATOR = "moderator"
     PANELIST = "panelist"
     DOOR_STAFF = "door_staff"
+    RAPPORTEUR = "rapporteur"  # writes the summary and recommendations of the sessions assigned to them
 
 
 class User(UserMixin, Model):

@@ -18,7 +18,7 @@ from eventhub.core.db import on_commit
 from eventhub.core.loops import BackgroundLoop, get_loop, register_loop
 from eventhub.events.models import Event
 from eventhub.extensions import db, socketio
-from eventhub.signals import checkins_changed
+from eventhub.signals import checkin_counters_changed, checkins_changed
 
 NAMESPACE = "/checkin"
 
@@ -70,6 +70,7 @@ def counters_changed(event_id: int) -> None:
     loop = get_loop(current_app, CountersLoop.name)
     assert isinstance(loop, CountersLoop)
     on_commit(lambda: loop.mark(event_id))
+    checkin_counters_changed.send(event_id)
 
 
 def _on_checkins_changed(event_id: int, **_kw: Any) -> None:

@@ -17,6 +17,7 @@ from eventhub.floor.demo import load_floor_demo
 from eventhub.qa.demo import load_qa_demo
 from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
+from eventhub.report.demo import load_report_demo
 from eventhub.schedule.demo import load_schedule_demo
 
 DEMO_PASSWORD = "bamako-2026"
@@ -28,6 +29,7 @@ DEMO_LOGINS: dict[str, Any] = {
         "moderator": "moderation@mda.ml",
         "door_staff": "accueil@cicb.ml",
         "panelist": "panel.alger@example.dz",
+        "rapporteur": "rapport@mda.ml",
     },
 }
 
@@ -61,7 +63,7 @@ def load_demo() -> None:
         for (role, email), name in zip(
             DEMO_LOGINS["accounts"].items(),
             ["Administrateur EventHub", "Coordination MDA", "Modérateur Table ronde", "Accueil CICB",
-             "Panéliste Alger"], strict=True,
+             "Panéliste Alger", "Rapporteure Table ronde"], strict=True,
         )
     }
     today = utcnow().astimezone(ZoneInfo("Africa/Bamako"))
@@ -112,3 +114,4 @@ def load_demo() -> None:
     load_schedule_demo(round_table, connect, moderator=users["moderator"], panelist_user=users["panelist"])
     load_qa_demo(round_table, connect, moderator=users["moderator"])
     load_floor_demo(round_table, moderator=users["moderator"])
+    load_report_demo(round_table, rapporteur=users["rapporteur"], organizer=users["organizer"])

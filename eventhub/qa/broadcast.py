@@ -14,6 +14,7 @@ from sqlalchemy import update
 from eventhub.core.live import emit_after_commit
 from eventhub.extensions import db
 from eventhub.qa.models import Poll, PollStatus, QaBroadcast, QaSettings, Question
+from eventhub.signals import qa_activity
 
 NAMESPACE = "/qa"
 REPLAY_LIMIT = 500  # a client further behind than this gets a snapshot instead of the missed messages
@@ -122,6 +123,7 @@ def _record(session_id: int, kind: str, obj: dict[str, Any], *, public: bool, au
     message = {"session_id": session_id, "seq": seq, "kind": kind, kind: obj}
     db.session.add(QaBroadcast(session_id=session_id, seq=seq, audience="public" if public else "private",
                                author_key=author_key, payload=message))
+    qa_activity.send(session_id, kind=kind)
 
     emit_after_commit("qa", message, to=moderators_room(session_id), namespace=NAMESPACE)
     if public:

@@ -15,6 +15,12 @@ def _strip(value: object) -> object:
 
 
 # Field limits match the service; the service validates again for the API and the CLI.
+ORG_TYPE_CHOICES = [
+    ("", _l("Choose…")), ("government", _l("Government or public institution")), ("operator", _l("Telecom operator")),
+    ("startup", _l("Start-up")), ("company", _l("Company")), ("academic", _l("University or research")),
+    ("association", _l("Association")), ("international", _l("International organization")),
+    ("press", _l("Press")), ("other", _l("Other")),
+]
 MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)"))]
 
 
@@ -26,6 +32,8 @@ class RegistrationForm(FlaskForm):
     organization = StringField(_l("Organization"),
                                validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     job_title = StringField(_l("Job title"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+    organization_type = SelectField(_l("Kind of organization"), choices=ORG_TYPE_CHOICES, default="")
+    unlisted = BooleanField(_l("Do not name me in the final report's list of participants (I am only counted)"))
     country = SelectField(_l("Country"), validate_choice=True)
     mode = RadioField(_l("How will you attend?"), choices=MODE_CHOICES, default="in_person")
     consent = BooleanField(

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
@@ -52,6 +53,10 @@ class Registration(Model):
     locale: Mapped[str] = mapped_column(String(8), default="fr")  # language for emails to this person
     source: Mapped[str] = mapped_column(String(20), default="web")  # web, api, organizer
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Government, operator, start-up… (see registration.forms.ORG_TYPE_CHOICES); "" when not given.
+    organization_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # False: the person asked not to be named in the final report's list of participants (counted only).
+    listed: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

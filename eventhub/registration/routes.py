@@ -34,6 +34,7 @@ def _data_from_form(form: RegistrationForm) -> services.RegistrationData:
         name=form.name.data or "", email=form.email.data or "", organization=form.organization.data or "",
         job_title=form.job_title.data or "", country=form.country.data or "", mode=form.mode.data or "",
         consent=bool(form.consent.data), locale=str(get_locale() or "fr"),
+        organization_type=form.organization_type.data or "", listed=not form.unlisted.data,
     )
 
 

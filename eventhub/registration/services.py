@@ -43,6 +43,13 @@ class RegistrationData:
     job_title: str = ""
     consent: bool = False
     locale: str = "fr"
+    organization_type: str = ""  # one of ORG_TYPES, or ""
+    listed: bool = True  # False: not named in the final report's list of participants (counted only)
+
+
+# Kinds of organization, for the final report's attendance by organization type.
+ORG_TYPES = ("government", "operator", "startup", "company", "academic", "association", "international", "press",
+             "other")
 
 
 @dataclass
@@ -86,6 +93,9 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
     except ValueError:
         mode = AttendanceMode.IN_PERSON
         err("mode", _l("Choose in the room or remote."))
+    organization_type = str(data.organization_type or "").strip()
+    if organization_type not in ("", *ORG_TYPES):
+        err("organization_type", _l("Choose a kind of organization from the list."))
     if require_consent and data.consent is not True:
         err("consent", _l("Please accept the privacy notice to register."))
     if errors:
@@ -93,6 +103,7 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
     return RegistrationData(
         name=name, email=email, country=country, mode=mode, organization=organization, job_title=job_title,
         consent=bool(data.consent), locale=data.locale if data.locale in ("fr", "en") else "fr",
+        organization_type=organization_type, listed=data.listed is not False,
     )
 
 
@@ -137,7 +148,7 @@ def register(
         event_id=event.id, name=clean.name, email=clean.email, email_normalized=clean.email.lower(),
         organization=clean.organization, country=clean.country, job_title=clean.job_title, mode=mode,
         status=RegistrationStatus.WAITLISTED, locale=clean.locale, source=source, created_at=now,
-        consent_at=now if clean.consent else None,
+        consent_at=now if clean.consent else None, organization_type=clean.organization_type, listed=clean.listed,
     )
     try:
         with db.session.begin_nested():
