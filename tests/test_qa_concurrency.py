@@ -23,7 +23,6 @@ def _race(app, work) -> list[str]:
 
     def run(k: int) -> None:
         with app.app_context():
-            app.config["RATELIMIT_ENABLED"] = False
             barrier.wait(timeout=30)
             for n in range(VOTERS):
                 try:
@@ -42,37 +41,33 @@ def _race(app, work) -> list[str]:
     return errors
 
 
-def test_racing_upvotes_count_once_per_voter(app, qa):  # noqa: F811
+def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):  # noqa: F811
     session = db.session.get(AgendaSession, qa.session.id)
     services.update_settings(services.get_settings(session), moderation="open", is_open=True, anonymous_allowed=False)
     question = services.ask(session, pt.from_user(qa.outsider), "Populaire ?")
     commit()
     question_id = question.id
     db.session.remove()
-    try:
-        # Every thread upvotes for the same VOTERS people: each person must count once.
-        errors = _race(app, lambda k, n: services.toggle_vote(
-            db.session.get(Question, question_id), pt.Participant(key=f"u:{1000 + n}", kind="user"), True))
-    finally:
-        app.config["RATELIMIT_ENABLED"] = True
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)  # restored after the test
+    # Every thread upvotes for the same VOTERS people: each person must count once.
+    errors = _race(app, lambda k, n: services.toggle_vote(
+        db.session.get(Question, question_id), pt.Participant(key=f"u:{1000 + n}", kind="user"), True))
     assert not errors, errors
     q = db.session.get(Question, question_id)
     votes = db.session.scalar(db.select(db.func.count()).select_from(Vote).where(Vote.question_id == question_id))
     assert q.votes == votes == VOTERS
 
 
-def test_racing_poll_votes_count_once(app, qa):  # noqa: F811
+def test_racing_poll_votes_count_once(app, qa, monkeypatch):  # noqa: F811
     session = db.session.get(AgendaSession, qa.session.id)
     poll = polls.create_poll(session, "Priorité ?", ["Fibre", "Satellite"])
     polls.set_state(poll, "open")
     commit()
     poll_id, option_id = poll.id, poll.options[0].id
     db.session.remove()
-    try:
-        errors = _race(app, lambda k, n: polls.vote(
-            db.session.get(Poll, poll_id), pt.Participant(key=f"u:{2000 + n}", kind="user"), [option_id]))
-    finally:
-        app.config["RATELIMIT_ENABLED"] = True
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)  # restored after the test
+    errors = _race(app, lambda k, n: polls.vote(
+        db.session.get(Poll, poll_id), pt.Participant(key=f"u:{2000 + n}", kind="user"), [option_id]))
     assert all("already_voted" in e or "Conflict" in e for e in errors), errors
     poll = db.session.get(Poll, poll_id)
     assert poll.voters == VOTERS and poll.options[0].votes == VOTERS

@@ -569,7 +569,7 @@ def _send(client, method: str, req: Req, headers: dict | None = None):
 def _is_login_redirect(response) -> bool:
     """The sign-in wall: a redirect to /login?next=… (a form that simply lands on /login does not count)."""
     location = urlsplit(response.headers.get("Location", ""))
-    return response.status_code in (301, 302, 303, 307, 308) and location.path == "/login" and \
+    return response.status_code == 302 and location.path == "/login" and \
         "next=" in location.query
 
 

@@ -197,7 +197,10 @@ def test_panelist_link_failures_all_look_the_same(client, world, make_event, org
     token = pan.make_link_token(world.algiers)
     other = make_event(organizer=organizer, title="Mali Startup Connect")
     good = client.get(f"/e/{world.event.slug}/panelist/{token}")
+    # The panelist's own page, not any page answering 200: their name and the device check are on it.
     assert good.status_code == 200
+    good_html = good.get_data(as_text=True)
+    assert "Yacine Boudiaf" in good_html and 'id="device-check"' in good_html
     tampered = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
     with time_machine.travel(utc(9) + timedelta(days=31), tick=False):
         expired = client.get(f"/e/{world.event.slug}/panelist/{token}")
@@ -229,7 +232,8 @@ def test_organizer_invites_resends_and_revokes(client, login, world, organizer):
     assert len(mails) == 2
     link = re.search(r"http\S+/panelist/\S+", mails[0].body_text).group(0)
     path = link.split("localhost", 1)[-1]
-    assert client.get(path).status_code == 200
+    page = client.get(path)
+    assert page.status_code == 200 and 'id="device-check"' in page.get_data(as_text=True)
     assert client.post(f"{base}/revoke").status_code == 302
     assert client.get(path).status_code == 404
 

@@ -255,18 +255,15 @@ def test_panelist_link_states(app, world, make_event, organizer):
     assert pan.panelist_from_token(pan.make_link_token(world.algiers), world.event) == world.algiers
 
 
-def test_link_expiry_is_configurable(app, world):
+def test_link_expiry_is_configurable(app, world, monkeypatch):
     token = pan.make_link_token(world.algiers)
-    app.config["PANELIST_LINK_MAX_AGE"] = 60
-    try:
-        with time_machine.travel(utc(9) + timedelta(days=800), tick=False):
-            fresh = pan.make_link_token(world.algiers)
-        with time_machine.travel(utc(9) + timedelta(days=800, seconds=59), tick=False):
-            assert pan.panelist_from_token(fresh, world.event) == world.algiers
-        with time_machine.travel(utc(9) + timedelta(days=800, seconds=61), tick=False):
-            assert pan.panelist_from_token(fresh, world.event) is None
-    finally:
-        app.config.pop("PANELIST_LINK_MAX_AGE")
+    monkeypatch.setitem(app.config, "PANELIST_LINK_MAX_AGE", 60)  # restored after the test
+    with time_machine.travel(utc(9) + timedelta(days=800), tick=False):
+        fresh = pan.make_link_token(world.algiers)
+    with time_machine.travel(utc(9) + timedelta(days=800, seconds=59), tick=False):
+        assert pan.panelist_from_token(fresh, world.event) == world.algiers
+    with time_machine.travel(utc(9) + timedelta(days=800, seconds=61), tick=False):
+        assert pan.panelist_from_token(fresh, world.event) is None
     assert token
 
 
