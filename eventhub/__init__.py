@@ -64,6 +64,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)
+    from eventhub.media import setup as media_setup
+
+    media_setup.register(app)
 
     _register_blueprints(app)
 

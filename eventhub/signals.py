@@ -23,3 +23,9 @@ checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage
 speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
+# media: sender is the Janus server's name (str); kwargs: stages= (list of stage ids this process had on it). Sent
+# from the pool's health loop (inside an app context) when the server missed its keepalives and was taken out; the
+# stage area re-creates those rooms on `current_pool().pick()` and tells the clients to rejoin.
+janus_server_down = _signals.signal("janus-server-down")
+# media: sender is the Janus server's name (str); the server answers its keepalives again
+janus_server_up = _signals.signal("janus-server-up")
