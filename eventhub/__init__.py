@@ -64,6 +64,9 @@ def create_app(config: Config | None = None) -> Flask:
     from eventhub.qa.sockets import register as register_qa_namespace
 
     register_qa_namespace(app)
+    from eventhub.stage import register as register_stage
+
+    register_stage(app)
     from eventhub.media import setup as media_setup
 
     media_setup.register(app)

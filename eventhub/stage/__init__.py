@@ -1,0 +1,20 @@
+"""The stage: remote panelists live on the hall's screen, the hall live to remote attendees (Janus does the media)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from eventhub import signals
+from eventhub.extensions import socketio
+from eventhub.stage import receivers
+from eventhub.stage.routes import bp
+from eventhub.stage.sockets import register_namespace
+
+
+def register(app: Flask) -> None:
+    """Called by the app factory: the /stage namespace, the blueprint and the signal receivers."""
+    socketio.on_namespace(register_namespace())
+    app.register_blueprint(bp)
+    signals.speech_started.connect(receivers.on_speech_started)
+    signals.speech_ended.connect(receivers.on_speech_ended)
+    signals.ticket_revoked.connect(receivers.on_ticket_revoked)
