@@ -234,14 +234,17 @@ def wait_ready(s: JanusSetup, proc: subprocess.Popen | None, timeout: float, *,
 
 
 def _answers(s: JanusSetup, prefix: list[str] | None) -> bool:
+    """Our Janus answers: a session created with OUR api_secret (another Janus on the same port would refuse it
+    with 403 — seen when two worktrees picked the same port)."""
+    body = json.dumps({"janus": "create", "transaction": "ready", "apisecret": s.api_secret})
     if not prefix:
         try:
-            return requests.get(s.url + "/info", timeout=1).status_code == 200
-        except requests.RequestException:
+            return requests.post(s.url, data=body, timeout=1).json().get("janus") == "success"
+        except (requests.RequestException, ValueError):
             return False
-    probe = ("import sys,urllib.request as u\ntry:\n u.urlopen(sys.argv[1],timeout=1)\nexcept Exception:\n"
-             " sys.exit(1)")
-    done = subprocess.run([*prefix, "python3", "-c", probe, s.url + "/info"], capture_output=True, timeout=10,
+    probe = ("import sys,json,urllib.request as u\ntry:\n r=u.urlopen(sys.argv[1],sys.argv[2].encode(),timeout=1)\n"
+             " sys.exit(0 if json.load(r).get('janus')=='success' else 1)\nexcept Exception:\n sys.exit(1)")
+    done = subprocess.run([*prefix, "python3", "-c", probe, s.url, body], capture_output=True, timeout=10,
                           check=False)
     return done.returncode == 0
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from eventhub.media import cli as media_cli
 from eventhub.media.health import HealthLoop
 from eventhub.media.janus import JanusServer
 from eventhub.media.pool import JanusPool, MediaPool, parse_servers
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
     pool = JanusPool(servers, timeout=float(app.config.get("JANUS_TIMEOUT", 5.0)),
                      failures=int(app.config.get("JANUS_HEALTH_FAILURES", 2)), on_down=on_down, on_up=on_up)
     app.extensions[POOL_KEY] = pool
+    media_cli.register(app)
     app.extensions[MEDIA_KEY] = MediaPool(
         pool, turn_urls=parse_urls(app.config.get("TURN_URLS")), turn_secret=app.config.get("TURN_SECRET"),
         turn_ttl=int(app.config.get("TURN_TTL", 6 * 3600)), stun_urls=parse_urls(app.config.get("STUN_URLS")),
