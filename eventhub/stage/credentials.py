@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from eventhub.core.errors import Conflict, Forbidden
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
+from eventhub.media.janus import JanusError
 from eventhub.schedule.models import Panelist
 from eventhub.stage import access
 from eventhub.stage import services as svc
@@ -65,9 +66,12 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         participant = participant_for(stage, holder)  # watching backstage before publishing
     token = secrets.token_urlsafe(24)
     server = stage.janus_server or ""
-    media.add_token(server, token)
-    if publish:
-        media.allow(server, stage.janus_room_id or 0, stage.room_secret, [token], add=True)
+    try:
+        media.add_token(server, token)
+        if publish:
+            media.allow(server, stage.janus_room_id or 0, stage.room_secret, [token], add=True)
+    except JanusError as exc:
+        raise svc.media_refused(exc) from None
     row = StageToken(stage_id=stage.id, token=token, role=holder.kind,
                      participant_id=participant.id if participant else None, user_id=holder.user_id,
                      registration_id=holder.registration_id, janus_server=server,

@@ -20,6 +20,7 @@ from eventhub.core.db import on_commit
 from eventhub.core.errors import Conflict, DomainError, NotFound
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
+from eventhub.media.janus import JanusError
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode
 from eventhub.stage import broadcast as bc
 from eventhub.stage.access import require_stage_manager
@@ -57,6 +58,12 @@ def require_media(media: Media | None) -> Media:
         raise MediaUnavailable("media_unavailable", _l("The stage's media server is not configured or not "
                                                        "reachable. Everything else works."))
     return media
+
+
+def media_refused(exc: JanusError) -> MediaUnavailable:
+    log.warning("stage media refused: %s", exc)
+    return MediaUnavailable("media_unavailable", _l("The stage's media server did not answer. Try again in a "
+                                                    "moment."))
 
 
 def media_after_commit(action: Callable[[Media], None], media: Media | None) -> None:
@@ -158,9 +165,12 @@ def open_stage(stage: Stage, *, by: User | None, media: Media | None, now: datet
     stage.janus_room_id = secrets.randbelow(2**50) + 1
     stage.room_secret = secrets.token_urlsafe(24)
     # A placeholder entry switches the ACL on: nobody publishes until the app adds their token.
-    stage.janus_server = media.place_room(room_id=stage.janus_room_id, publishers=len(remote) + 1 + PUBLISHER_MARGIN,
-                                          secret=stage.room_secret, description=session.title[:100],
-                                          allowed=[secrets.token_urlsafe(16)])
+    try:
+        stage.janus_server = media.place_room(
+            room_id=stage.janus_room_id, publishers=len(remote) + 1 + PUBLISHER_MARGIN, secret=stage.room_secret,
+            description=session.title[:100], allowed=[secrets.token_urlsafe(16)])
+    except JanusError as exc:
+        raise media_refused(exc) from None
     stage.state, stage.opened_at, stage.ended_at = StageState.OPEN, now or utcnow(), None
     ensure_participant(stage, StageRole.ROOM_FEED)
     for panelist in remote:
