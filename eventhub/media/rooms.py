@@ -163,17 +163,36 @@ class VideoRoomAdmin:
                              "id": int(participant_id), "mid": str(mid), "mute": bool(mute)})
 
     def publisher_streams(self, room: int, participant_id: int) -> list[dict[str, Any]]:
-        """The published streams of one publisher ([{"type": "audio", "mid": "0", …}, …]), from `listparticipants`
-        (Janus 1.1 does not list streams there) falling back to a `streams` entry when present."""
-        for p in self.participants(room):
-            if int(p.get("id", 0)) == int(participant_id):
-                return list(p.get("streams", []))
-        return []
+        """The published streams of one publisher: [{"type": "audio", "mid": "0", "codec": "opus"}, …].
+
+        Janus 1.1's `listparticipants` does not list streams, so this subscribes to the feed on a throw-away
+        session (the `attached` event lists the feed's streams with their `feed_mid`), and destroys the session
+        without ever answering the offer. A publisher that is not (or no longer) there gives []."""
+        client = self.handle.client
+        session_id = client.create_session()
+        try:
+            handle_id = client.attach(session_id, VIDEOROOM)
+            try:
+                event = client.message_async(session_id, handle_id, {
+                    "request": "join", "ptype": "subscriber", "room": int(room),
+                    "streams": [{"feed": int(participant_id)}]})
+            except JanusError as exc:
+                if exc.code in (VIDEOROOM_NO_SUCH_FEED, VIDEOROOM_NO_SUCH_ROOM):
+                    return []
+                raise
+            streams = ((event.get("plugindata") or {}).get("data") or {}).get("streams") or []
+            return [{"type": st.get("type"), "mid": str(st.get("feed_mid")), "codec": st.get("codec")}
+                    for st in streams if st.get("feed_mid") is not None and not st.get("disabled")]
+        finally:
+            try:
+                client.destroy_session(session_id)
+            except JanusError:
+                pass
 
     def mute(self, room: int, *, secret: str, participant_id: int, kind: str = "audio", mute: bool = True,
              mids: list[str] | None = None) -> int:
-        """Mute every stream of `kind` ("audio"/"video") of a publisher. `mids` when the caller knows them
-        (janus.js publishes audio as mid "0" and video as "1" for a camera+mic offer); returns how many."""
+        """Mute (or unmute) every stream of `kind` ("audio"/"video") of a publisher, in Janus; returns how many.
+        `mids` when the caller knows them, else they are looked up (`publisher_streams`)."""
         if mids is None:
             streams = self.publisher_streams(room, participant_id)
             mids = [str(s["mid"]) for s in streams if s.get("type") == kind and "mid" in s]

@@ -3,6 +3,8 @@ VideoRoom inside the namespace, another page subscribes and decodes them. No Eve
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from eventhub.media.tokens import new_token
@@ -83,3 +85,52 @@ def test_relay_only_through_coturn(media_env: MediaEnv, new_page, room) -> None:
                        and s, 25, "subscriber decodes video through the relay")
     assert stats["pair"]["localType"] == "relay"
     assert _stats(pub)["pair"]["localType"] == "relay"
+
+
+def test_moderate_mutes_the_audio_in_janus_and_kick_cuts_off(media_env: MediaEnv, new_page, room) -> None:  # noqa: ANN001
+    number, publisher, viewer, rooms = room
+    pub = _open(new_page, media_env)
+    feed = pub.evaluate("cfg => raw.publish(cfg)", {"server": media_env.janus.url, "token": publisher,
+                                                     "room": number})
+    sub = _open(new_page, media_env)
+    sub.evaluate("cfg => raw.subscribe(cfg)", {"server": media_env.janus.url, "token": viewer, "room": number,
+                                               "feed": feed})
+    wait_until(lambda: (s := _stats(sub))["audio"] and s["audio"]["packets"] > 20, 20, "audio flows")
+    streams = rooms.publisher_streams(number, feed)
+    assert sorted(st["type"] for st in streams) == ["audio", "video"]
+    assert rooms.mute(number, secret=ROOM_SECRET, participant_id=feed, kind="audio") == 1
+
+    def audio_packets() -> int:
+        return _stats(sub)["audio"]["packets"]
+
+    def frames() -> int:
+        return _stats(sub)["video"]["framesDecoded"]
+
+    # Muted in Janus: the subscriber's audio packet count stops growing while video goes on.
+    settled = wait_until(lambda: _still(audio_packets), 10, "audio stops at the subscriber")
+    video_before = frames()
+    assert not _grows(audio_packets, settled, seconds=1.5)
+    assert frames() > video_before
+    rooms.mute(number, secret=ROOM_SECRET, participant_id=feed, kind="audio", mute=False)
+    wait_until(lambda: audio_packets() > settled + 20, 10, "audio back after unmute")
+
+    assert rooms.kick(number, secret=ROOM_SECRET, participant_id=feed) is True
+    wait_until(lambda: not any(p.get("publisher") for p in rooms.participants(number)) or None, 10,
+               "the kicked publisher is gone from Janus")
+    assert rooms.publisher_streams(number, feed) == []
+
+
+def _still(read) -> int | None:  # noqa: ANN001
+    """The value when it did not change over 0.6 s."""
+    first = read()
+    time.sleep(0.6)
+    return first if read() == first else None
+
+
+def _grows(read, baseline: int, seconds: float) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if read() > baseline:
+            return True
+        time.sleep(0.1)
+    return False
