@@ -324,6 +324,10 @@ class MediaPool:
     def available(self) -> bool:
         return self.pool.available
 
+    def public_urls(self) -> list[str]:
+        """Every server's public API url (for the stage pages' CSP connect-src)."""
+        return [s.browser_url for s in self.pool.servers]
+
     def browser_config(self, server: str, *, user: str) -> dict[str, Any]:
         """{"janus_urls": [public API url], "ice_servers": [TURN with REST credentials labelled `user`]}.
         `user` is an opaque label (coturn logs it): no names or e-mails."""

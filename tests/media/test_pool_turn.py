@@ -123,7 +123,7 @@ def test_media_pool_facade_places_and_moderates(janus_server: JanusServer) -> No
         media.remove_token(name, "tk")
         assert media.list_publisher_ids(name, 555) == []
         cfg = media.browser_config(name, user="s1-p2")
-        assert cfg["janus_urls"] == [janus_server.url]
+        assert cfg["janus_urls"] == [janus_server.url] == media.public_urls()
         assert cfg["ice_servers"][0]["username"].endswith(":s1-p2")
         assert "room-secret-x" not in json.dumps(cfg) and janus_server.api_secret not in json.dumps(cfg)
         media.destroy_room(name, 555, "room-secret-x")
