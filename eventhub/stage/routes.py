@@ -4,8 +4,6 @@ through the /stage namespace; media goes browser ↔ Janus."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, abort, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +14,7 @@ from eventhub.core.db import commit
 from eventhub.core.templating import CSP
 from eventhub.events.models import Event
 from eventhub.extensions import db
+from eventhub.media.setup import media_csp
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import get_by_id
@@ -49,15 +48,7 @@ def stage_strings() -> dict[str, str]:
 
 def stage_csp() -> str:
     """The app's policy, with the Janus servers' origins allowed for fetch (janus.js talks HTTP to them)."""
-    media = svc.media_backend()
-    origins: set[str] = set()
-    for url in (getattr(media, "public_urls", lambda: [])() if media is not None else []):
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            origins.add(f"{parts.scheme}://{parts.netloc}")
-    if not origins:
-        return CSP
-    return CSP.replace("connect-src 'self' ws: wss:", "connect-src 'self' ws: wss: " + " ".join(sorted(origins)))
+    return media_csp(CSP) if svc.media_backend() is not None else CSP
 
 
 def _page(template: str, **context: object) -> Response:
