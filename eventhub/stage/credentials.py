@@ -86,6 +86,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         "participant_id": participant.id if participant else None,
         "display": participant.display if participant else holder.name,
         "expires_at": row.expires_at.isoformat(), "ttl": token_ttl(),
+        "ice_transport_policy": current_app.config.get("MEDIA_ICE_TRANSPORT_POLICY", "all"),
     }
 
 

@@ -56,6 +56,8 @@ export async function credentials(state, { publish = false, role = null } = {}) 
   const ack = await state.emit("credentials", { publish, ...(role ? { role } : {}) });
   if (!ack || !ack.ok) throw Object.assign(new Error("refused"), { ack });
   state.creds = ack.data;
+  state.feedId = ack.data.feed_id;
+  if (state.me) state.me.feed_id = ack.data.feed_id;
   clearInterval(state.heartbeat);
   const every = Math.max(5, Math.floor(ack.data.ttl / 3)) * 1000;
   state.heartbeat = setInterval(() => state.emit("heartbeat", { token: state.creds.token }).then((a) => {
@@ -70,6 +72,7 @@ export function connectJanus(state, creds) {
     window.Janus.init({ debug: false, callback: () => {
       const janus = new window.Janus({
         server: creds.janus_urls, token: creds.token, iceServers: creds.ice_servers,
+        iceTransportPolicy: window.eventhubStageForceRelay ? "relay" : (creds.ice_transport_policy || "all"),
         success: () => { state.janus = janus; resolve(janus); },
         error: (e) => { state.janusError = String(e); reject(e); state.onJanusLost?.(); },
         destroyed: () => { state.janus = null; },

@@ -52,7 +52,7 @@ def test_pages_by_key_link_ticket_and_role(app, world, stage, client, login):
 
 
 def test_socket_roles_and_refusals(app, world, stage, client, login):
-    sid, key = world.session.id, stage.screen_key
+    sid = world.session.id
     anon = _sio(app)
     ack = anon.emit("join", {"session_id": sid}, namespace="/stage", callback=True)
     assert ack["error"]["code"] == "not_on_this_stage"

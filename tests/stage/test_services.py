@@ -76,7 +76,8 @@ def test_credentials_by_role(world, media, open_stage):
     commit()
     assert creds["room"] == stage.janus_room_id and creds["publish"] is True and creds["feed_id"] % 2 == 0
     assert creds["janus_urls"] == [media.pool.get("test-janus").browser_url]
-    assert creds["ice_servers"][0]["username"].endswith(":s%dt%d" % (stage.id, 1)) or creds["ice_servers"]
+    turn = creds["ice_servers"][0]
+    assert turn["username"].endswith(f":s{stage.id}t1") and turn["credential"]  # REST credentials, labelled
     assert "secret" not in repr(creds).lower()
     assert stage.room_secret not in repr(creds)
     # Refusals, by who is asking.
