@@ -1,47 +1,25 @@
 """Stage fixtures: the round table's opening with a remote minister, its moderator, a moderator of another session,
 ticket holders (one revoked), another event's panelist; and a real local Janus (API only, on 127.0.0.1) for the
-tests that need one. Until tests/media/fixtures.py lands, Janus is started here with eventhub.media.launcher."""
+tests that need one (the media area's session fixture `janus_setup`: one Janus for both areas' tests; skipped with a
+visible reason when Janus is not installed)."""
 
 from __future__ import annotations
 
 import contextlib
-import shutil
-import socket
-import tempfile
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def stage_janus():
-    """A started Janus 1.1 (token_auth, admin API) on 127.0.0.1; skipped with a visible reason when absent."""
-    from eventhub.media import launcher
-
-    if not launcher.janus_installed():
-        pytest.skip("Janus is not installed (apt-get install janus): stage media tests skipped")
-    config_dir = tempfile.mkdtemp(prefix="eventhub-stage-janus-")
-    setup = launcher.write_config(launcher.JanusSetup(config_dir=config_dir, http_port=_free_port(),
-                                                      admin_port=_free_port(), name="test-janus"))
-    proc = launcher.start(setup)
-    yield setup
-    launcher.stop(proc)
-    shutil.rmtree(config_dir, ignore_errors=True)
+from tests.media.fixtures import janus_setup  # noqa: F401 (the media area's shared Janus fixture)
 
 
 @pytest.fixture
-def media(app, stage_janus):
+def media(app, janus_setup):  # noqa: F811 (the imported fixture)
     """The app's media layer pointed at the test Janus for one test."""
     from eventhub.media.pool import JanusPool, MediaPool, parse_servers
 
-    pool = JanusPool(parse_servers([stage_janus.server_entry()]))
+    pool = JanusPool(parse_servers([janus_setup.server_entry()]))
     backend = MediaPool(pool, turn_urls=["turn:127.0.0.1:3478?transport=udp"], turn_secret="turn-test-secret",
                         turn_ttl=3600)
     saved = app.extensions.get("eventhub_media")

@@ -59,7 +59,7 @@ def test_closed_stage_refuses_people_actions(world):
 
 def test_open_creates_the_janus_room_and_the_publishers(world, media, open_stage):
     stage = open_stage
-    assert stage.state == StageState.OPEN and stage.janus_server == "test-janus"
+    assert stage.state == StageState.OPEN and stage.janus_server == media.pool.servers[0].name
     assert media.room_exists(stage.janus_server, stage.janus_room_id)
     roles = sorted((p.role.value, p.display) for p in stage.participants)
     # The remote minister and the room feed publish; the panelist in the hall does not.
@@ -75,7 +75,7 @@ def test_credentials_by_role(world, media, open_stage):
     creds = credentials.issue(stage, minister, publish=True, media=media)
     commit()
     assert creds["room"] == stage.janus_room_id and creds["publish"] is True and creds["feed_id"] % 2 == 0
-    assert creds["janus_urls"] == [media.pool.get("test-janus").browser_url]
+    assert creds["janus_urls"] == [media.pool.servers[0].browser_url]
     turn = creds["ice_servers"][0]
     assert turn["username"].endswith(f":s{stage.id}t1") and turn["credential"]  # REST credentials, labelled
     assert "secret" not in repr(creds).lower()
