@@ -264,11 +264,13 @@ class MediaPool:
     """
 
     def __init__(self, pool: JanusPool, *, turn_urls: list[str], turn_secret: str | None, turn_ttl: int,
-                 stun_urls: list[str] | None = None, token_plugins: list[str] | None = None) -> None:
+                 stun_urls: list[str] | None = None, token_plugins: list[str] | None = None,
+                 keepalive_ms: int = 5000) -> None:
         self.pool = pool
         self.turn_urls, self.turn_secret, self.turn_ttl = turn_urls, turn_secret, turn_ttl
         self.stun_urls = stun_urls or []
         self.token_plugins = token_plugins or [VIDEOROOM]
+        self.keepalive_ms = keepalive_ms
 
     def place_room(self, *, room_id: int, publishers: int, secret: str, description: str,
                    allowed: list[str], load: Mapping[str, int] | None = None,
@@ -329,8 +331,10 @@ class MediaPool:
         return [s.browser_url for s in self.pool.servers]
 
     def browser_config(self, server: str, *, user: str) -> dict[str, Any]:
-        """{"janus_urls": [public API url], "ice_servers": [TURN with REST credentials labelled `user`]}.
-        `user` is an opaque label (coturn logs it): no names or e-mails."""
-        return {"janus_urls": [self.pool.get(server).browser_url],
+        """{"janus_urls": [public API url], "ice_servers": [TURN with REST credentials labelled `user`],
+        "keepalive_ms": …}. `user` is an opaque label (coturn logs it): no names or e-mails. Pass keepalive_ms as
+        janus.js's `keepAlivePeriod`: Janus's long polls do not count as activity, and our session_timeout (15 s) is
+        shorter than janus.js's default keepalive (25 s), so without it every browser session dies after 15 s."""
+        return {"janus_urls": [self.pool.get(server).browser_url], "keepalive_ms": self.keepalive_ms,
                 "ice_servers": ice_servers(self.turn_urls, self.turn_secret, user, ttl=self.turn_ttl,
                                            stun_urls=self.stun_urls)}

@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     app.extensions[MEDIA_KEY] = MediaPool(
         pool, turn_urls=parse_urls(app.config.get("TURN_URLS")), turn_secret=app.config.get("TURN_SECRET"),
         turn_ttl=int(app.config.get("TURN_TTL", 6 * 3600)), stun_urls=parse_urls(app.config.get("STUN_URLS")),
+        keepalive_ms=max(1000, int(app.config.get("JANUS_SESSION_TIMEOUT", 15)) * 1000 // 3),
     ) if servers else None
 
     def in_app_context(fn: Any) -> None:

@@ -10,7 +10,7 @@
     return new Promise((resolve, reject) => {
       Janus.init({ debug: false, callback: () => {
         const janus = new Janus({
-          server: cfg.server, token: cfg.token, iceServers: cfg.iceServers || [],
+          server: cfg.server, token: cfg.token, iceServers: cfg.iceServers || [], keepAlivePeriod: 5000,
           iceTransportPolicy: cfg.iceTransportPolicy || "all",
           success: () => resolve(janus), error: (e) => reject(new Error(String(e))),
         });
