@@ -82,7 +82,8 @@ def media_env() -> Iterator[MediaEnv]:
         procs.append(coturn.proc)
         pages = work / "pages"
         pages.mkdir()
-        for src in [*PAGES.iterdir(), *(ROOT / "static" / "vendor" / "janus").glob("*.js")]:
+        for src in [*PAGES.iterdir(), *(ROOT / "static" / "vendor" / "janus").glob("*.js"),
+                    ROOT / "static" / "js" / "media-keepalive.js"]:
             shutil.copy(src, pages / src.name)
         static = ns.popen(["python3", "-m", "http.server", str(STATIC_PORT), "--bind", "127.0.0.1", "--directory",
                            str(pages)], log=work / "static.log")

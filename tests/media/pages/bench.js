@@ -9,7 +9,7 @@
   B.connect = (cfg) => new Promise((resolve, reject) => {
     Janus.init({ debug: false, callback: () => {
       const janus = new Janus({ server: cfg.server, token: cfg.token, iceServers: cfg.iceServers || [], keepAlivePeriod: 5000,
-        success: () => { B.janus = janus; resolve(); }, error: (e) => reject(new Error(String(e))) });
+        success: () => { B.janus = janus; window.keepJanusAlive(janus, { server: cfg.server, token: cfg.token }); resolve(); }, error: (e) => reject(new Error(String(e))) });
     } });
   });
 

@@ -12,7 +12,7 @@
         const janus = new Janus({
           server: cfg.server, token: cfg.token, iceServers: cfg.iceServers || [], keepAlivePeriod: 5000,
           iceTransportPolicy: cfg.iceTransportPolicy || "all",
-          success: () => resolve(janus), error: (e) => reject(new Error(String(e))),
+          success: () => { window.keepJanusAlive(janus, { server: cfg.server, token: cfg.token }); resolve(janus); }, error: (e) => reject(new Error(String(e))),
         });
         state.janus = janus;
       } });
