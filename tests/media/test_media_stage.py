@@ -1,15 +1,140 @@
-"""End to end on the stage's own pages, in the namespace: the real app (gevent), Janus, coturn, Chromium with
-fake devices. The pages and their `window.eventhubStage` hook are the stage area's (templates/stage/,
-static/js/stage-*.js); these tests drive them as the people in the hall and at home would."""
+"""End to end on the stage's own pages, in the namespace: the real app (gevent), Janus, coturn, Chromium with fake
+devices (a moving 640×480 pattern and a 440 Hz tone). The pages and their `window.eventhubStage` hook belong to the
+stage area (templates/stage/, static/js/stage-*.js); these tests drive them as the people in the hall and at home
+would, and check in Janus itself (through eventhub.media) what the app did there."""
 
 from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Any
 
 import pytest
 import requests
 
-from tests.media.conftest import MediaApp
+from eventhub.media.janus import JanusClient, JanusError, JanusServer
+from eventhub.media.pool import JanusPool
+from eventhub.media.tokens import new_token
+from tests.media.conftest import MediaApp, MediaEnv, wait_until
 
 pytestmark = pytest.mark.media
+
+INBOUND = """(feed) => {
+  const st = window.eventhubStage; const sub = st && st.subscribers && st.subscribers[feed];
+  const pc = sub && sub.handle && sub.handle.webrtcStuff && sub.handle.webrtcStuff.pc;
+  if (!pc) return null;
+  return pc.getStats().then((report) => {
+    const out = { frames: 0, width: 0, videoBytes: 0, audioPackets: 0, energy: 0, localType: null };
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") {
+        out.frames = s.framesDecoded || 0; out.width = s.frameWidth || 0; out.videoBytes = s.bytesReceived || 0;
+      }
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        out.audioPackets = s.packetsReceived || 0; out.energy = s.totalAudioEnergy || 0;
+      }
+      if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+        const l = report.get(s.localCandidateId); out.localType = l && l.candidateType;
+      }
+    });
+    return out;
+  });
+}"""
+TILE_WIDTH = """(feed) => { const v = document.querySelector(`#stage-live [data-feed-id="${feed}"] video`);
+  return v ? v.videoWidth : 0; }"""
+
+
+def js_true(page, expression: str, timeout: float = 20, what: str | None = None) -> Any:  # noqa: ANN001
+    return wait_until(lambda: page.evaluate(f"() => {expression}"), timeout, what or expression)
+
+
+def inbound(page, feed: int) -> dict | None:  # noqa: ANN001
+    return page.evaluate(INBOUND, feed)
+
+
+class Stage:
+    """The people of one stage, each on their own page."""
+
+    def __init__(self, app: MediaApp, new_page) -> None:  # noqa: ANN001
+        self.app, self.new_page, self.seed = app, new_page, app.seed
+        self.sid = self.seed["session_id"]
+
+    def url(self, path: str) -> str:
+        return self.app.base_url + path
+
+    def manager(self):  # noqa: ANN201
+        page = self.new_page()
+        page.goto(self.url("/login"))
+        page.fill("input[name=email]", self.seed["manager_email"])
+        page.fill("input[name=password]", self.seed["manager_password"])
+        page.press("input[name=password]", "Enter")
+        page.wait_for_load_state()
+        page.goto(self.url(f"/manage/events/{self.seed['event_id']}/stage/{self.sid}"))
+        js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live'")
+        if page.evaluate("() => window.eventhubStage.stage.state") in ("closed", "ended"):
+            ack = page.evaluate("() => window.eventhubStage.emit('manage', {action: 'open'})")
+            assert ack["ok"], ack
+        js_true(page, "['open', 'live'].includes(window.eventhubStage.stage.state)")
+        return page
+
+    def panelist(self, index: int, *, init_script: str | None = None):  # noqa: ANN201
+        page = self.new_page()
+        if init_script:
+            page.add_init_script(init_script)
+        p = self.seed["panelists"][index]
+        page.goto(self.url(f"/e/{self.seed['slug']}/panelist/{p['token']}/stage/{self.sid}"))
+        js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live'")
+        page.click("#join")
+        js_true(page, "window.eventhubStage.joined === true", 30, "the panelist joined Janus")
+        return page, page.evaluate("() => window.eventhubStage.me.participant_id"), \
+            page.evaluate("() => window.eventhubStage.feedId")
+
+    def screen(self):  # noqa: ANN201
+        page = self.new_page()
+        page.goto(self.url(f"/stage/{self.sid}/screen?key={self.seed['screen_key']}"))
+        js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live' && !!window.eventhubStage.janus")
+        return page
+
+    def attendee(self, ticket: int = 0, *, init_script: str | None = None):  # noqa: ANN201
+        page = self.new_page()
+        if init_script:
+            page.add_init_script(init_script)
+        page.goto(self.url(f"/t/{self.seed['tickets'][ticket]}/stage/{self.sid}"))
+        js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live' && !!window.eventhubStage.janus")
+        return page
+
+    def act(self, manager, action: str, participant_id: int) -> None:  # noqa: ANN001
+        manager.click(f"[data-action={action}][data-participant='{participant_id}']")
+        js_true(manager, "window.eventhubStage.lastAck && window.eventhubStage.lastAck.ok === true", 10,
+                f"the manager's {action} was accepted")
+        manager.evaluate("() => { window.eventhubStage.lastAck = null; }")
+
+
+@pytest.fixture
+def stage(media_app: MediaApp, new_page) -> Stage:  # noqa: ANN001
+    return Stage(media_app, new_page)
+
+
+def _room_publishers(media_env: MediaEnv, app: MediaApp) -> list[int]:
+    room = _stage_room(app)
+    return [int(p["id"]) for p in media_env.videoroom().participants(room) if p.get("publisher")]
+
+
+def _stage_room(app: MediaApp) -> int:
+    """The Janus room the app created for the stage (the stage area picks it; read from its database)."""
+    db = app.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        (room,) = conn.execute("SELECT janus_room_id FROM stages WHERE id = ?", (app.seed["stage_id"],)).fetchone()
+    return int(room)
+
+
+def _grows(read, seconds: float) -> bool:  # noqa: ANN001
+    start = read()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if read() > start:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def test_stage_pages_are_served_with_janus_in_their_csp(media_app: MediaApp) -> None:
@@ -20,3 +145,119 @@ def test_stage_pages_are_served_with_janus_in_their_csp(media_app: MediaApp) -> 
     assert "http://127.0.0.1:8088" in r.headers["Content-Security-Policy"]
     assert requests.get(f"{media_app.outside_url}/stage/{seed['session_id']}/screen", params={"key": "wrong"},
                         timeout=10).status_code == 404
+
+
+def test_minister_joins_goes_live_and_is_seen_and_heard_on_screen_and_at_home(stage: Stage) -> None:
+    manager = stage.manager()
+    screen = stage.screen()
+    minister, pid, feed = stage.panelist(0)
+    # Backstage: joined in Janus, not on the screen yet.
+    js_true(manager, f"document.querySelector('tr[data-participant=\"{pid}\"]')?.dataset.connection === 'joined'")
+    assert screen.evaluate(TILE_WIDTH, feed) == 0
+
+    stage.act(manager, "bring_live", pid)
+    wait_until(lambda: screen.evaluate(TILE_WIDTH, feed) > 0, 20, "the screen shows the minister's video")
+    first = wait_until(lambda: (s := inbound(screen, feed)) and s["frames"] > 0 and s["audioPackets"] > 0 and s,
+                       20, "the screen decodes video and receives audio")
+    later = wait_until(lambda: (s := inbound(screen, feed)) and s["frames"] > first["frames"] + 15
+                       and s["audioPackets"] > first["audioPackets"] + 25 and s, 15, "inbound RTP keeps growing")
+    assert later["energy"] > first["energy"]  # the tone reaches the hall, not silence
+    assert later["width"] > 0
+
+    home = stage.attendee(0)
+    wait_until(lambda: home.evaluate(TILE_WIDTH, feed) > 0, 25, "the remote attendee sees the minister")
+    at_home = wait_until(lambda: (s := inbound(home, feed)) and s["frames"] > 10 and s["audioPackets"] > 20 and s,
+                         20, "the remote attendee receives video and audio")
+    assert at_home["energy"] > 0
+    minister.close()
+
+
+def test_mute_stops_the_audio_at_the_screen(stage: Stage) -> None:
+    manager = stage.manager()
+    screen = stage.screen()
+    _page, pid, feed = stage.panelist(1)
+    stage.act(manager, "bring_live", pid)
+    wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > 20, 25, "audio at the screen")
+
+    stage.act(manager, "mute", pid)
+
+    def audio() -> int:
+        return (inbound(screen, feed) or {}).get("audioPackets", 0)
+
+    def frames() -> int:
+        return (inbound(screen, feed) or {}).get("frames", 0)
+
+    wait_until(lambda: not _grows(audio, 1.0), 10, "the screen's audio stops (muted in Janus)")
+    assert not _grows(audio, 2.0)
+    assert _grows(frames, 2.0)  # the picture goes on
+    stage.act(manager, "unmute", pid)
+    wait_until(lambda: _grows(audio, 1.0), 10, "audio back after unmute")
+
+
+def test_remove_cuts_the_panelist_off_in_janus(stage: Stage, media_env: MediaEnv) -> None:
+    manager = stage.manager()
+    page, pid, feed = stage.panelist(2)
+    wait_until(lambda: feed in _room_publishers(media_env, stage.app), 15, "the panelist publishes in Janus")
+    token = page.evaluate("() => window.eventhubStage.creds.token")
+
+    stage.act(manager, "remove", pid)
+
+    wait_until(lambda: feed not in _room_publishers(media_env, stage.app), 15, "Janus no longer lists them")
+    assert media_env.server is not None
+    browser_side = JanusClient(JanusServer(name="panelist", url=media_env.server.url), timeout=5)
+    with pytest.raises(JanusError) as err:  # their token is refused by Janus itself
+        browser_side.request("", {"janus": "create", "token": token})
+    assert err.value.code == 403
+
+
+def test_relay_only_through_coturn(stage: Stage) -> None:
+    manager = stage.manager()
+    relay = "window.eventhubStageForceRelay = true;"
+    screen = stage.screen()
+    _page, pid, feed = stage.panelist(0, init_script=relay)
+    stage.act(manager, "bring_live", pid)
+    home = stage.attendee(1, init_script=relay)
+    stats = wait_until(lambda: (s := inbound(home, feed)) and s["frames"] > 5 and s["localType"] and s, 30,
+                       "the attendee decodes the panelist through TURN")
+    assert stats["localType"] == "relay"
+    wait_until(lambda: screen.evaluate(TILE_WIDTH, feed) > 0, 20, "the screen (direct) sees them too")
+
+
+def test_weak_link_keeps_audio_and_steps_down_without_reload(stage: Stage, media_env: MediaEnv) -> None:
+    manager = stage.manager()
+    _page, pid, feed = stage.panelist(1)
+    stage.act(manager, "bring_live", pid)
+    home = stage.attendee(2)
+    wait_until(lambda: (s := inbound(home, feed)) and s["frames"] > 10, 25, "the attendee receives video")
+    home.evaluate("() => { window.__noReload = true; }")
+    assert home.evaluate("() => window.eventhubStage.layer") == "high"
+    media_env.ns.shape(300, drop_percent=3)
+    try:
+        js_true(home, "['low', 'audio'].includes(window.eventhubStage.layer)", 40, "the viewer steps down")
+
+        def audio() -> int:
+            return (inbound(home, feed) or {}).get("audioPackets", 0)
+
+        assert _grows(audio, 3.0), "audio keeps flowing on the weak link"
+        assert home.evaluate("() => window.__noReload === true")  # same page: no reload
+    finally:
+        media_env.ns.unshape()
+
+
+def test_an_expired_token_is_refused_by_janus_itself(stage: Stage, media_env: MediaEnv) -> None:
+    """Tokens carry their expiry; the pool's sweep removes expired ones from Janus, which then refuses them."""
+    assert media_env.server is not None
+    pool = JanusPool([media_env.server])
+    token = new_token(ttl=1)
+    pool.client(media_env.server.name).add_token(token, ["janus.plugin.videoroom"])
+    browser_side = JanusClient(JanusServer(name="browser", url=media_env.server.url), timeout=5)
+    session = browser_side.request("", {"janus": "create", "token": token})["data"]["id"]
+    time.sleep(1.1)
+    assert pool.sweep_tokens() >= 1
+    with pytest.raises(JanusError) as err:
+        browser_side.request(str(session), {"janus": "keepalive", "token": token})
+    assert err.value.code == 403
+    with pytest.raises(JanusError) as err:
+        browser_side.request("", {"janus": "create", "token": token})
+    assert err.value.code == 403
+    pool.close()
