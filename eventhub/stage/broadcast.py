@@ -16,7 +16,7 @@ from eventhub.stage.models import ParticipantState, Stage, StageBroadcast, Stage
 
 NAMESPACE = "/stage"
 REPLAY_LIMIT = 500
-_MANAGER_ONLY = ("quality", "connection", "reported_at")
+_MANAGER_ONLY = ("quality", "reported_at")  # the connection state is public: the screen pre-subscribes
 
 
 def stage_room(session_id: int) -> str:
@@ -37,7 +37,7 @@ def _iso(value: Any) -> str | None:
 
 
 def participant_view(p: StageParticipant, panelist: Any = None) -> dict[str, Any]:
-    """The managers' view; `public_participant` strips connection details."""
+    """The managers' view; `public_participant` strips the quality figures."""
     return {
         "id": p.id, "role": p.role.value, "feed_id": p.feed_id, "display": p.display,
         "panelist_id": p.panelist_id, "state": p.state.value, "muted": p.muted, "self_muted": p.self_muted,

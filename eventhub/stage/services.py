@@ -348,13 +348,15 @@ CONNECTIONS = ("joining", "joined", "reconnecting", "offline", "failed")
 
 def report(stage: Stage, p: StageParticipant, *, connection: str, quality: dict[str, Any],
            now: datetime | None = None) -> StageParticipant:
-    """A client's own report (connection state, getStats figures). A change of connection or of "weak link" is
-    recorded (replayed to managers); the figures alone go to the managers unrecorded."""
+    """A client's own report (connection state, getStats figures). A change of connection is recorded for
+    everyone (the screen subscribes to a panelist once they are connected), of "weak link" for the managers; the
+    figures alone go to the managers unrecorded."""
     now = now or utcnow()
-    changed = p.connection != connection or bool((p.quality or {}).get("weak")) != bool(quality.get("weak"))
+    connection_changed = p.connection != connection
+    changed = connection_changed or bool((p.quality or {}).get("weak")) != bool(quality.get("weak"))
     p.connection, p.quality, p.reported_at = connection, quality, now
     if changed:
-        record(stage, p, public=False)
+        record(stage, p, public=connection_changed)
     else:
         db.session.flush()
         bc.emit_quality(stage, bc.participant_view(p, _panelist(p)))

@@ -11,19 +11,30 @@ function onTrack(feed, track, _mid, on) {
   if (box) attachTrack(box, track, on);
 }
 
+// Every connected remote panelist is received (hidden and silent while backstage), so "bring live" only has to
+// show the tile and open its sound: no subscription, no keyframe wait on the switch.
 function render(state) {
-  const live = [...state.participants.values()].filter((p) => p.state === "live" && p.role === "panelist");
+  const panel = [...state.participants.values()].filter((p) => p.role === "panelist" && p.state !== "removed");
+  const live = panel.filter((p) => p.state === "live");
   state.live = live.map((p) => p.feed_id);
   const grid = document.getElementById("stage-live");
-  const have = new Set([...grid.children].map((c) => Number(c.dataset.feedId)));
-  for (const c of [...grid.children]) if (!state.live.includes(Number(c.dataset.feedId))) c.remove();
-  for (const p of live) if (!have.has(p.feed_id)) grid.append(tile(p, t));
+  const keep = new Set(panel.map((p) => p.feed_id));
+  for (const c of [...grid.children]) if (!keep.has(Number(c.dataset.feedId))) c.remove();
+  for (const p of panel) {
+    let box = grid.querySelector(`[data-feed-id="${p.feed_id}"]`);
+    if (!box) { box = tile(p, t); grid.append(box); }
+    const on = p.state === "live";
+    box.hidden = !on;
+    const video = box.querySelector("video");
+    video.muted = !on;
+    if (on) video.play().catch(() => document.body.classList.add("stage-needs-click"));
+  }
   grid.dataset.count = String(live.length);
   const spot = state.stage && state.stage.spotlight_id;
   for (const c of grid.children) c.classList.toggle("is-spotlight", Number(c.dataset.participant) === spot);
   document.getElementById("stage-empty").hidden = live.length > 0;
   document.getElementById("stage-question").hidden = !(state.stage && state.stage.show_question && state.pinned);
-  state.wanted = new Set(state.live);
+  state.wanted = new Set(panel.filter((p) => p.state === "live" || p.connection === "joined").map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack);
 }
 
