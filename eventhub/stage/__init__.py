@@ -6,7 +6,7 @@ from flask import Flask
 
 from eventhub import signals
 from eventhub.extensions import socketio
-from eventhub.stage import receivers
+from eventhub.stage import receivers, upkeep
 from eventhub.stage.routes import bp
 from eventhub.stage.sockets import register_namespace
 
@@ -18,3 +18,5 @@ def register(app: Flask) -> None:
     signals.speech_started.connect(receivers.on_speech_started)
     signals.speech_ended.connect(receivers.on_speech_ended)
     signals.ticket_revoked.connect(receivers.on_ticket_revoked)
+    signals.janus_server_down.connect(upkeep.on_janus_server_down)
+    upkeep.start_upkeep(app)
