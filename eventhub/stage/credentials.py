@@ -81,6 +81,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
     config = media.browser_config(server, user=f"s{stage.id}t{row.id}")
     return {
         "janus_urls": config.get("janus_urls", []), "ice_servers": config.get("ice_servers", []),
+        "keepalive_ms": config.get("keepalive_ms", 5000),
         "room": stage.janus_room_id, "token": token, "role": holder.kind.value, "publish": publish,
         "feed_id": participant.feed_id if participant else None,
         "participant_id": participant.id if participant else None,

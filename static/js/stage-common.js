@@ -1,6 +1,7 @@
 // The stage's shared client: the /stage socket (join with `since`, snapshot or missed messages, state kept by id),
 // join credentials, heartbeats, and Janus (vendored janus.js + adapter.js) publish/subscribe helpers.
 // Every page exposes its state as window.eventhubStage for tests.
+import { keepJanusAlive } from "./media-keepalive.js";
 
 export function i18n(root) {
   try { return JSON.parse(root.dataset.i18n || "{}"); } catch { return {}; }
@@ -73,7 +74,13 @@ export function connectJanus(state, creds) {
       const janus = new window.Janus({
         server: creds.janus_urls, token: creds.token, iceServers: creds.ice_servers,
         iceTransportPolicy: window.eventhubStageForceRelay ? "relay" : (creds.ice_transport_policy || "all"),
-        success: () => { state.janus = janus; resolve(janus); },
+        success: () => {
+          state.janus = janus;
+          // janus.js keeps HTTP sessions alive only by its long poll (30 s) — past Janus's 15 s session timeout.
+          state.stopKeepalive?.();
+          state.stopKeepalive = keepJanusAlive(janus, { server: creds.janus_urls, token: creds.token, every: creds.keepalive_ms });
+          resolve(janus);
+        },
         error: (e) => { state.janusError = String(e); reject(e); state.onJanusLost?.(); },
         destroyed: () => { state.janus = null; },
       });
