@@ -108,9 +108,10 @@ class Namespace:
         _run(*ns, "tc", "filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
              "match", "ip", "protocol", "17", "0xff", "flowid", "1:20")
         if drop_percent:
-            rules = (f"table inet ehmweak {{ chain out {{ type filter hook output priority 0; policy accept; "
-                     f"meta l4proto udp numgen random mod 100 < {int(drop_percent)} drop; }} }}")
-            _run(*ns, "nft", rules)
+            rules = ("table inet ehmweak {\n chain out {\n  type filter hook output priority 0; policy accept;\n"
+                     f"  meta l4proto udp numgen random mod 100 < {int(drop_percent)} drop\n }}\n}}\n")
+            subprocess.run([*ns, "nft", "-f", "-"], input=rules, text=True, capture_output=True, timeout=15,
+                           check=True)
         self.shaped = True
 
     def unshape(self, dev: str = "lo") -> None:

@@ -102,6 +102,15 @@ class Stage:
         js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live' && !!window.eventhubStage.janus")
         return page
 
+    def bring_live(self, manager, participant_id: int) -> None:  # noqa: ANN001
+        """Bring live (sending backstage first when an earlier test left them live: the stage is shared)."""
+        row = f"document.querySelector('tr[data-participant=\"{participant_id}\"]')"
+        js_true(manager, f"!!{row}", 15, "the panelist is in the console")
+        if manager.evaluate(f"() => {row}.dataset.state") == "live":
+            self.act(manager, "send_backstage", participant_id)
+            js_true(manager, f"{row}.dataset.state !== 'live'", 10, "sent backstage")
+        self.act(manager, "bring_live", participant_id)
+
     def act(self, manager, action: str, participant_id: int) -> None:  # noqa: ANN001
         manager.click(f"[data-action={action}][data-participant='{participant_id}']")
         js_true(manager, "window.eventhubStage.lastAck && window.eventhubStage.lastAck.ok === true", 10,
@@ -155,7 +164,7 @@ def test_minister_joins_goes_live_and_is_seen_and_heard_on_screen_and_at_home(st
     js_true(manager, f"document.querySelector('tr[data-participant=\"{pid}\"]')?.dataset.connection === 'joined'")
     assert screen.evaluate(TILE_WIDTH, feed) == 0
 
-    stage.act(manager, "bring_live", pid)
+    stage.bring_live(manager, pid)
     wait_until(lambda: screen.evaluate(TILE_WIDTH, feed) > 0, 20, "the screen shows the minister's video")
     first = wait_until(lambda: (s := inbound(screen, feed)) and s["frames"] > 0 and s["audioPackets"] > 0 and s,
                        20, "the screen decodes video and receives audio")
@@ -176,7 +185,7 @@ def test_mute_stops_the_audio_at_the_screen(stage: Stage) -> None:
     manager = stage.manager()
     screen = stage.screen()
     _page, pid, feed = stage.panelist(1)
-    stage.act(manager, "bring_live", pid)
+    stage.bring_live(manager, pid)
     wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > 20, 25, "audio at the screen")
 
     stage.act(manager, "mute", pid)
@@ -215,7 +224,7 @@ def test_relay_only_through_coturn(stage: Stage) -> None:
     relay = "window.eventhubStageForceRelay = true;"
     screen = stage.screen()
     _page, pid, feed = stage.panelist(0, init_script=relay)
-    stage.act(manager, "bring_live", pid)
+    stage.bring_live(manager, pid)
     home = stage.attendee(1, init_script=relay)
     stats = wait_until(lambda: (s := inbound(home, feed)) and s["frames"] > 5 and s["localType"] and s, 30,
                        "the attendee decodes the panelist through TURN")
@@ -226,7 +235,7 @@ def test_relay_only_through_coturn(stage: Stage) -> None:
 def test_weak_link_keeps_audio_and_steps_down_without_reload(stage: Stage, media_env: MediaEnv) -> None:
     manager = stage.manager()
     _page, pid, feed = stage.panelist(1)
-    stage.act(manager, "bring_live", pid)
+    stage.bring_live(manager, pid)
     home = stage.attendee(2)
     wait_until(lambda: (s := inbound(home, feed)) and s["frames"] > 10, 25, "the attendee receives video")
     home.evaluate("() => { window.__noReload = true; }")
