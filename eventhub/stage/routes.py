@@ -4,7 +4,7 @@ through the /stage namespace; media goes browser ↔ Janus."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, make_response, render_template, request
+from flask import Blueprint, Response, abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from eventhub.core.templating import CSP
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.media.setup import media_csp
+from eventhub.qa import services as qa_services
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import get_by_id
@@ -116,4 +117,8 @@ def attendee(code: str, session_id: int):
     if holder is None or session is None or session.event_id != holder.event_id or not session.is_published:
         abort(404)
     _s, event, _stage = _session(session_id)
-    return _page("stage/attendee.html", session=session, event=event, ticket=code)
+    settings = qa_services.get_settings(session)  # the Q&A beside the stage
+    commit()
+    return _page("stage/attendee.html", session=session, event=event, ticket=code, settings=settings,
+                 participant_name=holder.name, signed_in=False,
+                 join_url=url_for("qa.join", code=settings.short_code, _external=True))
