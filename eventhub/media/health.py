@@ -12,6 +12,16 @@ from eventhub.media.pool import JanusPool
 log = logging.getLogger(__name__)
 
 
+def check_servers_once(pool: JanusPool, *, sweep: bool = False) -> dict[str, bool]:
+    """One round of the health check: a keepalive on every server (taking out those that stopped answering and
+    sending janus_server_down/up through the pool's callbacks), then, when `sweep`, the expired-token sweep.
+    Returns {server name: up}. The loop below is only the threading shell around this."""
+    results = pool.check_all()
+    if sweep:
+        pool.sweep_tokens()
+    return results
+
+
 class HealthLoop:
     """Background keepalives: `check_all()` every `interval` seconds, token sweep every `sweep_every` rounds.
     A plain thread (a greenlet once gevent has patched threading). `run_once()` lets tests drive it."""
@@ -26,9 +36,7 @@ class HealthLoop:
 
     def run_once(self) -> None:
         def body() -> None:
-            self.pool.check_all()
-            if self.sweep_every and self.rounds % self.sweep_every == 0:
-                self.pool.sweep_tokens()
+            check_servers_once(self.pool, sweep=bool(self.sweep_every) and self.rounds % self.sweep_every == 0)
 
         self.wrap(body)
         self.rounds += 1

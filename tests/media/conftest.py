@@ -46,6 +46,15 @@ class MediaEnv:
     procs: list[Any] = field(default_factory=list)
 
     server: JanusServer | None = None  # as the test process reaches it (forwarders); public_url = inside url
+    janus2: launcher.JanusSetup | None = None  # a second server: the failover test kills one of them
+    janus2_proc: Any = None
+    server2: JanusServer | None = None
+
+    def setup_named(self, name: str) -> launcher.JanusSetup:
+        return self.janus if name == self.janus.name else self.janus2  # type: ignore[return-value]
+
+    def server_named(self, name: str) -> JanusServer:
+        return self.server if name == self.janus.name else self.server2  # type: ignore[return-value]
 
     def client(self) -> JanusClient:
         assert self.server is not None
@@ -78,6 +87,9 @@ def media_env() -> Iterator[MediaEnv]:
     try:
         setup, janus_proc = harness.start_janus(ns, work)
         procs.append(janus_proc)
+        setup2, janus2_proc = harness.start_janus(ns, work, name="j2", http_port=8089, admin_port=7089,
+                                                  rtp_range="30000-39999")
+        procs.append(janus2_proc)
         coturn = harness.Coturn(secret=secrets.token_urlsafe(18)).start(ns, work)
         procs.append(coturn.proc)
         pages = work / "pages"
@@ -94,6 +106,9 @@ def media_env() -> Iterator[MediaEnv]:
         api, admin = harness.Forwarder(ns, setup.http_port), harness.Forwarder(ns, setup.admin_port)
         procs.extend([api, admin])
         env.server = harness.outside_server(setup, api, admin)
+        api2, admin2 = harness.Forwarder(ns, setup2.http_port), harness.Forwarder(ns, setup2.admin_port)
+        procs.extend([api2, admin2])
+        env.janus2, env.janus2_proc, env.server2 = setup2, janus2_proc, harness.outside_server(setup2, api2, admin2)
         wait_until(lambda: ns.exec("python3", "-c", "import urllib.request as u;u.urlopen('http://127.0.0.1:"
                                    f"{STATIC_PORT}/raw.html',timeout=1)", check=False).returncode == 0,
                    15, "static page server in the namespace")
@@ -201,10 +216,12 @@ def start_app(media_env: MediaEnv, servers: list[dict[str, str]], work: Path, ex
 @pytest.fixture(scope="session")
 def media_app(media_env: MediaEnv) -> Iterator[MediaApp]:
     """`python -m eventhub` (gevent) inside the namespace on a fresh SQLite database seeded with the round table
-    (tests/media/seed_stage.py), pointed at the namespace's Janus and coturn."""
+    (tests/media/seed_stage.py), pointed at the namespace's two Janus servers (j1 first: the stage lands there)
+    and coturn."""
     work = media_env.work / "app"
     work.mkdir()
-    app = start_app(media_env, [media_env.janus.server_entry()], work)
+    assert media_env.janus2 is not None
+    app = start_app(media_env, [media_env.janus.server_entry(), media_env.janus2.server_entry()], work)
     try:
         yield app
     finally:

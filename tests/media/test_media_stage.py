@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from eventhub.media.janus import JanusClient, JanusError, JanusServer
+from eventhub.media import launcher
+from eventhub.media.janus import VIDEOROOM, JanusClient, JanusError, JanusServer
 from eventhub.media.pool import JanusPool
+from eventhub.media.rooms import PluginHandle, VideoRoomAdmin
 from eventhub.media.tokens import new_token
 from tests.media.conftest import MediaApp, MediaEnv, wait_until
 
@@ -124,16 +126,21 @@ def stage(media_app: MediaApp, new_page) -> Stage:  # noqa: ANN001
 
 
 def _room_publishers(media_env: MediaEnv, app: MediaApp) -> list[int]:
-    room = _stage_room(app)
-    return [int(p["id"]) for p in media_env.videoroom().participants(room) if p.get("publisher")]
+    room, server = _stage_row(app)
+    rooms = VideoRoomAdmin(PluginHandle(JanusClient(media_env.server_named(server)), VIDEOROOM))
+    try:
+        return [int(p["id"]) for p in rooms.participants(room) if p.get("publisher")]
+    finally:
+        rooms.handle.close()
 
 
-def _stage_room(app: MediaApp) -> int:
-    """The Janus room the app created for the stage (the stage area picks it; read from its database)."""
+def _stage_row(app: MediaApp) -> tuple[int, str]:
+    """(Janus room, Janus server name) the app chose for the stage, read from its database."""
     db = app.env["DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(db) as conn:
-        (room,) = conn.execute("SELECT janus_room_id FROM stages WHERE id = ?", (app.seed["stage_id"],)).fetchone()
-    return int(room)
+        room, server = conn.execute("SELECT janus_room_id, janus_server FROM stages WHERE id = ?",
+                                    (app.seed["stage_id"],)).fetchone()
+    return int(room), str(server)
 
 
 def _grows(read, seconds: float) -> bool:  # noqa: ANN001
@@ -270,3 +277,39 @@ def test_an_expired_token_is_refused_by_janus_itself(stage: Stage, media_env: Me
         browser_side.request("", {"janus": "create", "token": token})
     assert err.value.code == 403
     pool.close()
+
+
+def test_a_janus_server_that_dies_mid_session_is_replaced_and_clients_rejoin(stage: Stage,
+                                                                             media_env: MediaEnv) -> None:
+    """Last in this module: it kills the Janus hosting the stage (restarted afterwards, same ports and secrets)."""
+    manager = stage.manager()
+    screen = stage.screen()
+    _page, pid, feed = stage.panelist(0)
+    stage.bring_live(manager, pid)
+    wait_until(lambda: (s := inbound(screen, feed)) and s["frames"] > 5, 25, "the screen shows the panelist")
+    room, dead = _stage_row(stage.app)
+    setup = media_env.setup_named(dead)
+    proc = media_env.janus_proc if dead == media_env.janus.name else media_env.janus2_proc
+    proc.kill()  # a crash: no goodbye to anyone
+    proc.wait(timeout=10)
+    try:
+        # The app's health loop takes the server out, the stage area re-creates the room on the other server…
+        moved = wait_until(lambda: (row := _stage_row(stage.app))[1] != dead and row, 20,
+                           "the stage is re-homed on the other Janus")
+        # …and the panelist and the screen rejoin by themselves: the screen decodes the panelist again.
+        wait_until(lambda: moved[1] and any(f for f in _room_publishers(media_env, stage.app)), 40,
+                   "the panelist publishes on the new server")
+
+        def screen_decodes() -> bool:
+            subs = screen.evaluate("() => Object.keys(window.eventhubStage.subscribers || {}).map(Number)")
+            return any((s := inbound(screen, f)) and s["frames"] > 5 for f in subs)
+
+        wait_until(screen_decodes, 40, "the screen decodes the panelist from the new server")
+        assert moved[0] != room or moved[1] != dead
+    finally:
+        new_proc = launcher.start(setup, media_env.ns.prefix)
+        if dead == media_env.janus.name:
+            media_env.janus_proc = new_proc
+        else:
+            media_env.janus2_proc = new_proc
+        media_env.procs.append(new_proc)
