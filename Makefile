@@ -24,6 +24,7 @@ run: $(VENV)/.run-deps translations
 	$(VENV)/bin/flask --app wsgi demo load --if-empty
 	@sh scripts/ensure-janus.sh
 	@$(VENV)/bin/flask --app wsgi media run-janus
+	@PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/flask --app wsgi stage links --open
 	PORT=$(PORT) $(PY) -m eventhub
 
 test: $(VENV)/.test-deps translations

@@ -14,6 +14,7 @@ from eventhub.core.types import utcnow
 from eventhub.events.services import EventData, create_event, publish_event
 from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
+from eventhub.stage.demo import load_stage_demo
 
 DEMO_PASSWORD = "bamako-2026"
 DEMO_LOGINS = {
@@ -111,3 +112,4 @@ def load_demo() -> None:
     from eventhub.qa.demo import load_qa_demo
 
     load_qa_demo(round_table, connect, moderator=users["moderator"])
+    load_stage_demo(round_table)

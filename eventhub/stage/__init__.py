@@ -6,7 +6,7 @@ from flask import Flask
 
 from eventhub import signals
 from eventhub.extensions import socketio
-from eventhub.stage import receivers, upkeep
+from eventhub.stage import cli, receivers, upkeep
 from eventhub.stage.routes import bp
 from eventhub.stage.sockets import register_namespace
 
@@ -20,3 +20,4 @@ def register(app: Flask) -> None:
     signals.ticket_revoked.connect(receivers.on_ticket_revoked)
     signals.janus_server_down.connect(upkeep.on_janus_server_down)
     upkeep.start_upkeep(app)
+    cli.register(app)

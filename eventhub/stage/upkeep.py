@@ -131,13 +131,15 @@ class Upkeep:
             return {"swept": swept, **done}
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        # First round after one interval: a short CLI command (db upgrade on an empty database) is done by then.
+        while not self._stop.wait(self.interval):
             started = time.monotonic()
             try:
                 self.run_once()
             except Exception:
                 log.exception("stage upkeep round failed")
-            self._stop.wait(max(1.0, self.interval - (time.monotonic() - started)))
+            if time.monotonic() - started > self.interval:
+                log.warning("stage upkeep round took %.1f s", time.monotonic() - started)
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
