@@ -53,7 +53,7 @@ def test_publish_and_subscribe_decode_video_and_audio(media_env: MediaEnv, new_p
     sub.evaluate("cfg => raw.subscribe(cfg)", {"server": media_env.janus.url, "token": viewer, "room": number,
                                                "feed": feed})
     first = wait_until(lambda: (s := _stats(sub))["videoWidth"] > 0 and s["video"] and s["video"]["framesDecoded"] > 0
-                       and s, 20, "subscriber decodes video")
+                       and s, 30, "subscriber decodes video")
     assert first["videoWidth"] == 640
     later = wait_until(lambda: (s := _stats(sub))["video"]["framesDecoded"] > first["video"]["framesDecoded"] + 10
                        and s["audio"] and s["audio"]["packets"] > (first["audio"] or {}).get("packets", 0) + 10

@@ -249,7 +249,11 @@ def test_weak_link_keeps_audio_and_steps_down_without_reload(stage: Stage, media
     assert home.evaluate("() => window.eventhubStage.layer") == "high"
     media_env.ns.shape(300, drop_percent=3)
     try:
-        js_true(home, "['low', 'audio'].includes(window.eventhubStage.layer)", 40, "the viewer steps down")
+        def stepped() -> bool:
+            print("weak link:", home.evaluate("() => [window.eventhubStage.layer, window.eventhubStage.stats]"))
+            return home.evaluate("() => ['low', 'audio'].includes(window.eventhubStage.layer)")
+
+        wait_until(stepped, 40, "the viewer steps down", interval=2)
 
         def audio() -> int:
             return (inbound(home, feed) or {}).get("audioPackets", 0)
