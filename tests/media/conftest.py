@@ -5,12 +5,8 @@ otherwise they are skipped with the reason, repeated in the terminal summary."""
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from eventhub.media import launcher
 from eventhub.media.janus import JanusClient, JanusServer
 from eventhub.media.rooms import PluginHandle, VideoRoomAdmin
 from tests.media import harness
+from tests.media.appserver import MediaApp, start_app
 from tests.media.fixtures import janus_server, janus_setup, server_of  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,68 +147,6 @@ def new_page(media_browser: Browser) -> Iterator[Any]:
         ctx.close()
 
 
-APP_PORT = 5000  # inside the namespace: its own port space
-_SCRUBBED_PREFIXES = ("EVENTHUB_", "SOCKETIO_", "MAIL_", "RATELIMIT_", "JANUS_", "TURN_", "STUN_", "MEDIA_")
-_SCRUBBED = ("DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "HOST", "PORT", "SECRET_KEY", "FLASK_APP")
-
-
-@dataclass
-class MediaApp:
-    base_url: str  # as the browsers inside the namespace reach it
-    outside_url: str  # as the test process reaches it (forwarder)
-    seed: dict[str, Any]
-    env: dict[str, str]
-    proc: Any
-    log: Path
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
-
-
-def app_env(media_env: MediaEnv, servers: list[dict[str, str]], work: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
-    env.update(DATABASE_URL=f"sqlite:///{work / 'stage.sqlite3'}", EVENTHUB_INSTANCE_DIR=str(work / "instance"),
-               EVENTHUB_CONFIG="development", SECRET_KEY="media-e2e-secret-key-not-for-production",
-               SOCKETIO_ASYNC_MODE="gevent", HOST="127.0.0.1", PORT=str(APP_PORT), PYTHONUNBUFFERED="1",
-               JANUS_SERVERS=json.dumps(servers), TURN_URLS=",".join(media_env.coturn.urls),
-               TURN_SECRET=media_env.coturn.secret, TURN_TTL="600", JANUS_HEALTH_INTERVAL="1",
-               JANUS_HEALTH_FAILURES="2", RATELIMIT_ENABLED="0")
-    return env
-
-
-def run_child(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
-                          stdin=subprocess.DEVNULL, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"`{' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
-    return done.stdout
-
-
-def start_app(media_env: MediaEnv, servers: list[dict[str, str]], work: Path, extra_panelists: int = 0) -> MediaApp:
-    env = app_env(media_env, servers, work)
-    (work / "instance").mkdir(parents=True, exist_ok=True)
-    offline = dict(env, JANUS_HEALTH_INTERVAL="0")  # the CLI children run outside the namespace
-    run_child(offline, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    seed = json.loads(run_child(offline, "-m", "tests.media.seed_stage", str(extra_panelists)).strip().splitlines()[-1])
-    log = work / "app.log"
-    proc = media_env.ns.popen([sys.executable, "-m", "eventhub"], log=log, env=env, cwd=ROOT)
-    forward = harness.Forwarder(media_env.ns, APP_PORT)
-    media_env.procs.append(forward)
-    outside = f"http://127.0.0.1:{forward.port}"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            pytest.fail(f"the app exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
-        try:
-            return requests.get(outside + "/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(healthy, 30, "the app server inside the namespace answers /healthz", interval=0.2)
-    return MediaApp(base_url=f"http://127.0.0.1:{APP_PORT}", outside_url=outside, seed=seed, env=env, proc=proc,
-                    log=log)
-
-
 @pytest.fixture(scope="session")
 def media_app(media_env: MediaEnv) -> Iterator[MediaApp]:
     """`python -m eventhub` (gevent) inside the namespace on a fresh SQLite database seeded with the round table
@@ -221,7 +155,11 @@ def media_app(media_env: MediaEnv) -> Iterator[MediaApp]:
     work = media_env.work / "app"
     work.mkdir()
     assert media_env.janus2 is not None
-    app = start_app(media_env, [media_env.janus.server_entry(), media_env.janus2.server_entry()], work)
+    try:
+        app = start_app(media_env.ns, [media_env.janus.server_entry(), media_env.janus2.server_entry()], work,
+                        turn_urls=media_env.coturn.urls, turn_secret=media_env.coturn.secret, keep=media_env.procs)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     try:
         yield app
     finally:

@@ -41,8 +41,10 @@ INBOUND = """(feed) => {
     return out;
   });
 }"""
+# The width of a speaker's video as the page SHOWS it: 0 while the tile is hidden (the screen pre-subscribes
+# connected panelists, hidden and silent while backstage).
 TILE_WIDTH = """(feed) => { const v = document.querySelector(`#stage-live [data-feed-id="${feed}"] video`);
-  return v ? v.videoWidth : 0; }"""
+  return v && !v.closest("[hidden]") ? v.videoWidth : 0; }"""
 
 
 def js_true(page, expression: str, timeout: float = 20, what: str | None = None) -> Any:  # noqa: ANN001
