@@ -223,6 +223,16 @@ def registration_form(**overrides) -> dict:
     return data
 
 
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[object]:
+    """The one Playwright of the test session: its sync API cannot be started twice at once, and both the browser
+    tests (tests/e2e) and the media tests (tests/media) drive Chromium. Started on first use."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the browser tests need Playwright)
+
+    with sync_playwright() as pw:
+        yield pw
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     backend = f"PostgreSQL ({make_url(PG_URL).render_as_string()})" if PG_URL else "SQLite"
     return [f"EventHub test database: {backend}"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from eventhub.media import launcher
 from eventhub.media.janus import JanusClient, JanusServer
@@ -119,15 +119,15 @@ def media_env() -> Iterator[MediaEnv]:
 
 
 @pytest.fixture(scope="session")
-def media_browser(media_env: MediaEnv) -> Iterator[Browser]:
+def media_browser(media_env: MediaEnv, playwright_session: Any) -> Iterator[Browser]:
     wrapper = harness.chromium_wrapper(media_env.ns, media_env.work)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(wrapper), headless=True,
-                                     args=harness.chromium_args(media_env.y4m, media_env.wav), timeout=60_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright_session.chromium.launch(executable_path=str(wrapper), headless=True,
+                                                 args=harness.chromium_args(media_env.y4m, media_env.wav),
+                                                 timeout=60_000)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture
