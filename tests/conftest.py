@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -227,8 +228,6 @@ def registration_form(**overrides) -> dict:
 def playwright_session() -> Iterator[object]:
     """The one Playwright of the test session: its sync API cannot be started twice at once, and both the browser
     tests (tests/e2e) and the media tests (tests/media) drive Chromium. Started on first use."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the browser tests need Playwright)
-
     with sync_playwright() as pw:
         yield pw
 
