@@ -208,8 +208,9 @@ def janus_argv(s: JanusSetup, prefix: list[str] | None = None) -> list[str]:
 def start(s: JanusSetup, prefix: list[str] | None = None, *, wait: float = 20.0) -> subprocess.Popen:
     """Start Janus in its own process group and wait until its REST API answers."""
     out = open(Path(s.config_dir) / "janus.stdout.log", "ab")  # noqa: SIM115 (kept open by the child)
+    # cwd = the config dir: Janus 1.1 segfaults when its port is taken, and a core file must not land in the repo
     proc = subprocess.Popen(janus_argv(s, prefix), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, cwd=s.config_dir)
     out.close()
     try:
         wait_ready(s, proc, wait, prefix=prefix)
