@@ -92,6 +92,14 @@ class Stage:
         return page, page.evaluate("() => window.eventhubStage.me.participant_id"), \
             page.evaluate("() => window.eventhubStage.feedId")
 
+    def room_feed(self):  # noqa: ANN201
+        page = self.new_page()
+        page.goto(self.url(f"/stage/{self.sid}/room-feed?key={self.seed['screen_key']}"))
+        js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live'")
+        page.click("#join")
+        js_true(page, "window.eventhubStage.joined === true", 30, "the room feed publishes")
+        return page, page.evaluate("() => window.eventhubStage.feedId")
+
     def screen(self):  # noqa: ANN201
         page = self.new_page()
         page.goto(self.url(f"/stage/{self.sid}/screen?key={self.seed['screen_key']}"))
@@ -188,6 +196,17 @@ def test_minister_joins_goes_live_and_is_seen_and_heard_on_screen_and_at_home(st
                          20, "the remote attendee receives video and audio")
     assert at_home["energy"] > 0
     minister.close()
+
+
+def test_the_remote_minister_sees_and_hears_the_room(stage: Stage) -> None:
+    stage.manager()
+    _feed_page, room_feed = stage.room_feed()
+    minister, _pid, _feed = stage.panelist(0)
+    got = wait_until(lambda: (s := inbound(minister, room_feed)) and s["frames"] > 5 and s["audioPackets"] > 20
+                     and s, 25, "the minister's page receives the room feed (camera and PA mix)")
+    later = wait_until(lambda: (s := inbound(minister, room_feed)) and s["audioPackets"] > got["audioPackets"] + 25
+                       and s, 10, "the room's sound keeps coming")
+    assert later["energy"] > got["energy"]
 
 
 def test_mute_stops_the_audio_at_the_screen(stage: Stage) -> None:
