@@ -4,6 +4,7 @@ removes expired or no-longer-deserved tokens from Janus (which ends the Janus se
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,26 +53,57 @@ def check_holder(stage: Stage, holder: Holder, *, publish: bool) -> None:
         raise Conflict("stage_closed", _l("The stage is not open yet."))
 
 
+def existing_participant(stage: Stage, holder: Holder) -> StageParticipant | None:
+    """Read only: the publisher row this holder would use, if it exists yet."""
+    if holder.kind not in (StageRole.PANELIST, StageRole.ROOM_FEED):
+        return None
+    query = db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
+                                              StageParticipant.role == holder.kind)
+    if holder.kind == StageRole.PANELIST:
+        query = query.where(StageParticipant.panelist_id == holder.panelist_id)
+    return db.session.scalar(query)
+
+
+def _active_tokens(participant: StageParticipant) -> bool:
+    return db.session.scalar(db.select(StageToken.id).where(StageToken.participant_id == participant.id,
+                                                            StageToken.removed_at.is_(None)).limit(1)) is not None
+
+
 def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | None,
           now: datetime | None = None) -> dict[str, Any]:
     """What a browser needs to join: Janus URL(s), room, its own token, its feed id and display (publishers),
-    TURN servers. Never the room secret nor any Janus API/admin secret."""
+    TURN servers. Never the room secret nor any Janus API/admin secret.
+
+    Janus is called before this transaction writes anything: on SQLite a write lock held across a Janus call
+    would stall every other writer (and, under gevent, the whole process) until it is released.
+
+    A publisher joining again (after a network drop, a reload, another device) replaces its earlier self: the old
+    publisher is kicked now (else its ghost holds the feed id until Janus's session timeout) and its old tokens are
+    removed. The last join wins."""
     check_holder(stage, holder, publish=publish)
     media = svc.require_media(media)
     now = now or utcnow()
-    participant = participant_for(stage, holder) if publish else None
-    if participant is not None and participant.state == ParticipantState.REMOVED:
+    participant = existing_participant(stage, holder)
+    if publish and participant is not None and participant.state == ParticipantState.REMOVED:
         raise Forbidden("removed_from_stage", _l("A stage manager removed you from the stage."))
-    if participant is None and holder.kind in (StageRole.PANELIST, StageRole.ROOM_FEED):
-        participant = participant_for(stage, holder)  # watching backstage before publishing
     token = secrets.token_urlsafe(24)
     server = stage.janus_server or ""
+    replacing = publish and participant is not None and _active_tokens(participant)
     try:
+        if replacing and participant is not None:
+            with contextlib.suppress(JanusError):  # not in the room any more: nothing to replace
+                media.kick(server, stage.janus_room_id or 0, stage.room_secret, participant.feed_id)
         media.add_token(server, token)
         if publish:
             media.allow(server, stage.janus_room_id or 0, stage.room_secret, [token], add=True)
     except JanusError as exc:
         raise svc.media_refused(exc) from None
+    # Now the database.
+    if participant is None and holder.kind in (StageRole.PANELIST, StageRole.ROOM_FEED):
+        participant = participant_for(stage, holder)
+    if replacing and participant is not None:
+        old = svc.remove_tokens(db.select(StageToken).where(StageToken.participant_id == participant.id), now)
+        svc.remove_tokens_after_commit(old, media, allowed_of=stage)
     row = StageToken(stage_id=stage.id, token=token, role=holder.kind,
                      participant_id=participant.id if participant else None, user_id=holder.user_id,
                      registration_id=holder.registration_id, janus_server=server,
@@ -119,6 +151,18 @@ def leave(stage: Stage, token: object, *, media: svc.Media | None, now: datetime
         return
     tokens = svc.remove_tokens(db.select(StageToken).where(StageToken.id == row.id), now or utcnow())
     svc.remove_tokens_after_commit(tokens, media, allowed_of=stage if row.role.publishes else None)
+    _offline_if_gone(stage, row.participant_id, now)
+
+
+def _offline_if_gone(stage: Stage, participant_id: int | None, now: datetime | None) -> None:
+    """A publisher with no live token left is offline (hung up, or its page vanished and the token expired)."""
+    if participant_id is None:
+        return
+    left = db.session.scalar(db.select(StageToken.id).where(StageToken.participant_id == participant_id,
+                                                            StageToken.removed_at.is_(None)).limit(1))
+    p = db.session.get(StageParticipant, participant_id)
+    if left is None and p is not None and p.connection != "offline":
+        svc.report(stage, p, connection="offline", quality={}, now=now)
 
 
 def revoke_for_registration(registration_id: int, *, media: svc.Media | None, now: datetime | None = None) -> int:
@@ -156,4 +200,6 @@ def sweep(*, media: svc.Media | None, now: datetime | None = None) -> int:
         ids = [r.id for r in rows if r.stage_id == stage_id]
         tokens = svc.remove_tokens(db.select(StageToken).where(StageToken.id.in_(ids)), now)
         svc.remove_tokens_after_commit(tokens, media, allowed_of=by_stage[stage_id])
+        for participant_id in {r.participant_id for r in rows if r.stage_id == stage_id}:
+            _offline_if_gone(by_stage[stage_id], participant_id, now)
     return len(stale)

@@ -38,6 +38,7 @@ class Conn:
     attendee: access.Holder | None = None
     key: str | None = None
     roles: dict[int, StageRole] = field(default_factory=dict)  # session id → role it joined with
+    publishing: dict[int, int] = field(default_factory=dict)  # stage id → its StageParticipant id
 
 
 _conns: dict[str, Conn] = {}
@@ -156,7 +157,16 @@ class StageNamespace(LiveNamespace):
         return True
 
     def on_disconnect(self, reason: Any = None) -> None:
-        _conns.pop(_sid(), None)
+        """A publisher's socket dropping is the managers' first sign of a network drop: "reconnecting" until the
+        page reports again (or "offline" once its token expires)."""
+        conn = _conns.pop(_sid(), None)
+        if conn is None:
+            return
+        for stage_id, participant_id in conn.publishing.items():
+            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+            if stage is not None and p is not None and p.connection == "joined":
+                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        commit()
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
@@ -184,6 +194,8 @@ class StageNamespace(LiveNamespace):
         commit()
         if creds["participant_id"] is not None:
             join_room(bc.participant_room(session.id, creds["participant_id"]))
+            if data.publish:
+                conn.publishing[stage.id] = creds["participant_id"]
         return ok(creds)
 
     def on_heartbeat(self, payload: Any = None) -> dict:

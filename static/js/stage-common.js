@@ -57,6 +57,10 @@ export async function credentials(state, { publish = false, role = null } = {}) 
   const ack = await state.emit("credentials", { publish, ...(role ? { role } : {}) });
   if (!ack || !ack.ok) throw Object.assign(new Error("refused"), { ack });
   state.creds = ack.data;
+  if (!state.leaveHooked) {
+    state.leaveHooked = true;  // hanging up: the token goes at once (janus.js destroys its session on unload)
+    window.addEventListener("pagehide", () => { if (state.creds) state.socket.emit("leave", { session_id: state.sessionId, token: state.creds.token }); });
+  }
   state.feedId = ack.data.feed_id;
   if (state.me) state.me.feed_id = ack.data.feed_id;
   clearInterval(state.heartbeat);
@@ -134,6 +138,7 @@ export function subscribe(state, feedId, { onTrack, audioOnly = false }) {
       error: reject,
       onmessage: (msg, jsep) => {
         if (msg.error) { handle.detach(); reject(Object.assign(new Error(msg.error), { code: msg.error_code })); return; }
+        if (msg.videoroom === "event" && (msg.unpublished || msg.leaving || msg.kicked)) { dropped(state, feedId); return; }
         if (msg.videoroom === "attached") {
           state.subscribers[feedId] = { handle, streams: msg.streams || [] };
           if (audioOnly) setAudioOnly(state, feedId, true);
@@ -143,9 +148,16 @@ export function subscribe(state, feedId, { onTrack, audioOnly = false }) {
           error: reject });
       },
       onremotetrack: (track, mid, on) => onTrack(feedId, track, mid, on),
-      oncleanup: () => { delete state.subscribers[feedId]; },
+      oncleanup: () => dropped(state, feedId),
     });
   });
+}
+
+// The publisher went away (network drop, rejoin, Janus restart): forget the subscription and try again soon.
+function dropped(state, feedId) {
+  const sub = state.subscribers[feedId];
+  if (sub) { delete state.subscribers[feedId]; try { sub.handle.detach(); } catch { /* gone already */ } }
+  setTimeout(() => state.resync?.(), 1000);
 }
 
 export function unsubscribe(state, feedId) {
@@ -211,6 +223,14 @@ export function attachTrack(container, track, on) {
 // Keep one subscription per wanted feed; a feed not publishing yet (Janus 428) is retried.
 export function syncFeeds(state, wanted, onTrack, opts = {}) {
   state.pending = state.pending || new Set();
+  state.resync = () => syncFeeds(state, state.wanted || wanted, onTrack, opts);
+  // A publisher that comes back ("joined" again) publishes anew: subscribe anew too.
+  state.lastConnection = state.lastConnection || new Map();
+  for (const p of state.participants.values()) {
+    const before = state.lastConnection.get(p.feed_id);
+    if (p.connection === "joined" && before && before !== "joined" && state.subscribers[p.feed_id]) unsubscribe(state, p.feed_id);
+    if (p.connection) state.lastConnection.set(p.feed_id, p.connection);
+  }
   for (const feed of Object.keys(state.subscribers).map(Number)) if (!wanted.has(feed)) unsubscribe(state, feed);
   if (!state.janus) return;
   for (const feed of wanted) {

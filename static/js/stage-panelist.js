@@ -39,6 +39,7 @@ function render(state) {
   document.getElementById("on-air").hidden = !(mine && mine.state === "live");
   document.getElementById("backstage").hidden = !(mine && mine.state === "backstage" && state.joined);
   document.getElementById("removed").hidden = !(mine && mine.state === "removed");
+  document.getElementById("muted-by-manager").hidden = !(mine && mine.muted);
   document.getElementById("share").hidden = !(mine && mine.screen_share_allowed && state.joined);
   document.body.classList.toggle("is-on-air", !!(mine && mine.state === "live"));
   if (mine && mine.state === "removed") { state.janus?.destroy(); return; }

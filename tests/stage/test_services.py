@@ -63,7 +63,7 @@ def test_open_creates_the_janus_room_and_the_publishers(world, media, open_stage
     assert media.room_exists(stage.janus_server, stage.janus_room_id)
     roles = sorted((p.role.value, p.display) for p in stage.participants)
     # The remote minister and the room feed publish; the panelist in the hall does not.
-    assert roles == [("panelist", "Yacine Boudiaf"), ("room_feed", "The room")]
+    assert roles == [("panelist", "Yacine Boudiaf"), ("room_feed", "La salle")]  # named in the default locale (fr)
     assert _code(svc.open_stage, stage, by=world.organizer, media=media) == "stage_already_open"
     kinds = [b.payload["kind"] for b in db.session.scalars(db.select(StageBroadcast).order_by(StageBroadcast.seq))]
     assert kinds == ["participant", "participant", "stage"]
