@@ -18,7 +18,7 @@ function render(state) {
   for (const p of shown) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
   const s = state.stage || {};
   document.getElementById("stage-closed").hidden = s.state === "open" || s.state === "live";
-  state.wanted = new Set(state.live);
+  state.wanted = new Set(shown.filter((p) => p.connection === "joined").map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack, { audioOnly: () => state.layer === "audio" });
 }
 
@@ -38,18 +38,25 @@ function adapt(state) {
   let strikes = 0;
   setInterval(async () => {
     if (state.manualAudio) return;
-    let lost = 0, packets = 0;
+    let lost = 0, packets = 0, frames = 0, freezes = 0, video = false;
     for (const sub of Object.values(state.subscribers)) {
       const pc = pcOf(sub.handle);
       if (!pc) continue;
-      (await pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp") { lost += s.packetsLost || 0; packets += s.packetsReceived || 0; } });
+      (await pc.getStats()).forEach((s) => {
+        if (s.type !== "inbound-rtp") return;
+        lost += s.packetsLost || 0; packets += s.packetsReceived || 0;
+        if (s.kind === "video") { video = true; frames += s.framesDecoded || 0; freezes += s.freezeCount || 0; }
+      });
     }
-    const prev = last.get("all") || { lost, packets };
-    last.set("all", { lost, packets });
+    const prev = last.get("all") || { lost, packets, frames, freezes };
+    last.set("all", { lost, packets, frames, freezes });
     const dl = lost - prev.lost, dp = packets - prev.packets;
     const loss = dp + dl > 0 ? (100 * dl) / (dp + dl) : 0;
-    state.stats = { loss_pct: Math.round(loss * 10) / 10 };
-    strikes = loss > 5 ? strikes + 1 : 0;
+    const fps = (frames - prev.frames) / 2;
+    state.stats = { loss_pct: Math.round(loss * 10) / 10, fps };
+    // Weak: loss above 5 %, a freeze, or video crawling below 8 frames/s (the bitrate collapsed).
+    const weak = loss > 5 || freezes > prev.freezes || (video && state.layer !== "audio" && prev.frames > 0 && fps < 8);
+    strikes = weak ? strikes + 1 : 0;
     if (strikes >= 2) { strikes = 0; applyLayer(state, state.layer === "high" ? "low" : "audio"); }
   }, 2000);
 }

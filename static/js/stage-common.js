@@ -236,9 +236,10 @@ export function syncFeeds(state, wanted, onTrack, opts = {}) {
   for (const feed of wanted) {
     if (state.subscribers[feed] || state.pending.has(feed)) continue;
     state.pending.add(feed);
-    subscribe(state, feed, { onTrack, audioOnly: opts.audioOnly?.() })
-      .catch(() => setTimeout(() => { state.pending.delete(feed); syncFeeds(state, state.wanted || wanted, onTrack, opts); }, 2000))
-      .then(() => state.pending.delete(feed));
+    subscribe(state, feed, { onTrack, audioOnly: opts.audioOnly?.() }).then(
+      () => state.pending.delete(feed),
+      // Not publishing yet (428) or gone: retry only while it is still wanted (state.wanted is the latest set).
+      () => setTimeout(() => { state.pending.delete(feed); if ((state.wanted || wanted).has(feed)) state.resync(); }, 2000));
   }
 }
 

@@ -49,7 +49,7 @@ function render(state) {
   const grid = document.getElementById("stage-live");
   for (const c of [...grid.children]) if (!others.some((p) => p.feed_id === Number(c.dataset.feedId))) c.remove();
   for (const p of others) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
-  state.wanted = new Set(others.map((p) => p.feed_id));
+  state.wanted = new Set(others.filter((p) => p.connection === "joined").map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack);
 }
 

@@ -34,7 +34,8 @@ function render(state) {
   for (const c of grid.children) c.classList.toggle("is-spotlight", Number(c.dataset.participant) === spot);
   document.getElementById("stage-empty").hidden = live.length > 0;
   document.getElementById("stage-question").hidden = !(state.stage && state.stage.show_question && state.pinned);
-  state.wanted = new Set(panel.filter((p) => p.state === "live" || p.connection === "joined").map((p) => p.feed_id));
+  // Only publishers that say they are connected: a panelist who left or dropped is not retried against Janus.
+  state.wanted = new Set(panel.filter((p) => p.connection === "joined").map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack);
 }
 
