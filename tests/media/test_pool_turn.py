@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from blinker import Namespace
 
 from config import TestingConfig
 from eventhub import create_app
@@ -19,7 +20,6 @@ from eventhub.media.janus import JanusServer
 from eventhub.media.pool import JanusPool, MediaPool, NoJanusServer, parse_servers
 from eventhub.media.tokens import new_token, token_expiry
 from eventhub.media.turn import ice_servers, turn_credentials
-from eventhub.signals import janus_server_down
 from tests.media.fixtures import server_of, start_local_janus
 
 
@@ -65,15 +65,18 @@ def test_least_loaded_placement_and_failover(janus_server: JanusServer, second_j
 
 
 def test_health_loop_sends_the_signal_in_its_wrap(janus_server: JanusServer, second_janus) -> None:
+    """A signal of its own: the app's janus_server_down has the stage area's receiver connected once an app was
+    created in this process, and that one needs the app context the real wrap (setup.register) provides."""
     setup2, proc2 = second_janus
     received: list[tuple[str, list[int]]] = []
+    server_down = Namespace().signal("test-janus-server-down")
 
     def receiver(sender: str, stages: list[int]) -> None:
         received.append((sender, stages))
 
-    janus_server_down.connect(receiver)
+    server_down.connect(receiver)
     pool = JanusPool([janus_server, server_of(setup2)], timeout=1, failures=1,
-                     on_down=lambda name, stages: janus_server_down.send(name, stages=stages))
+                     on_down=lambda name, stages: server_down.send(name, stages=stages))
     loop = HealthLoop(pool, interval=0.2, sweep_every=0)
     try:
         pool.assign(7, setup2.name)
@@ -86,7 +89,7 @@ def test_health_loop_sends_the_signal_in_its_wrap(janus_server: JanusServer, sec
         assert received == [(setup2.name, [7])]
     finally:
         loop.stop()
-        janus_server_down.disconnect(receiver)
+        server_down.disconnect(receiver)
         pool.close()
     assert not loop.running
 
