@@ -1,6 +1,6 @@
 // The remote attendee: the stage (room feed + live speakers), receive only; steps down by itself on a weak link
 // (simulcast low layer, then audio only) and offers an "audio only" button.
-import { attachTrack, i18n, joinReceiver, pcOf, setAudioOnly, setLayer, startStage, syncFeeds, tile } from "./stage-common.js";
+import { attachTrack, i18n, joinReceiver, pcOf, setAudioOnly, setLayer, startStage, syncFeeds, tile, receivable } from "./stage-common.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -18,7 +18,7 @@ function render(state) {
   for (const p of shown) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
   const s = state.stage || {};
   document.getElementById("stage-closed").hidden = s.state === "open" || s.state === "live";
-  state.wanted = new Set(shown.filter((p) => p.connection === "joined").map((p) => p.feed_id));
+  state.wanted = new Set(shown.filter((p) => receivable(state, p)).map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack, { audioOnly: () => state.layer === "audio" });
 }
 

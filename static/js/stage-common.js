@@ -220,11 +220,18 @@ export function attachTrack(container, track, on) {
   video.play().catch(() => { document.body.classList.add("stage-needs-click"); });
 }
 
+// Whom to receive: publishers that say they are connected; one whose socket dropped ("reconnecting") is kept if
+// already received (its media may well go on: never cut what Janus still carries).
+export function receivable(state, p) {
+  return p.connection === "joined" || (p.connection === "reconnecting" && !!state.subscribers[p.feed_id]);
+}
+
 // Keep one subscription per wanted feed; a feed not publishing yet (Janus 428) is retried.
 export function syncFeeds(state, wanted, onTrack, opts = {}) {
   state.pending = state.pending || new Set();
   state.resync = () => syncFeeds(state, state.wanted || wanted, onTrack, opts);
-  // A publisher that comes back ("joined" again) publishes anew: subscribe anew too.
+  // A publisher back to "joined" after a drop has published anew (Janus does not always tell the old subscription):
+  // subscribe anew. Costs a short glitch after a socket-only drop; never leaves a dead picture on the screen.
   state.lastConnection = state.lastConnection || new Map();
   for (const p of state.participants.values()) {
     const before = state.lastConnection.get(p.feed_id);

@@ -1,7 +1,7 @@
 // The remote panelist: pre-join (camera preview, microphone level, device choice, join muted), then backstage
 // (sees and hears the live speakers and the room), ON AIR when a stage manager brings them live, self-mute,
 // screen share when allowed. Rejoins by itself after a network drop; the stage manager sees "reconnecting".
-import { attachTrack, connectJanus, credentials, i18n, pcOf, publish, startStage, syncFeeds, tile, watchStats } from "./stage-common.js";
+import { attachTrack, connectJanus, credentials, i18n, pcOf, publish, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -49,7 +49,7 @@ function render(state) {
   const grid = document.getElementById("stage-live");
   for (const c of [...grid.children]) if (!others.some((p) => p.feed_id === Number(c.dataset.feedId))) c.remove();
   for (const p of others) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
-  state.wanted = new Set(others.filter((p) => p.connection === "joined").map((p) => p.feed_id));
+  state.wanted = new Set(others.filter((p) => receivable(state, p)).map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack);
 }
 

@@ -1,6 +1,6 @@
 // The hall's screen: live remote speakers large (name, title, country), the active speaker highlighted from the
 // audio level, the pinned question when the stage manager shows it (from the Q&A), their audio on the loudspeakers.
-import { attachTrack, i18n, joinReceiver, pcOf, startStage, syncFeeds, tile } from "./stage-common.js";
+import { attachTrack, i18n, joinReceiver, pcOf, startStage, syncFeeds, tile, receivable } from "./stage-common.js";
 import { startQa } from "./qa-common.js";
 
 const root = document.getElementById("stage");
@@ -35,7 +35,7 @@ function render(state) {
   document.getElementById("stage-empty").hidden = live.length > 0;
   document.getElementById("stage-question").hidden = !(state.stage && state.stage.show_question && state.pinned);
   // Only publishers that say they are connected: a panelist who left or dropped is not retried against Janus.
-  state.wanted = new Set(panel.filter((p) => p.connection === "joined").map((p) => p.feed_id));
+  state.wanted = new Set(panel.filter((p) => receivable(state, p)).map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack);
 }
 
