@@ -11,14 +11,22 @@ from types import SimpleNamespace
 
 import pytest
 
+from eventhub.auth.models import Role
+from eventhub.auth.services import grant_role
+from eventhub.core.db import commit
+from eventhub.extensions import db
+from eventhub.media.pool import JanusPool, MediaPool, parse_servers
+from eventhub.registration import services as reg
+from eventhub.registration.models import AttendanceMode
+from eventhub.schedule import panelists as pan
+from eventhub.schedule import services as sched
+from eventhub.stage import services as svc
 from tests.media.fixtures import janus_setup  # noqa: F401 (the media area's shared Janus fixture)
 
 
 @pytest.fixture
 def media(app, janus_setup):  # noqa: F811 (the imported fixture)
     """The app's media layer pointed at the test Janus for one test."""
-    from eventhub.media.pool import JanusPool, MediaPool, parse_servers
-
     pool = JanusPool(parse_servers([janus_setup.server_entry()]))
     backend = MediaPool(pool, turn_urls=["turn:127.0.0.1:3478?transport=udp"], turn_secret="turn-test-secret",
                         turn_ttl=3600)
@@ -30,15 +38,6 @@ def media(app, janus_setup):  # noqa: F811 (the imported fixture)
 
 @pytest.fixture
 def world(ctx, make_event, make_user):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import grant_role
-    from eventhub.core.db import commit
-    from eventhub.extensions import db
-    from eventhub.registration import services as reg
-    from eventhub.registration.models import AttendanceMode
-    from eventhub.schedule import panelists as pan
-    from eventhub.schedule import services as sched
-
     organizer = make_user(email="organizer@example.org", name="Organisatrice")
     moderator = make_user(email="moderator@example.org", name="Modérateur")
     other_moderator = make_user(email="other-mod@example.org", name="Autre modérateur")
@@ -85,9 +84,6 @@ def world(ctx, make_event, make_user):
 @pytest.fixture
 def open_stage(world, media):
     """The opening's stage, open in the real Janus."""
-    from eventhub.core.db import commit
-    from eventhub.stage import services as svc
-
     stage = svc.open_stage(svc.get_stage(world.session), by=world.organizer, media=media)
     commit()
     yield stage

@@ -4,12 +4,17 @@ against a real local Janus (skipped with a reason when it is not installed)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from eventhub import signals
+from eventhub.auth.services import revoke_role
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
+from eventhub.registration import services as reg
+from eventhub.registration.models import Registration
 from eventhub.stage import access, credentials
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, StageBroadcast, StageRole, StageState, StageToken
@@ -150,11 +155,6 @@ def test_tokens_expire_without_heartbeat_and_are_swept(world, media, open_stage)
 
 
 def test_role_loss_and_revoked_ticket_end_tokens(world, media, open_stage):
-    from eventhub import signals
-    from eventhub.auth.services import revoke_role
-    from eventhub.registration import services as reg
-    from eventhub.registration.models import Registration
-
     stage = open_stage
     creds_mgr = credentials.issue(stage, access.manager_holder(world.moderator), publish=False, media=media)
     creds_att = credentials.issue(stage, access.ticket_holder(world.tickets["remote"]), publish=False, media=media)
@@ -187,9 +187,7 @@ def test_end_destroys_the_room(world, media, open_stage):
 
 
 def test_floor_signals_bring_the_speaker_live(world, media, open_stage):
-    from types import SimpleNamespace
 
-    from eventhub import signals
 
     stage = open_stage
     speech = SimpleNamespace(session_id=world.session.id, panelist_id=world.minister.id)

@@ -3,10 +3,14 @@ another server (once, even when two processes react), the token sweep runs from 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from eventhub.core.db import commit
 from eventhub.extensions import db
+from eventhub.media import launcher
+from eventhub.media.pool import JanusPool, MediaPool, parse_servers
 from eventhub.stage import access, credentials, upkeep
 from eventhub.stage.models import Stage, StageBroadcast, StageToken
 from tests.media.fixtures import start_local_janus
@@ -14,8 +18,6 @@ from tests.media.fixtures import start_local_janus
 
 @pytest.fixture(scope="module")
 def second_setup():
-    from eventhub.media import launcher
-
     setup, proc = start_local_janus("second")
     yield setup
     launcher.stop(proc)
@@ -23,8 +25,6 @@ def second_setup():
 
 @pytest.fixture
 def two_servers(app, media, janus_setup, second_setup):
-    from eventhub.media.pool import JanusPool, MediaPool, parse_servers
-
     pool = JanusPool(parse_servers([janus_setup.server_entry(), second_setup.server_entry()]))
     backend = MediaPool(pool, turn_urls=[], turn_secret=None, turn_ttl=600)
     app.extensions["eventhub_media"] = backend
@@ -59,8 +59,6 @@ def test_a_dead_servers_stages_move_once(app, world, two_servers, open_stage):
 
 
 def test_upkeep_round_sweeps_tokens(app, world, media, open_stage):
-    from datetime import timedelta
-
     stage = open_stage
     creds = credentials.issue(stage, access.ticket_holder(world.tickets["remote"]), publish=False, media=media)
     row = db.session.scalar(db.select(StageToken).where(StageToken.token == creds["token"]))
