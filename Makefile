@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 5000
 
-.PHONY: run test lint translations bench
+.PHONY: run test lint translations bench bench-stage
 
 $(VENV)/.run-deps: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ translations: $(VENV)/.run-deps
 run: $(VENV)/.run-deps translations
 	$(VENV)/bin/flask --app wsgi db upgrade
 	$(VENV)/bin/flask --app wsgi demo load --if-empty
+	@sh scripts/ensure-janus.sh
+	@$(VENV)/bin/flask --app wsgi media run-janus
+	@PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/flask --app wsgi stage links --open
 	PORT=$(PORT) $(PY) -m eventhub
 
 test: $(VENV)/.test-deps translations
@@ -31,3 +34,6 @@ test: $(VENV)/.test-deps translations
 
 bench: $(VENV)/.test-deps
 	$(PY) -m bench.registration
+
+bench-stage: $(VENV)/.test-deps
+	$(PY) -m bench.stage

@@ -59,6 +59,13 @@ def _public_base_url(value: str | None) -> str | None:
 def _host_list(value: str | None) -> list[str] | None:
     hosts = [h.strip() for h in (value or "").split(",") if h.strip()]
     return hosts or None
+def _local_janus_servers(instance_dir: Path) -> str:
+    """The local Janus written by `flask media janus-config` (JSON list), or "" when there is none."""
+    path = instance_dir / "janus" / "servers.json"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
 
 
 def _normalise_db_url(url: str) -> str:
@@ -167,6 +174,24 @@ class Config:
         ]
         self.COMPRESS_MIN_SIZE = 500
         self.MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+        # The stage: how long a Janus join token lives without a heartbeat from its browser (seconds).
+        self.STAGE_TOKEN_TTL = int(env.get("STAGE_TOKEN_TTL", "120"))
+        # Media (docs/stage.md). JANUS_SERVERS: a JSON list of {"name","url","api_secret","admin_url","admin_secret",
+        # "public_url"} or comma-separated `url|api_secret|admin_url|admin_secret[|public_url]`; unset, the local
+        # Janus that `make run` starts (instance/janus/servers.json, written by `flask media janus-config`).
+        self.JANUS_SERVERS = env.get("JANUS_SERVERS") or _local_janus_servers(INSTANCE_DIR)
+        self.JANUS_TIMEOUT = float(env.get("JANUS_TIMEOUT", "5"))  # seconds per Janus API call
+        self.JANUS_HEALTH_INTERVAL = float(env.get("JANUS_HEALTH_INTERVAL", "5"))  # keepalive period, 0 = off
+        self.JANUS_HEALTH_FAILURES = int(env.get("JANUS_HEALTH_FAILURES", "2"))  # missed keepalives → taken out
+        self.JANUS_SESSION_TIMEOUT = int(env.get("JANUS_SESSION_TIMEOUT", "15"))  # for the generated local config
+        # TURN_URLS: comma-separated, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?
+        # transport=tcp,turns:turn.example.org:443?transport=tcp. TURN_SECRET: coturn's static-auth-secret.
+        self.TURN_URLS = env.get("TURN_URLS", "")
+        self.TURN_SECRET = env.get("TURN_SECRET") or None
+        self.TURN_TTL = int(env.get("TURN_TTL", str(6 * 3600)))  # seconds a TURN credential is valid
+        self.STUN_URLS = env.get("STUN_URLS", "")
+        self.MEDIA_TOKEN_TTL = int(env.get("MEDIA_TOKEN_TTL", str(4 * 3600)))  # seconds a Janus token is valid
+        self.MEDIA_ICE_TRANSPORT_POLICY = env.get("MEDIA_ICE_TRANSPORT_POLICY", "all")  # "relay" forces TURN
         self.TESTING = False
 
 
@@ -211,6 +236,8 @@ class TestingConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
         self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps
+        self.JANUS_SERVERS = ""  # media tests point the app at the Janus they start
+        self.TURN_URLS, self.TURN_SECRET = "", None
 
 
 def config_from_env() -> Config:

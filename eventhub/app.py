@@ -26,6 +26,7 @@ from eventhub.extensions import babel, compress, csrf, db, limiter, login_manage
 from eventhub.floor.api import bp as floor_api_bp
 from eventhub.floor.routes import bp as floor_bp
 from eventhub.floor.sockets import register as register_floor
+from eventhub.media import setup as media_setup
 from eventhub.qa.routes import bp as qa_bp
 from eventhub.qa.sockets import register as register_qa_namespace
 from eventhub.registration.routes import bp as registration_bp
@@ -38,6 +39,7 @@ from eventhub.schedule.api import bp as schedule_api_bp
 from eventhub.schedule.manage import bp as schedule_manage_bp
 from eventhub.schedule.routes import bp as schedule_bp
 from eventhub.schedule.sockets import register as register_green_room
+from eventhub.stage import register as register_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +86,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_qa_namespace(app)
     register_floor(app)
     register_report(app)
+    register_stage(app)
+    media_setup.register(app)
     schedule_panelists.register(app)  # session changes → panelist mail
 
     _register_blueprints(app)

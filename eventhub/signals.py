@@ -38,3 +38,9 @@ checkin_counters_changed = _signals.signal("checkin-counters-changed")
 # stage: its media server's health) return a list of {"key": str, "title": str, "rows": [[str | int, ...]]}
 # shown on the live dashboard; called for every snapshot, so a receiver must be cheap (no query per row).
 dashboard_collect = _signals.signal("dashboard-collect")
+# media: sender is the Janus server's name (str); kwargs: stages= (list of stage ids this process had on it). Sent
+# from the pool's health loop (inside an app context) when the server missed its keepalives and was taken out; the
+# stage area re-creates those rooms on `current_pool().pick()` and tells the clients to rejoin.
+janus_server_down = _signals.signal("janus-server-down")
+# media: sender is the Janus server's name (str); the server answers its keepalives again
+janus_server_up = _signals.signal("janus-server-up")

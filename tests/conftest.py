@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -223,6 +224,14 @@ def registration_form(**overrides) -> dict:
             "job_title": "Directrice", "country": "ML", "mode": "in_person", "consent": "y"}
     data.update(overrides)
     return data
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[object]:
+    """The one Playwright of the test session: its sync API cannot be started twice at once, and both the browser
+    tests (tests/e2e) and the media tests (tests/media) drive Chromium. Started on first use."""
+    with sync_playwright() as pw:
+        yield pw
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

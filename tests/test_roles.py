@@ -398,7 +398,47 @@ ACCESS: dict[str, Rule] = {
         "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/speaking-times")}),
     "floor_api.session_speaking_times": Rule(Access.TOKEN, {
         "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.sched(w).session_id}/speaking-times")}),
+    # the stage (eventhub/stage): screen and room feed by the stage's key, the panelist's stage by their link, the
+    # attendee's live page by ticket, the console for organizers and the session's moderators
+    "stage.screen": Rule(Access.TICKET, {
+        "GET": lambda w, a: Req(f"/stage/{sw.sched(w).session_id}/screen?key={_stage_key(w)}")}),
+    "stage.room_feed": Rule(Access.TICKET, {
+        "GET": lambda w, a: Req(f"/stage/{sw.sched(w).session_id}/room-feed?key={_stage_key(w)}")}),
+    "stage.panelist_stage": Rule(Access.PUBLIC, {
+        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}/stage/{sw.sched(w).session_id}")}),
+    "stage.attendee": Rule(Access.TICKET, {
+        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/stage/{sw.sched(w).session_id}")}),
+    "stage.console": Rule(Access.MODERATOR, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/stage/{_stage_session(w)}")}),
 }
+
+
+def _stage_key(w: World) -> str:
+    """The stage key of the walk's session (its stage row is made on first use)."""
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.schedule.models import AgendaSession
+    from eventhub.stage import services
+
+    stage = services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id))
+    commit()
+    return stage.screen_key
+
+
+def _stage_session(w: World) -> int:
+    """The walk's session, with the walk's moderator named on it (the stage console is for the session's own
+    moderators; a moderator of another session gets 403: tests/stage)."""
+    from eventhub.core.db import commit
+    from eventhub.extensions import db
+    from eventhub.schedule.models import SessionModerator
+
+    session_id = sw.sched(w).session_id
+    moderator_id = w.users[MODERATOR].id
+    if db.session.scalar(db.select(SessionModerator.id).where(SessionModerator.session_id == session_id,
+                                                              SessionModerator.user_id == moderator_id)) is None:
+        db.session.add(SessionModerator(session_id=session_id, user_id=moderator_id))
+        commit()
+    return session_id
 
 
 def _qa_code(w: World) -> str:

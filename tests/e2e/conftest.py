@@ -116,13 +116,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _playwright() -> Iterator[object]:
+def _playwright(request: pytest.FixtureRequest) -> object:
     if not Path(CHROMIUM).is_file():
         pytest.skip(SKIP_REASON)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        yield pw
+    return request.getfixturevalue("playwright_session")  # shared with tests/media (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")

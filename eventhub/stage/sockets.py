@@ -1,0 +1,280 @@
+"""The /stage namespace: who is on the stage, what the screen shows, join credentials, client reports.
+
+who (authenticated on connect: session cookie, panelist link, ticket, or the stage key of the screen and room
+feed) → may they (the role re-checked on every manager action) → payload schema → service → commit → broadcast
+after the commit → ack. A client (re)joining with `since` gets what it missed, else a snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import join_room
+
+from eventhub.auth.models import User
+from eventhub.core.db import commit
+from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
+from eventhub.core.live import LiveNamespace, ok, parse_payload
+from eventhub.extensions import db
+from eventhub.schedule.models import AgendaSession, Panelist
+from eventhub.stage import access, credentials, schemas
+from eventhub.stage import broadcast as bc
+from eventhub.stage import services as svc
+from eventhub.stage.models import Stage, StageParticipant, StageRole
+from eventhub.stage.snapshot import snapshot
+
+NAMESPACE = bc.NAMESPACE
+
+
+@dataclass
+class Conn:
+    user_id: int | None = None
+    session_version: int | None = None
+    panelist: access.Holder | None = None
+    attendee: access.Holder | None = None
+    key: str | None = None
+    roles: dict[int, StageRole] = field(default_factory=dict)  # session id → role it joined with
+    publishing: dict[int, int] = field(default_factory=dict)  # stage id → its StageParticipant id
+
+
+_conns: dict[str, Conn] = {}
+
+
+def _sid() -> str:
+    return str(getattr(request, "sid", ""))
+
+
+def _refuse(code: str) -> ConnectionRefusedError:
+    return ConnectionRefusedError(code, {"code": code})
+
+
+def _conn() -> Conn:
+    conn = _conns.get(_sid())
+    if conn is None:
+        raise Forbidden("not_connected", _("Reconnect to take part."))
+    return conn
+
+
+def _user(conn: Conn) -> User | None:
+    if conn.user_id is None:
+        return None
+    user = db.session.get(User, conn.user_id)
+    if user is None or not user.is_active_account or user.session_version != conn.session_version:
+        conn.user_id = None
+        raise Forbidden("session_ended", _("Your session has ended. Please sign in again."))
+    return user
+
+
+def _session_and_stage(session_id: int) -> tuple[AgendaSession, Stage]:
+    session = db.session.get(AgendaSession, session_id)
+    if session is None:
+        raise NotFound("session_not_found", _("No such session."))
+    return session, svc.get_stage(session)
+
+
+def holder_for(conn: Conn, session: AgendaSession, stage: Stage, wanted: str | None) -> access.Holder:
+    """The identity this connection acts with on this stage, refused with a stable code."""
+    user = _user(conn)
+    manager = user is not None and access.is_stage_manager(user, session)
+    options: dict[StageRole, access.Holder] = {}
+    if manager and user is not None:
+        options[StageRole.MANAGER] = access.manager_holder(user)
+        options[StageRole.ROOM_FEED] = access.Holder(StageRole.ROOM_FEED, event_id=session.event_id)
+        options[StageRole.SCREEN] = access.Holder(StageRole.SCREEN, event_id=session.event_id)
+    if conn.key is not None:
+        for kind, room_feed in ((StageRole.SCREEN, False), (StageRole.ROOM_FEED, True)):
+            holder = access.key_holder(stage, conn.key, room_feed=room_feed)
+            if holder is not None:
+                options.setdefault(kind, holder)
+    panelist = conn.panelist
+    if panelist is None and user is not None:
+        own = access.account_panelist(user, session)
+        if own is not None:
+            panelist = access.Holder(StageRole.PANELIST, panelist_id=own.id, event_id=own.event_id, name=own.name)
+    if panelist is not None:
+        access.require_same_event(panelist, session)
+        if not access.panelist_on_session(db.session.get(Panelist, panelist.panelist_id), session):
+            raise Forbidden("not_on_this_stage", _("You are not on this session's panel."))
+        options[StageRole.PANELIST] = panelist
+    if conn.attendee is not None:
+        access.require_same_event(conn.attendee, session)
+        options[StageRole.ATTENDEE] = conn.attendee
+    if wanted is not None:
+        holder = options.get(StageRole(wanted))
+        if holder is None:
+            if wanted == "manager":
+                raise Forbidden("not_stage_manager", _("Only this session's moderators and the organizers may "
+                                                       "do this."))
+            raise Forbidden("not_on_this_stage", _("You may not take this place on the stage."))
+        return holder
+    for kind in (StageRole.MANAGER, StageRole.PANELIST, StageRole.ROOM_FEED, StageRole.SCREEN, StageRole.ATTENDEE):
+        if kind in options:
+            return options[kind]
+    if not session.is_published:
+        raise NotFound("session_not_found", _("No such session."))
+    raise Forbidden("not_on_this_stage", _("Open the stage with your ticket link, your speaker link or sign in."))
+
+
+def _manager(conn: Conn, session: AgendaSession) -> User:
+    return access.require_stage_manager(_user(conn), session)
+
+
+def _own_participant(stage: Stage, token: str) -> StageParticipant:
+    row = credentials.find_token(stage, token)
+    if row is None or row.participant_id is None or row.removed_at is not None:
+        raise Forbidden("token_expired", _("Your stage access has expired. Join again."))
+    p = db.session.get(StageParticipant, row.participant_id)
+    if p is None:
+        raise Forbidden("token_expired", _("Your stage access has expired. Join again."))
+    return p
+
+
+class StageNamespace(LiveNamespace):
+    def on_connect(self, auth: Any = None) -> bool:
+        auth = auth if isinstance(auth, dict) else {}
+        conn = Conn()
+        if current_user.is_authenticated:
+            user = db.session.get(User, current_user.id)
+            if user is not None:
+                conn.user_id, conn.session_version = user.id, user.session_version
+        if "panelist_token" in auth:
+            conn.panelist = access.panelist_holder(auth["panelist_token"])
+            if conn.panelist is None:
+                raise _refuse("invalid_link")
+        if "ticket" in auth:
+            conn.attendee = access.ticket_holder(auth["ticket"]) if isinstance(auth["ticket"], str) else None
+            if conn.attendee is None:
+                raise _refuse("invalid_ticket")
+        if "key" in auth:
+            if not isinstance(auth["key"], str) or len(auth["key"]) > 100:
+                raise _refuse("invalid_key")
+            conn.key = auth["key"]
+        _conns[_sid()] = conn
+        return True
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """A publisher's socket dropping is the managers' first sign of a network drop: "reconnecting" until the
+        page reports again (or "offline" once its token expires)."""
+        conn = _conns.pop(_sid(), None)
+        if conn is None:
+            return
+        for stage_id, participant_id in conn.publishing.items():
+            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+            if stage is not None and p is not None and p.connection == "joined":
+                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        commit()
+
+    def on_join(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.JoinIn, payload)
+        session, stage = _session_and_stage(data.session_id)
+        holder = holder_for(conn, session, stage, data.role)
+        commit()  # the stage row, on first use
+        manager = holder.kind == StageRole.MANAGER
+        join_room(bc.managers_room(session.id) if manager else bc.stage_room(session.id))
+        conn.roles[session.id] = holder.kind
+        seq = bc.current_seq(stage.id)
+        if data.since is not None:
+            missed = bc.missed(stage, data.since, manager=manager)
+            if missed is not None:
+                return ok({"seq": seq, "role": holder.kind.value, "missed": missed})
+        return ok({"seq": seq, "role": holder.kind.value,
+                   "snapshot": snapshot(stage, session, manager=manager, holder=holder)})
+
+    def on_credentials(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.CredentialsIn, payload)
+        session, stage = _session_and_stage(data.session_id)
+        holder = holder_for(conn, session, stage, data.role)
+        creds = credentials.issue(stage, holder, publish=data.publish, media=svc.media_backend())
+        commit()
+        if creds["participant_id"] is not None:
+            join_room(bc.participant_room(session.id, creds["participant_id"]))
+            if data.publish:
+                conn.publishing[stage.id] = creds["participant_id"]
+        return ok(creds)
+
+    def on_heartbeat(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.TokenIn, payload)
+        _session, stage = _session_and_stage(data.session_id)
+        row = credentials.heartbeat(stage, data.token)
+        expires = row.expires_at.isoformat()
+        commit()
+        return ok({"expires_at": expires})
+
+    def on_leave(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.TokenIn, payload)
+        _session, stage = _session_and_stage(data.session_id)
+        credentials.leave(stage, data.token, media=svc.media_backend())
+        commit()
+        return ok()
+
+    def on_report(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.ReportIn, payload)
+        _session, stage = _session_and_stage(data.session_id)
+        credentials.heartbeat(stage, data.token)
+        p = _own_participant(stage, data.token)
+        svc.report(stage, p, connection=data.connection, quality=data.quality.model_dump(exclude_none=True))
+        commit()
+        return ok()
+
+    def on_self_mute(self, payload: Any = None) -> dict:
+        data = parse_payload(schemas.SelfMuteIn, payload)
+        _session, stage = _session_and_stage(data.session_id)
+        p = svc.self_mute(stage, _own_participant(stage, data.token), data.muted)
+        view = bc.participant_view(p)
+        commit()
+        return ok({"participant": bc.public_participant(view)})
+
+    def on_manage(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.ManageIn, payload)
+        session, stage = _session_and_stage(data.session_id)
+        user = _manager(conn, session)
+        result = perform(stage, user, data.action, data.participant_id)
+        commit()
+        return ok(result)
+
+
+def perform(stage: Stage, user: User, action: str, participant_id: int | None) -> dict[str, Any]:
+    """One manager action by name (the console's buttons); returns the changed views."""
+    media = svc.media_backend()
+    if action in ("open", "go_live", "end", "show_question", "hide_question"):
+        if action == "open":
+            svc.open_stage(stage, by=user, media=media)
+        elif action == "go_live":
+            svc.go_live(stage, by=user)
+        elif action == "end":
+            svc.end_stage(stage, by=user, media=media)
+        else:
+            svc.show_question(stage, action == "show_question", by=user)
+        return {"stage": bc.stage_view(stage)}
+    if participant_id is None:
+        if action == "unspotlight":
+            svc.spotlight(stage, None, by=user)
+            return {"stage": bc.stage_view(stage)}
+        access.require_stage_manager(user, svc.session_of(stage))
+        raise ValidationFailed("invalid_payload", _("Say who: participant_id is missing."),
+                               fields={"participant_id": ["required"]})
+    p = svc.get_participant(stage, participant_id)
+    if action == "bring_live":
+        svc.bring_live(stage, p, by=user)
+    elif action == "send_backstage":
+        svc.send_backstage(stage, p, by=user)
+    elif action in ("mute", "unmute"):
+        svc.mute(stage, p, action == "mute", by=user, media=media)
+    elif action == "remove":
+        svc.remove(stage, p, by=user, media=media)
+    elif action in ("spotlight", "unspotlight"):
+        svc.spotlight(stage, p if action == "spotlight" else None, by=user)
+    else:
+        svc.allow_screen_share(stage, p, action == "allow_screen", by=user)
+    return {"stage": bc.stage_view(stage), "participant": bc.participant_view(p)}
+
+
+def register_namespace() -> StageNamespace:
+    return StageNamespace(NAMESPACE)

@@ -1,0 +1,159 @@
+"""Keeping Janus in line with the database, in the background: expired and undeserved tokens removed, any
+publisher whose id the app did not assign kicked, a room that vanished (Janus restarted) re-created, and the
+stages of a Janus server that stopped answering moved to another one (clients rejoin by themselves: their Janus
+session dies, they ask for new credentials, which name the new server)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import update
+
+from eventhub.core.db import commit
+from eventhub.core.types import utcnow
+from eventhub.extensions import db
+from eventhub.media.janus import JanusError
+from eventhub.stage import broadcast as bc
+from eventhub.stage import credentials
+from eventhub.stage import services as svc
+from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageState, StageToken
+
+log = logging.getLogger(__name__)
+ACTIVE = (StageState.OPEN, StageState.LIVE)
+
+
+def assigned_feeds(stage: Stage) -> set[int]:
+    feeds: set[int] = set()
+    for p in db.session.scalars(db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
+                                                                  StageParticipant.state != ParticipantState.REMOVED)):
+        feeds.update((p.feed_id, p.feed_id + 1))  # its camera and its screen share
+    return feeds
+
+
+def _publishers(stage: Stage) -> int:
+    count = db.session.scalar(db.select(db.func.count()).select_from(StageParticipant)
+                              .where(StageParticipant.stage_id == stage.id)) or 0
+    return count + svc.PUBLISHER_MARGIN
+
+
+def reconcile(media: svc.Media) -> dict[str, int]:
+    """One pass over the active stages. Returns what it did (for logs and tests)."""
+    done = {"kicked": 0, "recreated": 0}
+    for stage in db.session.scalars(db.select(Stage).where(Stage.state.in_(ACTIVE))):
+        server, room = stage.janus_server, stage.janus_room_id
+        if not server or not room or not media.is_healthy(server):
+            continue
+        try:
+            if not media.room_exists(server, room):
+                media.place_room(room_id=room, publishers=_publishers(stage), secret=stage.room_secret,
+                                 description=svc.session_of(stage).title[:100], allowed=_live_publish_tokens(stage))
+                done["recreated"] += 1
+                continue
+            allowed = assigned_feeds(stage)
+            for feed in media.list_publisher_ids(server, room):
+                if feed not in allowed:
+                    media.kick(server, room, stage.room_secret, feed)
+                    done["kicked"] += 1
+        except JanusError:
+            log.warning("stage %s: Janus %s did not answer the reconcile", stage.id, server)
+    return done
+
+
+def _live_publish_tokens(stage: Stage) -> list[str]:
+    tokens = list(db.session.scalars(db.select(StageToken.token).where(
+        StageToken.stage_id == stage.id, StageToken.removed_at.is_(None), StageToken.participant_id.is_not(None))))
+    return tokens or ["-"]  # a placeholder keeps the ACL on
+
+
+def rehome(server: str, media: svc.Media) -> list[int]:
+    """Move every active stage of `server` to another server (same room id and secret). Idempotent and safe with
+    several app processes: the conditional UPDATE lets one process win; a loser destroys its extra room."""
+    moved = []
+    query = db.select(Stage).where(Stage.state.in_(ACTIVE), Stage.janus_server == server)
+    for stage in list(db.session.scalars(query)):
+        try:
+            new = media.place_room(room_id=stage.janus_room_id or 0, publishers=_publishers(stage),
+                                   secret=stage.room_secret, description=svc.session_of(stage).title[:100],
+                                   allowed=["-"], exclude=[server])
+        except JanusError:
+            log.error("stage %s: no Janus server to move to", stage.id)
+            continue
+        won = db.session.execute(update(Stage).where(Stage.id == stage.id, Stage.janus_server == server)
+                                 .values(janus_server=new).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        if not won:  # another process moved it first: drop the room this one made, unless it is the same
+            db.session.rollback()
+            current = db.session.scalar(db.select(Stage.janus_server).where(Stage.id == stage.id))
+            if current != new:
+                try:
+                    media.destroy_room(new, stage.janus_room_id or 0, stage.room_secret)
+                except JanusError:
+                    log.warning("stage %s: could not drop the extra room on %s", stage.id, new)
+            continue
+        db.session.refresh(stage)
+        # Tokens on the dead server are gone with it; clients ask for new ones (the rejoin path).
+        svc.remove_tokens(db.select(StageToken).where(StageToken.stage_id == stage.id,
+                                                      StageToken.janus_server == server), utcnow())
+        bc.record_stage(stage)
+        commit()
+        moved.append(stage.id)
+    return moved
+
+
+def on_janus_server_down(sender: Any, **_kw: Any) -> None:
+    """Receiver of `janus_server_down` (sent from the media health loop inside an app context)."""
+    media = svc.media_backend()
+    if media is not None and isinstance(sender, str):
+        moved = rehome(sender, media)
+        if moved:
+            log.warning("Janus %s down: stages %s moved", sender, moved)
+
+
+class Upkeep:
+    """The stage's background loop (a thread; a greenlet under gevent). Not started under TESTING."""
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app, self.interval = app, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> dict[str, int]:
+        with self.app.app_context():
+            media = svc.media_backend()
+            swept = credentials.sweep(media=media)
+            commit()
+            done = reconcile(media) if media is not None else {}
+            db.session.remove()
+            return {"swept": swept, **done}
+
+    def _run(self) -> None:
+        # First round after one interval: a short CLI command (db upgrade on an empty database) is done by then.
+        while not self._stop.wait(self.interval):
+            started = time.monotonic()
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("stage upkeep round failed")
+            if time.monotonic() - started > self.interval:
+                log.warning("stage upkeep round took %.1f s", time.monotonic() - started)
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="stage-upkeep", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def start_upkeep(app: Flask, starter: Callable[[Upkeep], None] | None = None) -> Upkeep:
+    upkeep = Upkeep(app, float(app.config.get("STAGE_UPKEEP_INTERVAL", 10)))
+    app.extensions["stage_upkeep"] = upkeep
+    if upkeep.interval > 0 and app.config.get("STAGE_UPKEEP_AUTOSTART", not app.config.get("TESTING")):
+        (starter or Upkeep.start)(upkeep)
+    return upkeep

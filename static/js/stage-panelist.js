@@ -1,0 +1,115 @@
+// The remote panelist: pre-join (camera preview, microphone level, device choice, join muted), then backstage
+// (sees and hears the live speakers and the room), ON AIR when a stage manager brings them live, self-mute,
+// screen share when allowed. Rejoins by itself after a network drop; the stage manager sees "reconnecting".
+import { attachTrack, connectJanus, credentials, i18n, pcOf, publish, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
+
+const root = document.getElementById("stage");
+const t = root ? i18n(root) : {};
+let stream = null;
+
+async function preview() {
+  const cam = document.getElementById("camera").value, mic = document.getElementById("microphone").value;
+  stream?.getTracks().forEach((x) => x.stop());
+  stream = await navigator.mediaDevices.getUserMedia({
+    video: cam ? { deviceId: { exact: cam } } : true,
+    audio: { echoCancellation: true, noiseSuppression: true, ...(mic ? { deviceId: { exact: mic } } : {}) } });
+  document.getElementById("preview").srcObject = stream;
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  for (const [id, kind] of [["camera", "videoinput"], ["microphone", "audioinput"]]) {
+    const select = document.getElementById(id), current = select.value;
+    select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
+      const o = document.createElement("option"); o.value = d.deviceId; o.textContent = d.label || `${kind} ${i + 1}`; return o; }));
+    if (current) select.value = current;
+  }
+  const ctx = new AudioContext(), analyser = ctx.createAnalyser();
+  ctx.createMediaStreamSource(stream).connect(analyser);
+  const data = new Uint8Array(analyser.fftSize), meter = document.getElementById("mic-level");
+  const tick = () => { analyser.getByteTimeDomainData(data); let peak = 0; for (const v of data) peak = Math.max(peak, Math.abs(v - 128) / 128); meter.value = peak; requestAnimationFrame(tick); };
+  tick();
+}
+
+function onTrack(feed, track, _mid, on) {
+  const box = document.querySelector(`#stage-live [data-feed-id="${feed}"]`);
+  if (box) attachTrack(box, track, on);
+}
+
+function render(state) {
+  const mine = state.me && state.participants.get(state.me.participant_id);
+  state.state = mine ? mine.state : null;
+  document.getElementById("on-air").hidden = !(mine && mine.state === "live");
+  document.getElementById("backstage").hidden = !(mine && mine.state === "backstage" && state.joined);
+  document.getElementById("removed").hidden = !(mine && mine.state === "removed");
+  document.getElementById("muted-by-manager").hidden = !(mine && mine.muted);
+  document.getElementById("share").hidden = !(mine && mine.screen_share_allowed && state.joined);
+  document.body.classList.toggle("is-on-air", !!(mine && mine.state === "live"));
+  if (mine && mine.state === "removed") { state.janus?.destroy(); return; }
+  if (!state.joined) return;
+  const others = [...state.participants.values()].filter((p) => p.id !== state.me.participant_id &&
+    (p.role === "room_feed" || p.state === "live"));
+  const grid = document.getElementById("stage-live");
+  for (const c of [...grid.children]) if (!others.some((p) => p.feed_id === Number(c.dataset.feedId))) c.remove();
+  for (const p of others) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
+  state.wanted = new Set(others.filter((p) => receivable(state, p)).map((p) => p.feed_id));
+  syncFeeds(state, state.wanted, onTrack);
+}
+
+async function join(state) {
+  const status = document.getElementById("stage-status");
+  try {
+    status.textContent = t.connecting;
+    const creds = await credentials(state, { publish: true, role: "panelist" });
+    state.feedId = creds.feed_id;
+    await connectJanus(state, creds);
+    if (!stream) await preview();
+    if (state.startMuted) stream.getAudioTracks().forEach((a) => { a.enabled = false; });
+    await publish(state, { stream, display: creds.display, feedId: creds.feed_id });
+    state.joined = true; status.textContent = "";
+    state.emit("report", { token: creds.token, connection: "joined" });
+    document.getElementById("prejoin").hidden = true;
+    document.getElementById("joined").hidden = false;
+    clearInterval(state.statsTimer);
+    state.statsTimer = watchStats(state, () => pcOf(state.publisher),
+      (q) => state.emit("report", { token: state.creds.token, connection: "joined", quality: q }));
+    render(state);
+  } catch (e) {
+    const code = e.ack && e.ack.error && e.ack.error.code;
+    status.textContent = (e.ack && e.ack.error && e.ack.error.message) || t.reconnecting;
+    if (code === "removed_from_stage" || code === "not_on_this_stage" || code === "stage_closed") return;
+    rejoin(state);
+  }
+}
+
+function rejoin(state) {
+  if (state.rejoining) return;
+  state.rejoining = true; state.joined = false;
+  if (state.creds) state.emit("report", { token: state.creds.token, connection: "reconnecting" });
+  setTimeout(() => { state.rejoining = false; state.subscribers = {}; state.pending = new Set(); join(state); }, 1500);
+}
+
+function start() {
+  if (!root || !window.io) return;
+  const sessionId = Number(root.dataset.session);
+  const state = startStage({ sessionId, auth: { panelist_token: root.dataset.token }, role: "panelist", onChange: render,
+    onStatus: (kind) => { if (kind === "live" && state.joined === false && state.creds) rejoin(state); } });
+  state.onJanusLost = () => rejoin(state);
+  state.onExpired = () => rejoin(state);
+  if (root.dataset.media !== "1") { document.getElementById("stage-status").textContent = t.no_media; return; }
+  document.getElementById("check").addEventListener("click", () => preview().catch(() => {}));
+  for (const id of ["camera", "microphone"]) document.getElementById(id).addEventListener("change", () => preview().catch(() => {}));
+  document.getElementById("join").addEventListener("click", () => {
+    state.startMuted = document.getElementById("join-muted").checked; join(state); });
+  document.getElementById("mute").addEventListener("click", () => {
+    const on = !stream.getAudioTracks().some((a) => !a.enabled);
+    stream.getAudioTracks().forEach((a) => { a.enabled = !on; });
+    document.getElementById("mute").textContent = on ? t.unmute : t.mute;
+    state.emit("self_mute", { token: state.creds.token, muted: on });
+  });
+  document.getElementById("share").addEventListener("click", async () => {
+    const screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    const track = screen.getVideoTracks()[0];
+    state.publisher.replaceTracks({ tracks: [{ type: "video", mid: "1", capture: track }] });
+  });
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
