@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
 from flask_socketio import join_room
 
+from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
@@ -22,7 +23,7 @@ from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.core.types import utcnow
 from eventhub.extensions import db, socketio
 from eventhub.floor import broadcast as bc
-from eventhub.floor import channels, hands, schemas, services, speeches
+from eventhub.floor import channels, hands, reporting, schemas, services, speeches
 from eventhub.qa import participants as pt
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession, SessionPanelist
@@ -319,4 +320,6 @@ def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
 
 def register(app: Flask) -> None:
     attach(FloorNamespace(NAMESPACE))
+    signals.report_collect.connect(reporting.report_sections)
+    signals.dashboard_collect.connect(reporting.dashboard_rows)
     user_logged_out.connect(_on_logout)
