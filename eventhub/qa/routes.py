@@ -3,7 +3,7 @@ its QR code, the projector screen, and the moderators' console. Everything live 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, jsonify, make_response, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ from eventhub.extensions import db
 from eventhub.qa import participants as pt
 from eventhub.qa import services
 from eventhub.qa.models import QaSettings
+from eventhub.registration import remember
+from eventhub.registration import services as reg_services
 from eventhub.schedule.models import AgendaSession
 from eventhub.tickets import qr
 
@@ -39,7 +41,7 @@ def qa_strings() -> dict[str, str]:
         "edit": _("Edit"), "edit_prompt": _("Correct the question:"), "merge": _("Merge into…"),
         "address": _("Address to…"), "nobody": _("Nobody"), "open": _("Open"), "close": _("Close"),
         "show_results": _("Show results"), "hide_results": _("Hide results"), "draft": _("Prepared"),
-        "for_you": _("For you"), "merged": _("Merged"), "by": _("by"), "reason_label": _("Reason:"),
+        "for_you": _("For you"), "merged": _("Merged"), "merged_into": _("Merged into"), "by": _("by"), "reason_label": _("Reason:"),
     }
 
 
@@ -61,10 +63,10 @@ def _join_url(settings: QaSettings) -> str:
 
 
 def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *, ticket: str | None,
-                   participant_name: str | None):
+                   participant_name: str | None, remembered: str = "none"):
     response = make_response(render_template(
         "qa/attendee.html", session=session, event=event, settings=settings, ticket=ticket,
-        participant_name=participant_name, join_url=_join_url(settings),
+        participant_name=participant_name, join_url=_join_url(settings), remembered=remembered,
         signed_in=current_user.is_authenticated and ticket is None))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -72,9 +74,21 @@ def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *
 
 @bp.get("/qa/<int:session_id>")
 def attendee(session_id: int):
+    """The page the projected QR code and short link open: a ticket this browser opened before (the signed
+    cookie, re-checked against the ticket now) takes part as its holder; else the signed-in user; else anonymous
+    where the session allows it."""
     session, event, settings = _public_session(session_id)
+    recalled = remember.recall(request.cookies.get(remember.cookie_name(event.id)), event.id)
+    if recalled.ticket is not None:
+        ticket = recalled.ticket
+        return _attendee_page(session, event, settings, ticket=ticket.code,
+                              participant_name=ticket.registration.name, remembered="ok")
     name = current_user.name if current_user.is_authenticated else None
-    return _attendee_page(session, event, settings, ticket=None, participant_name=name)
+    response = _attendee_page(session, event, settings, ticket=None, participant_name=name,
+                              remembered=recalled.state)
+    if recalled.state != "none":
+        remember.forget(response, event.id)  # forged, or the ticket was cancelled, revoked or re-issued
+    return response
 
 
 @bp.get("/t/<code>/qa/<int:session_id>")
@@ -83,7 +97,10 @@ def attendee_ticket(code: str, session_id: int):
     session, event, settings = _public_session(session_id)
     if participant is None or participant.event_id != session.event_id:
         abort(404)
-    return _attendee_page(session, event, settings, ticket=code, participant_name=participant.name)
+    response = _attendee_page(session, event, settings, ticket=code, participant_name=participant.name,
+                              remembered="ok")
+    remember.remember(response, reg_services.find_ticket(code), secure=request.is_secure)
+    return response
 
 
 @bp.get("/q/<code>")

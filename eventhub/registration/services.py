@@ -210,6 +210,13 @@ def waitlist_position(registration: Registration) -> int | None:
     return int(ahead or 0) + 1
 
 
+def waiting_count(event: Event, mode: AttendanceMode) -> int:
+    """How many people wait for a seat of `mode` (what a cancelled seat goes to)."""
+    return int(db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.mode == mode,
+        Registration.status == RegistrationStatus.WAITLISTED)) or 0)
+
+
 def cancel_registration(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
     """Cancel, free the seat, and promote from the waitlist. Returns who was promoted."""
     if registration.status == RegistrationStatus.CANCELLED:
