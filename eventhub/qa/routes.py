@@ -41,7 +41,11 @@ def qa_strings() -> dict[str, str]:
         "edit": _("Edit"), "edit_prompt": _("Correct the question:"), "merge": _("Merge into…"),
         "address": _("Address to…"), "nobody": _("Nobody"), "open": _("Open"), "close": _("Close"),
         "show_results": _("Show results"), "hide_results": _("Hide results"), "draft": _("Prepared"),
-        "for_you": _("For you"), "merged": _("Merged"), "merged_into": _("Merged into"), "by": _("by"), "reason_label": _("Reason:"),
+        "for_you": _("For you"), "merged": _("Merged"), "merged_into": _("Merged into"), "by": _("by"),
+        "reason_label": _("Reason:"),
+        # A poll's state on the console (not the button verbs "open"/"close", not the Q&A's "closed" notice).
+        "poll_state_draft": _("Prepared: not shown yet"), "poll_state_open": _("Voting now"),
+        "poll_state_closed": _("Voting ended"),
     }
 
 

@@ -20,8 +20,8 @@ from eventhub.core.web import perform
 from eventhub.events.services import get_public_event
 from eventhub.extensions import db, limiter
 from eventhub.registration import remember, services
-from eventhub.registration.journey import journey
 from eventhub.registration.forms import ManualRegistrationForm, RegistrationForm, ResendForm
+from eventhub.registration.journey import journey
 from eventhub.registration.models import AttendanceMode, RegistrationStatus
 from eventhub.tickets import qr
 
