@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import click
-from flask import Flask
+import os
 
+import click
+from flask import Flask, url_for
+
+from eventhub.auth.models import User
 from eventhub.core.db import commit
+from eventhub.events.home import home_url
+from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 
 
@@ -34,7 +39,6 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has events.")
     def demo_load(if_empty: bool) -> None:
         from eventhub.demo.data import DEMO_LOGINS, load_demo
-        from eventhub.events.models import Event
 
         if if_empty and db.session.scalar(db.select(Event.id).limit(1)):
             click.echo("Database already has events; demo data not loaded.")
@@ -42,9 +46,18 @@ def register(app: Flask) -> None:
             load_demo()
             commit()
             click.echo("Demo data loaded.")
-        click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
-        for role, email in DEMO_LOGINS["accounts"].items():
-            click.echo(f"  {role:<12} {email}")
+        click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}), and where each lands after sign-in:")
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+        with app.test_request_context(base_url=base):
+            for role, email in DEMO_LOGINS["accounts"].items():
+                user = db.session.scalar(db.select(User).where(User.email == email))
+                entry = base + home_url(user) if user is not None else ""
+                click.echo(f"  {role:<12} {email:<26} {entry}")
+            event = db.session.scalar(db.select(Event).where(Event.status == EventStatus.PUBLISHED)
+                                      .order_by(Event.starts_at))
+            if event is not None:
+                page = url_for("events.public_page", slug=event.slug)
+                click.echo(f"  {'attendee':<12} {'(no account)':<26} {base}{page}")
 
     @app.cli.command("outbox")
     @click.option("--limit", default=10)
