@@ -74,3 +74,90 @@ def test_search_uses_the_index_and_is_fast_at_5000(people):
             "EXPLAIN SELECT id FROM registrations WHERE search_text LIKE '%traore%'")))
         print(plan)
         assert "ix_registrations_search_text" in plan
+
+
+def _point(event):
+    from eventhub.checkin import services as checkin
+
+    points = checkin.ensure_default_point(event)
+    from eventhub.core.db import commit
+
+    commit()
+    return points[0].id
+
+
+def _backup(qa_event_email: str) -> str:
+    from eventhub.registration.models import Registration
+
+    return db.session.scalar(db.select(Registration).where(Registration.email == qa_event_email)).ticket.backup_code
+
+
+def test_backup_code_checks_in_online_and_is_logged(client, people):
+    from eventhub.checkin.models import Scan
+
+    _login(client, people.organizer)
+    point_id = _point(people.event)
+    code = _backup("aminata@example.org")
+    typed = f"{code[:4].lower()}-{code[4:]}"
+    response = client.post(f"/checkin/events/{people.event.id}/backup-code",
+                           json={"code": typed, "point_id": point_id, "nonce": "b1"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["result"] == "admitted" and body["attendee"]["name"] == "Aminata Traoré"
+    again = client.post(f"/checkin/events/{people.event.id}/backup-code",
+                        json={"code": code, "point_id": point_id, "nonce": "b2"}).get_json()
+    assert again["result"] == "already_checked_in"
+    scans = list(db.session.scalars(db.select(Scan).order_by(Scan.id)))
+    assert [s.result for s in scans] == ["admitted", "already_checked_in"]
+    assert all(s.registration_id is not None for s in scans)
+
+
+def test_backup_code_of_another_event_is_wrong_event(client, people):
+    from eventhub.checkin.models import Scan
+    from eventhub.registration import services as reg
+
+    _login(client, people.organizer)
+    point_id = _point(people.event)
+    other = reg.find_ticket(people.other_ticket).backup_code
+    response = client.post(f"/checkin/events/{people.event.id}/backup-code",
+                           json={"code": other, "point_id": point_id})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["result"] == "wrong_event" and body["color"] == "red" and body["attendee"] is None
+    assert db.session.scalar(db.select(Scan.result)) == "wrong_event"
+
+
+@pytest.mark.parametrize("bad", ["", "ABC", "ABCD-234O", "ABCDEFGHIJ", "0000-1111", "x" * 40])
+def test_malformed_backup_code_is_422(client, people, bad):
+    _login(client, people.organizer)
+    point_id = _point(people.event)
+    response = client.post(f"/checkin/events/{people.event.id}/backup-code", json={"code": bad, "point_id": point_id})
+    assert response.status_code == 422
+    expected = "validation_failed" if len(bad) > 32 else "invalid_backup_code"
+    assert response.get_json()["error"]["code"] == expected
+
+
+def test_guessing_backup_codes_is_rate_limited(client, people, app):
+    from eventhub.checkin.models import Scan
+
+    _login(client, people.organizer)
+    point_id = _point(people.event)
+    app.config["RATELIMIT_ENABLED"] = True
+    statuses = []
+    for n in range(12):
+        guess = "ZZZZ" + "23456789ABCDEFGHJK"[n] * 4  # well-formed, issued to nobody
+        response = client.post(f"/checkin/events/{people.event.id}/backup-code",
+                               json={"code": guess, "point_id": point_id},
+                               headers={"Accept": "application/json"})
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            assert response.get_json()["error"]["code"] == "rate_limited"
+    assert statuses == [200] * 10 + [429] * 2
+    # Every guess that got through is in the scan log, refused.
+    assert db.session.scalar(db.select(db.func.count()).select_from(Scan).where(Scan.result == "unreadable")) == 10
+
+
+def test_scanner_page_offers_the_backup_code(client, people):
+    _login(client, people.organizer)
+    html = client.get(f"/checkin/events/{people.event.id}/scan").get_data(as_text=True)
+    assert 'id="backup-form"' in html and f'/checkin/events/{people.event.id}/backup-code' in html
