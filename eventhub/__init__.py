@@ -67,8 +67,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     _register_blueprints(app)
 
-    from eventhub.core import errors_web, templating
+    from eventhub.core import assets, errors_web, templating
 
+    assets.register(app)
     errors_web.register(app)
     templating.register(app)
 
