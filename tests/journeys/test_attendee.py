@@ -78,11 +78,11 @@ def test_waitlisted_ticket_has_no_admission_qr_and_promotion_sends_the_real_tick
     assert _mail("fatou@example.org", "waitlisted").attachments == []
     # The seat holder cancels (after confirming): the waitlisted person gets the real ticket by email.
     confirm = client.get(f"/t/{first.ticket.code}/cancel").get_data(as_text=True)
-    assert "1 person is waiting" in confirm and 'name="confirm" value="yes"' in confirm
+    assert "1 personne attend" in confirm and 'name="confirm" value="yes"' in confirm
     response = client.post(f"/t/{first.ticket.code}/cancel", data={"confirm": "yes"})
     assert response.status_code == 302
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your seat has gone to the next person on the waiting list." in follow
+    assert "Votre place est allée à la personne suivante" in follow
     promoted = _mail("fatou@example.org", "promoted")
     assert [a.filename for a in promoted.attachments] == ["ticket.png"]
     html = client.get(f"/t/{waiting.ticket.code}").get_data(as_text=True)
@@ -91,7 +91,7 @@ def test_waitlisted_ticket_has_no_admission_qr_and_promotion_sends_the_real_tick
 
 def test_cancel_without_anyone_waiting_says_the_seat_is_freed(client, qa):
     confirm = client.get(f"/t/{qa.ticket}/cancel").get_data(as_text=True)
-    assert "Your seat is freed for someone else" in confirm
+    assert 'id="seat-truth">Votre place est libérée pour quelqu' in confirm
     assert client.post(f"/t/{qa.ticket}/cancel").headers["Location"] == f"/t/{qa.ticket}/cancel"
     assert db.session.scalar(db.select(Registration.status).where(
         Registration.email == "aminata@example.org")) == RegistrationStatus.CONFIRMED
