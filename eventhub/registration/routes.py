@@ -108,7 +108,8 @@ def ticket(code: str):
     ))
     # This browser now remembers the ticket (signed, re-checked on every use): the projected QR code opens the
     # Q&A as its holder.
-    remember.remember(response, ticket, secure=request.is_secure)
+    if remember.recall(request.cookies.get(remember.cookie_name(ticket.event_id)), ticket.event_id).ticket != ticket:
+        remember.remember(response, ticket, secure=request.is_secure)
     return response
 
 
