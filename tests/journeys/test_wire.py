@@ -84,3 +84,15 @@ def test_compiled_catalogues_are_build_outputs():
         assert ignored.returncode == 0, f"{mo} is not ignored"
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^run: .*translations", makefile, re.M) and re.search(r"^test: .*translations", makefile, re.M)
+
+
+def test_qa_page_revalidates_to_a_304_for_the_same_viewer(client, qa):
+    first = client.get(f"/t/{qa.ticket}/qa/{qa.session.id}")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
+    again = client.get(f"/t/{qa.ticket}/qa/{qa.session.id}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert "Set-Cookie" not in again.headers or "eventhub_ticket_" not in again.headers["Set-Cookie"]
+    # Another viewer (no remembered ticket) does not match that copy.
+    other = client.application.test_client().get(f"/qa/{qa.session.id}",
+                                                  headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200
