@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.auth.routes import bp as auth_bp
     from eventhub.checkin.api import bp as checkin_api_bp
     from eventhub.checkin.backup import bp as checkin_backup_bp
+    from eventhub.checkin.latest import bp as checkin_latest_bp
     from eventhub.checkin.routes import bp as checkin_bp
     from eventhub.core.routes import bp as core_bp
     from eventhub.events.home import bp as home_bp
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventhub.schedule.routes import bp as schedule_bp
 
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp, home_bp, checkin_backup_bp):
+               qa_bp, home_bp, checkin_backup_bp, checkin_latest_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)

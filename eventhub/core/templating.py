@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
-from eventhub.core.timefmt import format_in_zone, language_name, zone_label
+from eventhub.core.timefmt import format_in_zone, language_name, zone_choices, zone_label
 from eventhub.registration.countries import country_name
 
 CSP = (
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         return format_in_zone(value, zone, fmt) if value else ""
 
     app.add_template_global(zone_label, "zone_label")
+    app.add_template_global(zone_choices, "zone_choices")
     app.add_template_filter(language_name, "language_name")
 
     @app.template_filter("country")

@@ -32,6 +32,7 @@ from eventhub.schedule.models import (
     SessionModerator,
     SessionPanelist,
 )
+from eventhub.schedule.starred import notify_starred
 
 T = TypeVar("T")
 
@@ -298,6 +299,7 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     check_conflicts(event, clean, session)
     before = _visible_state(session)
     before_panelists = {sp.panelist_id for sp in session.panelists}
+    before_place = (session.starts_at, session.ends_at, session.room_id)
     _apply(session, clean)
     _apply_people(session, clean)
     db.session.flush()
@@ -307,6 +309,8 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
 
         affected = before_panelists | {sp.panelist_id for sp in session.panelists}
         notify_session_change(session, affected, cancelled=False)
+        if (session.starts_at, session.ends_at, session.room_id) != before_place:
+            notify_starred(session, cancelled=False)  # attendees who starred it: only a move concerns them
     return session
 
 
@@ -360,6 +364,7 @@ def cancel_session(session: AgendaSession, *, now: datetime | None = None) -> Ag
         from eventhub.schedule.panelists import notify_session_change
 
         notify_session_change(session, {sp.panelist_id for sp in session.panelists}, cancelled=True)
+        notify_starred(session, cancelled=True)
     db.session.flush()
     return session
 

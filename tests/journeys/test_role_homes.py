@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eventhub.auth.models import Role
@@ -77,3 +79,23 @@ def test_organizer_dashboard_menu_reaches_everything_and_shows_checked_in(client
         assert f'href="/manage/events/{qa.event.id}{path}' in html, path
     assert f'href="/checkin/events/{qa.event.id}/scan"' in html
     assert 'id="checked-in"><strong>0</strong> / 2' in html
+
+
+def test_time_zone_fields_are_searchable_choices_and_country_a_select(client, team):
+    qa = team
+    _sign_in(client, "organizer@example.org")
+    html = client.get(f"/manage/events/{qa.event.id}/edit").get_data(as_text=True)
+    assert 'list="tz-list"' in html and '<datalist id="tz-list">' in html
+    assert '<option value="Africa/Bamako">' in html and '<option value="America/Los_Angeles">' in html
+    panelist_form = client.get(f"/manage/events/{qa.event.id}/schedule/panelists").get_data(as_text=True)
+    assert 'list="tz-list"' in panelist_form and re.search(r'<select[^>]*id="country"', panelist_form)
+    register = client.get(f"/e/{qa.event.slug}/register").get_data(as_text=True)
+    assert re.search(r'<select[^>]*id="country"', register)
+
+
+def test_schedule_grid_shows_its_time_labels(client, team):
+    qa = team
+    _sign_in(client, "organizer@example.org")
+    html = client.get(f"/manage/events/{qa.event.id}/schedule").get_data(as_text=True)
+    labels = re.findall(r'<div class="slot-label[^"]*"[^>]*>(\d\d:\d\d)</div>', html)
+    assert labels and all(label[3:] in ("00", "30") for label in labels), labels[:5]
