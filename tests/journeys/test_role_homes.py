@@ -99,3 +99,20 @@ def test_schedule_grid_shows_its_time_labels(client, team):
     html = client.get(f"/manage/events/{qa.event.id}/schedule").get_data(as_text=True)
     labels = re.findall(r'<div class="slot-label[^"]*"[^>]*>(\d\d:\d\d)</div>', html)
     assert labels and all(label[3:] in ("00", "30") for label in labels), labels[:5]
+
+
+def test_short_session_block_keeps_its_full_title(client, team):
+    from datetime import timedelta
+
+    from eventhub.schedule import services as sched
+
+    qa = team
+    short = sched.create_session(qa.event, sched.SessionData(
+        title="Pause café et réseautage entre les délégations", starts_at=qa.event.starts_at + timedelta(hours=4),
+        ends_at=qa.event.starts_at + timedelta(hours=4, minutes=15)))
+    commit()
+    _sign_in(client, "organizer@example.org")
+    html = client.get(f"/manage/events/{qa.event.id}/schedule").get_data(as_text=True)
+    block = re.search(rf'<div class="block [^"]*"\s+data-session="{short.id}"', html)
+    assert block and re.search(r"\bs1\b", block.group(0))
+    assert 'title="Pause café et réseautage entre les délégations"' in html
