@@ -49,7 +49,8 @@ def register(app: Flask) -> None:
         click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}), and where each lands after sign-in:")
         base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
         with app.test_request_context(base_url=base):
-            for role, email in DEMO_LOGINS["accounts"].items():
+            accounts: dict[str, str] = DEMO_LOGINS["accounts"]  # type: ignore[assignment]
+            for role, email in accounts.items():
                 user = db.session.scalar(db.select(User).where(User.email == email))
                 entry = base + home_url(user) if user is not None else ""
                 click.echo(f"  {role:<12} {email:<26} {entry}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 
@@ -36,7 +37,7 @@ def journey(ticket: Ticket, *, external: bool = False) -> Journey:
     waitlisted = registration.status == RegistrationStatus.WAITLISTED
     admission = registration.status == RegistrationStatus.CONFIRMED and not remote
 
-    def link(endpoint: str, **values: object) -> str:
+    def link(endpoint: str, **values: Any) -> str:
         return external_url(endpoint, **values) if external else url_for(endpoint, **values)
 
     published = schedule_services.is_published(event)

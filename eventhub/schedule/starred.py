@@ -19,6 +19,8 @@ from eventhub.schedule.models import AgendaSession, StarredSession
 def notify_starred(session: AgendaSession, *, cancelled: bool) -> int:
     """Queue one email per live registration that starred `session`; returns how many."""
     event = db.session.get(Event, session.event_id)
+    if event is None:
+        return 0
     registrations = list(db.session.scalars(
         db.select(Registration).join(StarredSession, StarredSession.registration_id == Registration.id)
         .where(StarredSession.session_id == session.id, Registration.status != RegistrationStatus.CANCELLED)
