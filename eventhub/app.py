@@ -13,13 +13,16 @@ from eventhub.api.routes import bp as api_bp
 from eventhub.auth.routes import bp as auth_bp
 from eventhub.auth.services import load_user_from_session_id
 from eventhub.checkin.api import bp as checkin_api_bp
+from eventhub.checkin.backup import bp as checkin_backup_bp
+from eventhub.checkin.latest import bp as checkin_latest_bp
 from eventhub.checkin.routes import bp as checkin_bp
 from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import errors_web, http, i18n, origins, templating
+from eventhub.core import assets, errors_web, http, i18n, origins, templating
 from eventhub.core.db import configure_sqlite, install_session_hooks
 from eventhub.core.frames import SafePacket
 from eventhub.core.routes import BoundedIntConverter
 from eventhub.core.routes import bp as core_bp
+from eventhub.events.home import bp as home_bp
 from eventhub.events.routes import bp as events_bp
 from eventhub.events.routes import register as register_events_home
 from eventhub.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
@@ -92,6 +95,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     _register_blueprints(app)
 
+    assets.register(app)
     errors_web.register(app)
     templating.register(app)
     labels.register(app)
@@ -104,7 +108,7 @@ def create_app(config: Config | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule is added
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
-               qa_bp, floor_bp, report_bp, report_rapporteur_bp):
+               qa_bp, floor_bp, report_bp, report_rapporteur_bp, home_bp, checkin_backup_bp, checkin_latest_bp):
         app.register_blueprint(bp)
     # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
     csrf.exempt(api_bp)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import click
-from flask import Flask
+from flask import Flask, url_for
 
+from eventhub.auth.models import User
 from eventhub.auth.services import create_user
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.demo.data import DEMO_LOGINS, load_demo
-from eventhub.events.models import Event
+from eventhub.events.home import home_url
+from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.mail.models import MailMessage
 from eventhub.mail.services import deliver_queued
@@ -44,9 +47,19 @@ def register(app: Flask) -> None:
             load_demo()
             commit()
             click.echo("Demo data loaded.")
-        click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}):")
-        for role, email in DEMO_LOGINS["accounts"].items():
-            click.echo(f"  {role:<12} {email}")
+        click.echo(f"Demo logins (password for all: {DEMO_LOGINS['password']}), and where each lands after sign-in:")
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+        with app.test_request_context(base_url=base):
+            accounts: dict[str, str] = DEMO_LOGINS["accounts"]  # type: ignore[assignment]
+            for role, email in accounts.items():
+                user = db.session.scalar(db.select(User).where(User.email == email))
+                entry = base + home_url(user) if user is not None else ""
+                click.echo(f"  {role:<12} {email:<26} {entry}")
+            event = db.session.scalar(db.select(Event).where(Event.status == EventStatus.PUBLISHED)
+                                      .order_by(Event.starts_at))
+            if event is not None:
+                page = url_for("events.public_page", slug=event.slug)
+                click.echo(f"  {'attendee':<12} {'(no account)':<26} {base}{page}")
 
     @app.cli.group("mail")
     def mail() -> None:

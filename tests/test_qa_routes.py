@@ -22,7 +22,7 @@ def _settings(qa):  # noqa: F811
 
 def test_attendee_pages(client, qa):  # noqa: F811
     page = client.get(f"/qa/{qa.session.id}")
-    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-cache"  # revalidated (ETag)
     html = page.get_data(as_text=True)
     assert f'data-session="{qa.session.id}"' in html and "qa-attendee.js" in html and "<script>" not in html
     ticket_page = client.get(f"/t/{qa.ticket}/qa/{qa.session.id}").get_data(as_text=True)

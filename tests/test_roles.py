@@ -271,6 +271,16 @@ ACCESS: dict[str, Rule] = {
         "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.new_registration().id}/revoke-ticket")}),
     # door check-in: the scanner page and its JSON calls (door staff), the PWA files (public)
     "checkin.scanner": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan")}),
+    "checkin_backup.backup_code": Rule(Access.DOOR_STAFF, {
+        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/backup-code", json={"code": "ZZZZ2345",
+                                                                              "point_id": _point(w)})}),
+    "checkin_latest.latest": Rule(Access.ORGANIZER, {
+        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/latest")}),
+    # role homes (issue 12)
+    "home.home": Rule(Access.SIGNED_IN, {"GET": lambda w, a: Req("/home")}),
+    "home.my_sessions": Rule(Access.PANELIST, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/mine")}),
+    "favicon": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/favicon.ico")}),
+    "registration.cancel_confirm": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/cancel")}),
     "checkin.scan": Rule(Access.DOOR_STAFF, {
         "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan", json={"code": w.ticket_code,
                                                                        "point_id": _point(w)})}),

@@ -100,7 +100,9 @@ def test_attendee_cancels_and_next_person_is_promoted(client, make_event):
     first = client.post(f"/e/{event.slug}/register", data=registration_form(email="a@example.org"))
     client.post(f"/e/{event.slug}/register", data=registration_form(email="b@example.org"))
     code = first.headers["Location"].split("/t/")[1].split("?")[0]
-    assert client.post(f"/t/{code}/cancel").status_code == 302
+    unconfirmed = client.post(f"/t/{code}/cancel")  # no confirmation: back to the question, nothing cancelled
+    assert unconfirmed.status_code == 302 and unconfirmed.headers["Location"] == f"/t/{code}/cancel"
+    assert client.post(f"/t/{code}/cancel", data={"confirm": "yes"}).status_code == 302
     statuses = {r.email: r.status for r in db.session.scalars(db.select(Registration))}
     assert statuses == {"a@example.org": RegistrationStatus.CANCELLED, "b@example.org": RegistrationStatus.CONFIRMED}
     assert client.get(f"/t/{code}").status_code == 410

@@ -16,6 +16,7 @@ from eventhub.core.db import commit
 from eventhub.core.routes import safe_next
 from eventhub.core.urls import external_url
 from eventhub.core.web import perform
+from eventhub.events.home import home_url
 from eventhub.extensions import db, limiter
 from eventhub.mail.services import queue_mail
 
@@ -55,14 +56,15 @@ def _config_limit(name: str):  # noqa: ANN202
                deduct_when=_failed_login)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("events.manage_index"))
+        return redirect(home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             commit()  # a rehashed password
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("events.manage_index")))
+            # Straight to what this person does today (dashboard, scanner, their sessions).
+            return redirect(safe_next(request.args.get("next"), home_url(user)))
         form.password.errors.append(_("Wrong email or password."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

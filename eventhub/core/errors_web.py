@@ -12,7 +12,8 @@ from eventhub.extensions import db
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and any page call that sent JSON (the scanner's fetches): their errors are JSON bodies too."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:

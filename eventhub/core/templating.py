@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
-from eventhub.core.timefmt import format_in_zone
+from eventhub.core.timefmt import format_in_zone, language_name, zone_choices, zone_label
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -20,6 +20,9 @@ def register(app: Flask) -> None:
     def in_zone(value: datetime | None, zone: str, fmt: str = "full") -> str:
         return format_in_zone(value, zone, fmt) if value else ""
 
+    app.add_template_global(zone_label, "zone_label")
+    app.add_template_global(zone_choices, "zone_choices")
+    app.add_template_filter(language_name, "language_name")
 
     @app.context_processor
     def globals_():

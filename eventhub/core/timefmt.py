@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, get_timezone_location
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 
 def is_valid_zone(name: str) -> bool:
@@ -52,3 +54,28 @@ def _offset_label(local: datetime) -> str:
 def current_locale_code() -> str:
     loc = get_locale()
     return loc.language if loc else "fr"
+
+
+def utc_offset_text(value: datetime, zone: str) -> str:
+    """"UTC+0", "UTC+1", "UTC-7", "UTC+5:30" for `value` seen in `zone`."""
+    offset = to_zone(value, zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """The place a zone's clocks are read in, with its offset then: "heure de Bamako (UTC+0)"."""
+    locale = get_locale() or "fr"
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    return _("%(city)s time", city=city) + f" ({utc_offset_text(at or datetime.now(UTC), zone)})"
+
+
+def language_name(code: str) -> str:
+    """A language code as its name in the reader's language ("fr" → "français"/"French"), the code if unknown."""
+    try:
+        name = Locale.parse(str(get_locale() or "fr")).languages.get(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name or code

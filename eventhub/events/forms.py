@@ -23,7 +23,8 @@ class EventForm(FlaskForm):
     room = StringField(_l("Room"), validators=[Length(max=200)])
     timezone = StringField(_l("Time zone"), default="Africa/Bamako",
                            validators=[DataRequired(_l("Required.")), Length(max=64)],
-                           description=_l("IANA name, for example Africa/Bamako"))
+                           description=_l("IANA name, for example Africa/Bamako"),
+                           render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones
     starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired(_l("Enter a date and time."))])
     ends_at = DateTimeLocalField(_l("Ends"), validators=[DataRequired(_l("Enter a date and time."))])
     registration_opens_at = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])

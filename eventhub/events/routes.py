@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import can_create_events, has_role, roles_for
+from eventhub.checkin import queries as checkin_queries
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError, ValidationFailed
 from eventhub.core.routes import HOME_EVENTS
@@ -120,6 +121,7 @@ def edit(event_id: int):
 def dashboard(event_id: int):
     event = g.event
     return render_template("events/dashboard.html", event=event, counts=counts(event),
+                           door=checkin_queries.counters(event),
                            roles=roles_for(current_user, event),
                            is_organizer=has_role(current_user, event, Role.ORGANIZER))
 

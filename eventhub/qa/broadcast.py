@@ -69,7 +69,12 @@ def public_question(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def author_question(view: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: v for k, v in view.items() if k not in _AUTHOR_HIDDEN}, "mine": True}
+    out = {**{k: v for k, v in view.items() if k not in _AUTHOR_HIDDEN}, "mine": True}
+    if view.get("merged_into"):
+        # The author of a merged duplicate is told which question now carries it (ids alone mean nothing to them).
+        target = db.session.get(Question, view["merged_into"])
+        out["merged_into_text"] = target.text if target is not None else None
+    return out
 
 
 def poll_view(poll: Poll) -> dict[str, Any]:

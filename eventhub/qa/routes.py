@@ -3,6 +3,10 @@ its QR code, the projector screen, and the moderators' console. Everything live 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -18,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
@@ -29,6 +34,8 @@ from eventhub.extensions import db
 from eventhub.qa import participants as pt
 from eventhub.qa import services
 from eventhub.qa.models import QaSettings
+from eventhub.registration import remember
+from eventhub.registration import services as reg_services
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import sessions_of
 from eventhub.tickets import qr
@@ -54,8 +61,30 @@ def qa_strings() -> dict[str, str]:
         "address": _("Address to…"), "nobody": _("Nobody"), "open": _("Open"), "close": _("Close"),
         "show_results": _("Show results"), "hide_results": _("Hide results"), "draft": _("Prepared"),
         "busy_source": _("Many anonymous participants from this network"),
-        "for_you": _("For you"), "merged": _("Merged"), "by": _("by"), "reason_label": _("Reason:"),
+        "for_you": _("For you"), "merged": _("Merged"), "merged_into": _("Merged into"), "by": _("by"),
+        "reason_label": _("Reason:"),
+        # A poll's state on the console (not the button verbs "open"/"close", not the Q&A's "closed" notice).
+        "poll_state_draft": _("Prepared: not shown yet"), "poll_state_open": _("Voting now"),
+        "poll_state_closed": _("Voting ended"),
     }
+
+
+_CSRF_VALUE = re.compile(rb'name="csrf_token" value="[^"]*"')
+ATTENDEE_KEYS = ("live", "offline", "refused", "anonymous", "pending", "rejected", "answered", "pinned", "merged",
+                 "merged_into", "vote", "voters", "poll_vote", "poll_thanks", "poll_closed", "no_questions", "sent",
+                 "sent_open", "closed")
+
+
+@bp.app_template_global("qa_strings_json")
+def qa_strings_json(*keys: str) -> Markup:
+    """The Q&A words (only `keys` when given) as JSON for a single-quoted data attribute: UTF-8 rather than \\u
+    escapes (half the bytes on French pages), with &, ', < and > escaped so nothing ends the attribute."""
+    strings = qa_strings()
+    if keys:
+        strings = {k: strings[k] for k in keys}
+    text = json.dumps(strings, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(text)  # noqa: S704 (escaped on the line above)
 
 
 def _public_session(session_id: int) -> tuple[AgendaSession, Event, QaSettings]:
@@ -76,20 +105,38 @@ def _join_url(settings: QaSettings) -> str:
 
 
 def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *, ticket: str | None,
-                   participant_name: str | None):
+                   participant_name: str | None, remembered: str = "none"):
     response = make_response(render_template(
         "qa/attendee.html", session=session, event=event, settings=settings, ticket=ticket,
-        participant_name=participant_name, join_url=_join_url(settings),
+        participant_name=participant_name, join_url=_join_url(settings), remembered=remembered,
+        attendee_keys=ATTENDEE_KEYS,
         signed_in=current_user.is_authenticated and ticket is None))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Kept by this browser only (private), and revalidated every time (no-cache): a repeat visit with nothing
+    # changed is a 304 of a few hundred bytes. The ETag ignores the CSRF token, which differs on every render but
+    # stays valid (WTF_CSRF_TIME_LIMIT is None), so the cached copy's token still works.
+    body = response.get_data()
+    response.set_etag(hashlib.sha256(_CSRF_VALUE.sub(b"", body)).hexdigest()[:32])
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/qa/<int:session_id>")
 def attendee(session_id: int):
+    """The page the projected QR code and short link open: a ticket this browser opened before (the signed
+    cookie, re-checked against the ticket now) takes part as its holder; else the signed-in user; else anonymous
+    where the session allows it."""
     session, event, settings = _public_session(session_id)
+    recalled = remember.recall(request.cookies.get(remember.cookie_name(event.id)), event.id)
+    if recalled.ticket is not None:
+        ticket = recalled.ticket
+        return _attendee_page(session, event, settings, ticket=ticket.code,
+                              participant_name=ticket.registration.name, remembered="ok")
     name = current_user.name if current_user.is_authenticated else None
-    return _attendee_page(session, event, settings, ticket=None, participant_name=name)
+    response = _attendee_page(session, event, settings, ticket=None, participant_name=name,
+                              remembered=recalled.state)
+    if recalled.state != "none":
+        remember.forget(response, event.id)  # forged, or the ticket was cancelled, revoked or re-issued
+    return response
 
 
 @bp.get("/t/<code>/qa/<int:session_id>")
@@ -98,7 +145,12 @@ def attendee_ticket(code: str, session_id: int):
     session, event, settings = _public_session(session_id)
     if participant is None or participant.event_id != session.event_id:
         abort(404)
-    return _attendee_page(session, event, settings, ticket=code, participant_name=participant.name)
+    response = _attendee_page(session, event, settings, ticket=code, participant_name=participant.name,
+                              remembered="ok")
+    ticket = reg_services.find_ticket(code)
+    if remember.recall(request.cookies.get(remember.cookie_name(event.id)), event.id).ticket != ticket:
+        remember.remember(response, ticket, secure=request.is_secure)
+    return response
 
 
 @bp.get("/q/<code>")

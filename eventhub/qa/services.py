@@ -220,6 +220,8 @@ def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple
     check_participant(participant, session, get_settings(session))
     if question.status not in VISIBLE:
         raise Conflict("not_votable", _l("This question cannot be voted on."))
+    if up and question.author_key == participant.key:
+        raise Conflict("own_question", _l("You cannot upvote your own question."))
     check_rate("vote", participant)
     changed = False
     if up:
@@ -371,8 +373,10 @@ def snapshot(session: AgendaSession, *, moderator: bool, participant: Participan
     key = participant.key if participant else None
     query = db.select(Question).where(Question.session_id == session.id)
     if not moderator and key:
-        query = query.where(db.or_(Question.status.in_(VISIBLE),
-                                   db.and_(Question.author_key == key, Question.status != QuestionStatus.ARCHIVED)))
+        # The author keeps their own questions in view, a merged one too (shown as "merged into …").
+        query = query.where(db.or_(Question.status.in_(VISIBLE), db.and_(
+            Question.author_key == key,
+            db.or_(Question.status != QuestionStatus.ARCHIVED, Question.merged_into_id.is_not(None)))))
     elif not moderator:
         query = query.where(Question.status.in_(VISIBLE))
     questions = []

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import gettext as _
 
-from eventhub.core.timefmt import format_in_zone
+from eventhub.core.timefmt import format_in_zone, zone_label
 from eventhub.core.urls import external_url
 from eventhub.mail.services import Attachment, queue_mail
+from eventhub.registration.journey import journey
 from eventhub.registration.models import Registration
 from eventhub.tickets import qr
 
@@ -22,14 +23,18 @@ def render_registration_mail(registration: Registration, kind: str, *, position:
         "promoted": _("A seat is yours: %(title)s", title=event.title),
         "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
     }
+    plan = journey(ticket, external=True) if ticket else None
     context = {
         "registration": registration, "event": event, "kind": kind,
         "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
         "when": format_in_zone(event.starts_at, event.timezone),
         "position": position,
+        "journey": plan,
+        "zone_label": zone_label(event.timezone, event.starts_at),
     }
     attachments = []
-    if ticket is not None:
+    # Only a ticket that admits at the door carries the QR code (not a waitlisted or remote one).
+    if ticket is not None and plan is not None and plan.admission:
         attachments.append(
             Attachment("ticket.png", "image/png", qr.png(ticket.code, box_size=8), content_id="ticket-qr"))
     queue_mail(

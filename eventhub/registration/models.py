@@ -38,6 +38,10 @@ class Registration(Model):
             postgresql_where=text("status != 'cancelled'"),
         ),
         Index("ix_registrations_event_status_mode", "event_id", "status", "mode"),
+        # Name/email/organization search, case and accents folded (eventhub.core.search.fold), kept by the service.
+        # PostgreSQL: a trigram GIN index serves LIKE '%…%'; SQLite: a plain index (a scan of one column).
+        Index("ix_registrations_search_text", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +49,7 @@ class Registration(Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     email_normalized: Mapped[str] = mapped_column(String(254))
+    search_text: Mapped[str] = mapped_column(String(700), default="", server_default="")
     organization: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     job_title: Mapped[str] = mapped_column(String(200), default="")
@@ -83,6 +88,8 @@ class Ticket(Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     secret: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     code: Mapped[str] = mapped_column(String(200))  # the signed, encoded payload (what the QR holds)
+    # 8 characters door staff can type when a screen is cracked (eventhub.tickets.codes.BACKUP_ALPHABET).
+    backup_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(String(200))

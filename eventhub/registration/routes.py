@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar
@@ -19,8 +19,9 @@ from eventhub.core.urls import external_url
 from eventhub.core.web import perform
 from eventhub.events.services import get_public_event
 from eventhub.extensions import db, limiter
-from eventhub.registration import services
+from eventhub.registration import remember, services
 from eventhub.registration.forms import ManualRegistrationForm, RegistrationForm, ResendForm
+from eventhub.registration.journey import journey
 from eventhub.registration.models import AttendanceMode, RegistrationStatus
 from eventhub.tickets import qr
 
@@ -111,12 +112,21 @@ def ticket(code: str):
     ticket = _ticket_or_404(code)
     registration = ticket.registration
     if _is_dead(ticket):
-        return render_template("registration/ticket_revoked.html", event=registration.event), 410
-    return render_template(
+        response = make_response(render_template("registration/ticket_revoked.html", event=registration.event), 410)
+        remember.forget(response, ticket.event_id)
+        return response
+    plan = journey(ticket)
+    response = make_response(render_template(
         "registration/ticket.html", ticket=ticket, registration=registration, event=registration.event,
-        qr_svg=qr.svg(ticket.code, title=_("Ticket QR code")), is_new=request.args.get("new") == "1",
-        position=services.waitlist_position(registration),
-    )
+        qr_svg=qr.svg(ticket.code, title=_("Ticket QR code")) if plan.admission else "",
+        is_new=request.args.get("new") == "1", position=services.waitlist_position(registration), journey=plan,
+        viewer_zone=None,
+    ))
+    # This browser now remembers the ticket (signed, re-checked on every use): the projected QR code opens the
+    # Q&A as its holder.
+    if remember.recall(request.cookies.get(remember.cookie_name(ticket.event_id)), ticket.event_id).ticket != ticket:
+        remember.remember(response, ticket, secure=request.is_secure)
+    return response
 
 
 @bp.get("/t/<code>.png")
@@ -148,14 +158,36 @@ def ticket_ics(code: str):
                     headers={"Content-Disposition": 'attachment; filename="event.ics"'})
 
 
+@bp.get("/t/<code>/cancel")
+def cancel_confirm(code: str):
+    """Ask first, and say what really happens to the seat."""
+    ticket = _live_ticket_or_gone(code)
+    registration = ticket.registration
+    return render_template("registration/cancel_confirm.html", ticket=ticket, registration=registration,
+                           event=registration.event, position=services.waitlist_position(registration),
+                           waiting=services.waiting_count(registration.event, registration.mode))
+
+
 @bp.post("/t/<code>/cancel")
 def cancel_own(code: str):
     ticket = _live_ticket_or_gone(code)
-    event = ticket.registration.event
-    services.cancel_registration(ticket.registration)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("registration.cancel_confirm", code=code))
+    registration = ticket.registration
+    event = registration.event
+    was = registration.status
+    promoted = services.cancel_registration(registration)
     commit()
-    flash(_("Your registration is cancelled. Your seat goes to the next person waiting."), "success")
-    return redirect(url_for("events.public_page", slug=event.slug))
+    if was == RegistrationStatus.WAITLISTED:
+        flash(_("Your registration is cancelled: you have left the waiting list."), "success")
+    elif promoted:
+        flash(_("Your registration is cancelled. Your seat has gone to the next person on the waiting list."),
+              "success")
+    else:
+        flash(_("Your registration is cancelled. Your seat is free for someone else."), "success")
+    response = redirect(url_for("events.public_page", slug=event.slug))
+    remember.forget(response, event.id)
+    return response
 
 
 # --- organizer ------------------------------------------------------------------------------------------------

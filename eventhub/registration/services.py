@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from eventhub import signals
 from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed, strip_control
+from eventhub.core.search import fold, like_pattern
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -150,6 +151,7 @@ def register(
         status=RegistrationStatus.WAITLISTED, locale=clean.locale, source=source, created_at=now,
         consent_at=now if clean.consent else None, organization_type=clean.organization_type, listed=clean.listed,
     )
+    refresh_search_text(registration)
     try:
         with db.session.begin_nested():
             db.session.add(registration)
@@ -166,6 +168,12 @@ def register(
     position = waitlist_position(registration)
     _queue_registration_mail(registration, "confirmation" if position is None else "waitlisted")
     return RegistrationResult(registration, position)
+
+
+def refresh_search_text(registration: Registration) -> None:
+    """Keep the folded search column in step with the name, email and organization (call after changing them)."""
+    registration.search_text = fold(
+        f"{registration.name} {registration.email_normalized} {registration.organization}")[:700]
 
 
 def _already_registered() -> Conflict:
@@ -212,6 +220,13 @@ def waitlist_position(registration: Registration) -> int | None:
         )
     )
     return int(ahead or 0) + 1
+
+
+def waiting_count(event: Event, mode: AttendanceMode) -> int:
+    """How many people wait for a seat of `mode` (what a cancelled seat goes to)."""
+    return int(db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.mode == mode,
+        Registration.status == RegistrationStatus.WAITLISTED)) or 0)
 
 
 def cancel_registration(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
@@ -263,11 +278,27 @@ def issue_ticket(registration: Registration) -> Ticket:
     secret = codes.new_secret()
     ticket = Ticket(
         registration_id=registration.id, event_id=event.id, secret=secret,
-        code=codes.encode(event.id, secret, event.signing_key),
+        code=codes.encode(event.id, secret, event.signing_key), backup_code=_unused_backup_code(),
     )
     registration.tickets.append(ticket)
     db.session.flush()
     return ticket
+
+
+def _unused_backup_code() -> str:
+    """A fresh backup code (31^8 ≈ 8.5e11 values: a clash is rare, and the unique constraint is the backstop)."""
+    while True:
+        code = codes.new_backup_code()
+        if db.session.scalar(db.select(Ticket.id).where(Ticket.backup_code == code)) is None:
+            return code
+
+
+def find_ticket_by_backup_code(code: str) -> Ticket | None:
+    """The ticket (any event, revoked ones too) whose backup code is `code` once normalised, else None."""
+    canonical = codes.normalise_backup_code(code)
+    if canonical is None:
+        return None
+    return db.session.scalar(db.select(Ticket).where(Ticket.backup_code == canonical))
 
 
 def revoke_ticket(registration: Registration, *, reason: str = "revoked", now: datetime | None = None) -> Ticket:
@@ -337,12 +368,10 @@ class RegistrationFilter:
 
 def search_registrations(event: Event, flt: RegistrationFilter, *, limit: int | None = None, offset: int = 0):
     query = db.select(Registration).where(Registration.event_id == event.id)
-    if flt.q:
-        like = f"%{strip_control(flt.q).strip().lower()[:100]}%"
-        query = query.where(or_(
-            db.func.lower(Registration.name).like(like), Registration.email_normalized.like(like),
-            db.func.lower(Registration.organization).like(like),
-        ))
+    q = fold(strip_control(flt.q))[:100]
+    if q:
+        # One indexed column, folded like the query: "traore" finds Traoré, "keita" finds Keïta, on both backends.
+        query = query.where(Registration.search_text.like(like_pattern(q), escape="\\"))
     if flt.mode in {m.value for m in AttendanceMode}:
         query = query.where(Registration.mode == AttendanceMode(flt.mode))
     if flt.status in {s.value for s in RegistrationStatus}:

@@ -69,7 +69,8 @@ class PanelistForm(FlaskForm):
     mode = RadioField(_l("How they take part"), choices=MODE_CHOICES, default="on_stage")
     timezone = StringField(_l("Their time zone"), default="Africa/Bamako",
                            validators=[DataRequired(_l("Required.")), Length(max=64)],
-                           description=_l("IANA name, for example Africa/Algiers or America/Los_Angeles"))
+                           description=_l("IANA name, for example Africa/Algiers or America/Los_Angeles"),
+                           render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 300 kB)"))
 
     def validate_timezone(self, field: StringField) -> None:

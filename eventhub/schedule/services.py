@@ -43,6 +43,7 @@ from eventhub.schedule.rooms import delete_room as delete_room
 from eventhub.schedule.rooms import get_room as get_room
 from eventhub.schedule.rooms import rooms_of as rooms_of
 from eventhub.schedule.rooms import update_room as update_room
+from eventhub.schedule.starred import notify_starred
 from eventhub.signals import session_changed
 
 # --- sessions -------------------------------------------------------------------------------------------------
@@ -213,6 +214,7 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     check_conflicts(event, clean, session)
     before = _visible_state(session)
     before_panelists = {sp.panelist_id for sp in session.panelists}
+    before_place = (session.starts_at, session.ends_at, session.room_id)
     _apply(session, clean)
     _apply_people(session, clean)
     db.session.flush()
@@ -220,6 +222,8 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
         session.changed_at = now or utcnow()
         affected = before_panelists | {sp.panelist_id for sp in session.panelists}
         session_changed.send(session, changes={"panelist_ids": affected, "cancelled": False})
+        if (session.starts_at, session.ends_at, session.room_id) != before_place:
+            notify_starred(session, cancelled=False)  # attendees who starred it: only a move concerns them
     return session
 
 
@@ -273,6 +277,7 @@ def cancel_session(session: AgendaSession, *, now: datetime | None = None) -> Ag
         session.changed_at = now
         session_changed.send(session, changes={"panelist_ids": {sp.panelist_id for sp in session.panelists},
                                                "cancelled": True})
+        notify_starred(session, cancelled=True)
     db.session.flush()
     return session
 

@@ -107,3 +107,27 @@ def verify(payload: TicketPayload, public_key: bytes) -> None:
         Ed25519PublicKey.from_public_bytes(public_key).verify(payload.signature, payload.signed_part)
     except InvalidSignature:
         raise TicketCodeError("forged") from None
+
+
+# --- backup codes: 8 characters door staff can type (no 0/O, 1/I/L) -------------------------------------------
+
+BACKUP_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BACKUP_LENGTH = 8
+
+
+def new_backup_code() -> str:
+    return "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(BACKUP_LENGTH))
+
+
+def normalise_backup_code(text: object) -> str | None:
+    """A typed backup code in canonical form ("abcd-2345" → "ABCD2345"), or None."""
+    if not isinstance(text, str) or len(text) > 32:
+        return None
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
+    if len(cleaned) != BACKUP_LENGTH or any(ch not in BACKUP_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def format_backup_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if code else ""

@@ -36,11 +36,12 @@ function statusLabel(q) {
   if (q.status === "pending") return t.pending;
   if (q.status === "rejected") return q.reject_reason ? `${t.rejected} — ${q.reject_reason}` : t.rejected;
   if (q.status === "answered") return t.answered;
+  if (q.merged_into) return q.merged_into_text ? `${t.merged_into} « ${q.merged_into_text} »` : t.merged;
   return "";
 }
 
 function renderQuestion(q, voted, canVote) {
-  const votable = canVote && (q.status === "approved" || q.status === "answered");
+  const votable = canVote && !q.mine && (q.status === "approved" || q.status === "answered");
   const isVoted = voted.has(q.id);
   const button = el("button", {
     type: "button", class: `qa-vote${isVoted ? " is-voted" : ""}`, "aria-pressed": isVoted ? "true" : "false",
@@ -100,7 +101,7 @@ function render(state) {
   const list = document.getElementById("qa-list");
   const voted = new Set((state.me && state.me.voted) || []);
   const visible = [...state.questions.values()].filter((q) =>
-    q.status === "approved" || q.status === "answered" || (q.mine && (q.status === "pending" || q.status === "rejected")));
+    q.status === "approved" || q.status === "answered" || (q.mine && (q.status === "pending" || q.status === "rejected" || Boolean(q.merged_into))));
   const pinned = visible.filter((q) => q.pinned);
   const rest = sortQuestions(visible.filter((q) => !q.pinned), order);
   list.replaceChildren(...[...pinned, ...rest].map((q) => renderQuestion(q, voted, live.canTakePart)));

@@ -85,7 +85,7 @@ function renderPolls(state) {
       : el("button", { type: "button", class: "small", text: t.show_results, onclick: () => pollAct("show_results") }));
     return el("div", { class: "qa-poll card", "data-poll": poll.id },
       el("h3", { dir: "auto", text: poll.question }),
-      el("p", { class: "small muted", text: t[poll.status] || poll.status }),
+      el("p", { class: `small muted poll-state poll-state-${poll.status}`, text: t[`poll_state_${poll.status}`] || poll.status }),
       pollResults(poll, t), el("div", { class: "qa-actions" }, ...buttons));
   }));
 }

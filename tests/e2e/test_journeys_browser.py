@@ -1,0 +1,219 @@
+"""Each role's journey in a real browser at phone size, from the email (read from the outbox) or the projected QR
+code, against `python -m eventhub` with the demo data; plus what a first and a repeat visit cost on the wire."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.test_journeys_screen import live_instance
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
+PASSWORD = "bamako-2026"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser) -> Iterator[callable]:
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(**kw) -> Page:
+        context = browser.new_context(locale="fr-FR", timezone_id="Africa/Bamako", **{**PHONE, **kw})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        made.append((context, errors))
+        return page
+
+    yield make
+    problems = [e for _c, errors in made for e in errors]
+    for context, _errors in made:
+        context.close()
+    assert not problems, f"JavaScript errors: {problems}"
+
+
+def read_mail(tmp_path_factory, recipient: str) -> str:
+    """The newest email to `recipient`, as `flask outbox` prints it (what SMTP would have sent)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVENTHUB_CONFIG")}
+    env.update(EVENTHUB_INSTANCE_DIR=str(live_instance(tmp_path_factory)),
+               SECRET_KEY="e2e-secret-key-not-for-production")
+    deadline = time.monotonic() + 20
+    while True:
+        out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "--limit", "50"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+        for block in out.split("--- #"):
+            if f"to {recipient}\n" in block:
+                return block
+        assert time.monotonic() < deadline, f"no email to {recipient}"
+        time.sleep(0.3)
+
+
+def register(page: Page, live_server: str, name: str, email: str, mode: str) -> str:
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name=ROUND_TABLE).first.click()
+    page.locator("main a[href$='/register']").click()
+    page.locator("#name").fill(name)
+    page.locator("#email").fill(email)
+    page.locator("#country").select_option("ML")
+    page.locator(f"input[name=mode][value={mode}]").check()
+    page.locator("#consent").check()
+    page.locator("form:has(#consent) button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/t/[^/?]+"))
+    return page.url
+
+
+def sign_in(page: Page, live_server: str, email: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+
+
+def test_attendee_from_email_to_live_page_and_projected_qr(phone, live_server: str, tmp_path_factory):
+    stamp = str(time.time_ns())[-7:]
+    email = f"kadidia{stamp}@example.org"
+    # Registers on a laptop-less phone; the confirmation email carries the live links and the backup code.
+    first = phone()
+    register(first, live_server, "Kadidia Traoré", email, "in_person")
+    mail = read_mail(tmp_path_factory, email)
+    live_links = re.findall(r"^- (.+?): (http\S+/t/\S+/qa/\d+)$", mail, re.M)
+    assert live_links, mail
+    assert re.search(r"[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}", mail)
+    assert re.search(r"/t/\S+/agenda", mail)
+    # From the email, straight into a session's live page, as herself.
+    link = next(u for t, u in live_links if t.startswith("Session 1"))
+    first.goto(link)
+    expect(first.locator("#qa-ask")).to_be_visible()
+    expect(first.locator("label[for=qa-text]")).to_contain_text("Kadidia Traoré")
+
+    # Another phone: she opens her ticket from the email once…
+    hall = phone()
+    ticket_url = re.search(r"^(http\S+/t/[^/\s]+)$", mail, re.M).group(1)
+    hall.goto(ticket_url)
+    expect(hall.locator(".live-links a").first).to_be_visible()
+    session_id = int(link.rsplit("/", 1)[1])
+    # …then, in the hall, scans the projector's join QR code (its short link): the Q&A knows her, although
+    # session 1 takes no anonymous questions.
+    screen = phone(viewport={"width": 1280, "height": 720}, is_mobile=False, has_touch=False)
+    screen.goto(f"{live_server}/qa/{session_id}/screen")
+    short = screen.locator(".qa-join strong").inner_text()
+    hall.goto(f"http://{short}")
+    expect(hall.locator("#qa-ask")).to_be_visible()
+    expect(hall.locator("#qa-no-identity")).to_be_hidden()
+    expect(hall.locator("label[for=qa-text]")).to_contain_text("Kadidia Traoré")
+    hall.locator("#qa-text").fill(f"Question {stamp} : quel accompagnement pour les incubateurs ?")
+    hall.locator("#qa-ask button[type=submit]").click()
+    mine = hall.locator("li.qa-item.is-mine", has=hall.locator(".qa-text", has_text=stamp))
+    expect(mine).to_be_visible()
+    expect(mine.locator("button.qa-vote")).to_be_disabled()  # no upvote of one's own question
+
+    # Times are labelled with the place; the agenda link works from the ticket.
+    hall.goto(ticket_url)
+    expect(hall.locator("main")).to_contain_text("heure de Bamako (UTC+0)")
+    hall.locator("a", has_text="Mon agenda").click()
+    expect(hall.locator("main")).to_contain_text("heure de Bamako")
+
+
+def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: str, tmp_path_factory):
+    stamp = str(time.time_ns())[-7:]
+    email = f"remote{stamp}@example.dz"
+    page = phone()
+    register(page, live_server, "Yacine Benali", email, "remote")
+    expect(page.locator("#follow-online")).to_be_visible()
+    expect(page.locator(".qr-box")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("entrée")
+    mail = read_mail(tmp_path_factory, email)
+    assert "CICB" not in mail and "entrée" not in mail and "/qa/" in mail
+    # Self-cancel: asked first, with the truth about the seat.
+    page.get_by_role("link", name=re.compile("Annuler mon inscription")).click()
+    expect(page.locator("#seat-truth")).to_contain_text("place en ligne")
+    page.get_by_role("button", name=re.compile("Oui, annuler")).click()
+    expect(page.locator(".flash-success")).to_be_visible()
+
+
+def test_door_staff_lands_on_scanner_types_a_backup_code_and_finds_names(phone, live_server: str,
+                                                                          tmp_path_factory):
+    stamp = str(time.time_ns())[-7:]
+    email = f"awa{stamp}@example.org"
+    attendee = phone()
+    register(attendee, live_server, "Awa Keïta", email, "in_person")
+    code = attendee.locator("#backup-code").inner_text()
+    assert code in read_mail(tmp_path_factory, email)
+
+    door = phone()
+    sign_in(door, live_server, "accueil@cicb.ml")
+    door.wait_for_url(re.compile(r"/checkin/events/\d+/scan$"))
+    door.locator("#backup").fill(code.lower())
+    door.locator("#backup-form button[type=submit]").click()
+    expect(door.locator("#result")).to_be_visible()
+    expect(door.locator("#result-name")).to_have_text("Awa Keïta")
+    expect(door.locator("#result")).to_have_attribute("data-result", "admitted")
+    door.locator("#result").click()
+    door.locator("#search").fill("keita")
+    expect(door.locator("#search-results")).to_contain_text("Awa Keïta")
+    expect(door.locator("#search-results")).to_contain_text("Moussa Keïta")
+
+
+def test_moderator_lands_on_their_sessions_with_one_tap_to_console_and_screen(phone, live_server: str):
+    page = phone()
+    sign_in(page, live_server, "moderation@mda.ml")
+    page.wait_for_url(re.compile(r"/manage/events/\d+/mine$"))
+    row = page.locator("li[data-session]").first
+    row.get_by_role("link", name="Console de modération").click()
+    expect(page.locator("#qa-status")).to_be_visible()
+    page.go_back()
+    href = page.locator("li[data-session]").first.get_by_role("link", name="Écran de projection").get_attribute(
+        "href")
+    assert re.fullmatch(r"/qa/\d+/screen", href)
+
+
+def _transfer(page: Page) -> dict[str, int]:
+    """Bytes over the wire per URL for what the page loads, through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    urls: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+    cdp.on("Network.loadingFinished",
+           lambda e: sizes.__setitem__(urls.get(e["requestId"], e["requestId"]), int(e["encodedDataLength"])))
+    return sizes
+
+
+def test_first_load_under_60_kb_and_repeat_qa_visit_under_2_kb(phone, live_server: str):
+    page = phone()
+    sizes = _transfer(page)
+    ticket = register(page, live_server, "Mesure Poids", f"poids{time.time_ns()}@example.org", "in_person")
+    qa_link = page.locator(".live-links a").first.get_attribute("href")
+    pages = [f"{live_server}/", ticket, f"{live_server}{qa_link}"]
+    page.goto(ticket)
+    slug = re.search(r'href="/e/([^/"]+)/agenda', page.content())
+    pages += [f"{live_server}/e/{slug.group(1)}/agenda"] if slug else []
+    for url in pages:
+        fresh = phone()
+        weights = _transfer(fresh)
+        fresh.goto(url)
+        fresh.wait_for_load_state("networkidle")
+        total = sum(v for k, v in weights.items() if "/socket.io/" not in k)
+        print(f"first load {url.removeprefix(live_server)}: {total} bytes")
+        assert total < 60_000, (url, weights)
+    # A repeat visit to the Q&A page: only the page itself travels (static files are immutable, in cache).
+    page.goto(f"{live_server}{qa_link}")
+    page.wait_for_load_state("networkidle")
+    sizes.clear()
+    page.goto(f"{live_server}{qa_link}")
+    page.wait_for_load_state("networkidle")
+    repeat = {k: v for k, v in sizes.items() if "/socket.io/" not in k}
+    print(f"repeat Q&A visit: {sum(repeat.values())} bytes {repeat}")
+    assert sum(repeat.values()) <= 2048, repeat

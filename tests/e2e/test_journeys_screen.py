@@ -1,0 +1,89 @@
+"""The projector fits the screen at 1920×1080, 1280×720 and 1024×768: nothing outside the viewport, no scrolling,
+no type below 24 px; the pinned question with its author, top questions, the poll results and the join QR code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+MIN_PX = 24
+SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
+
+
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's instance folder (tests/e2e/conftest.py makes one e2e-instance* per session)."""
+    found = sorted(tmp_path_factory.getbasetemp().glob("e2e-instance*"))
+    assert found, "the live server's instance folder was not found"
+    return found[0]
+
+
+def seed(tmp_path_factory: pytest.TempPathFactory, module: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVENTHUB_CONFIG")}
+    env.update(EVENTHUB_INSTANCE_DIR=str(live_instance(tmp_path_factory)),
+               SECRET_KEY="e2e-secret-key-not-for-production")
+    done = subprocess.run([sys.executable, "-m", module, str(time.time_ns())[-8:]], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def crowded(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return seed(tmp_path_factory, "tests.e2e.seed_screen")
+
+
+MEASURE = """(minPx) => {
+  const vw = window.innerWidth, vh = window.innerHeight, out = [], small = [];
+  const scroll = document.scrollingElement;
+  for (const el of document.querySelectorAll("main *")) {
+    if (el.closest("[hidden]")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.left < -0.5 || r.top < -0.5 || r.right > vw + 0.5 || r.bottom > vh + 0.5)
+      out.push(`${el.tagName}.${el.className} ${[r.left, r.top, r.right, r.bottom].map(Math.round)}`);
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (own && parseFloat(getComputedStyle(el).fontSize) < minPx)
+      small.push(`${el.tagName}.${el.className} ${getComputedStyle(el).fontSize}`);
+  }
+  return { out, small, scrollW: scroll.scrollWidth, scrollH: scroll.scrollHeight, vw, vh,
+           top: document.querySelectorAll("#qa-top li").length,
+           pinned: document.querySelector(".qa-pinned-text")?.textContent.length || 0,
+           author: document.querySelector(".qa-pinned-author")?.textContent || "",
+           results: document.querySelectorAll("#qa-poll .qa-results li").length,
+           qr: document.querySelector(".qa-join-qr svg")?.getBoundingClientRect().width || 0 };
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_projector_fits_without_scrolling(browser, live_server: str, crowded: dict, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server}/qa/{crowded['session_id']}/screen")
+        expect(page.locator("#qa-poll .qa-results li")).to_have_count(4)
+        if os.environ.get("SCREEN_SHOTS"):
+            page.screenshot(path=f"{os.environ['SCREEN_SHOTS']}/screen-{width}x{height}.png")
+        expect(page.locator("#qa-top li").first).to_be_visible()
+        expect(page.locator(".qa-pinned-author")).to_have_text(crowded["pinned_author"])
+        m = page.evaluate(MEASURE, MIN_PX)
+    finally:
+        context.close()
+    assert not errors, errors
+    assert m["scrollW"] <= width and m["scrollH"] <= height, m
+    assert m["out"] == [], f"outside the {width}×{height} viewport: {m['out']}"
+    assert m["small"] == [], f"type below {MIN_PX}px: {m['small']}"
+    assert m["pinned"] > 100 and m["author"] == crowded["pinned_author"]
+    assert m["results"] == 4 and m["qr"] >= 200
+    assert m["top"] >= 2, m  # a 500-character pinned question and a 4-option poll still leave room
