@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.extensions import Model
 
+EVENT_LANGUAGES = ("fr", "en", "ar")  # the languages an event (and its sessions) may be held in
+
 
 class EventStatus(enum.StrEnum):
     DRAFT = "draft"

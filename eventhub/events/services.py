@@ -14,12 +14,11 @@ from eventhub.auth.services import grant_role
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
+from eventhub.events.models import EVENT_LANGUAGES as EVENT_LANGUAGES  # re-exported for callers of services
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.services import fill_from_waitlist
 from eventhub.tickets.codes import generate_signing_key
-
-EVENT_LANGUAGES = ("fr", "en", "ar")
 
 
 @dataclass

@@ -18,8 +18,7 @@ from eventhub.auth.models import EventRole, Role, User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import format_in_zone
 from eventhub.core.types import utcnow
-from eventhub.events.models import Event
-from eventhub.events.services import EVENT_LANGUAGES
+from eventhub.events.models import EVENT_LANGUAGES, Event
 from eventhub.extensions import db
 from eventhub.schedule.agenda import day_bounds
 from eventhub.schedule.common import DESCRIPTION_MAX, TITLE_MAX, check_url, get_by_id
