@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.auth.models import ApiToken, EventRole, Role, User
-from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -95,6 +95,15 @@ def load_user_from_session_id(user_id: str) -> User | None:
 
 
 # --- password reset -------------------------------------------------------------------------------------------
+
+def live_account(user_id: int, session_version: int | None) -> User:
+    """The account a live connection signed in as, re-read on each of its events: a bumped session_version (signed
+    out everywhere, new password) or a deactivated account ends its rights (`session_ended`)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active_account or user.session_version != session_version:
+        raise Forbidden("session_ended", _l("Your session has ended. Please sign in again."))
+    return user
+
 
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")

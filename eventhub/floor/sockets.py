@@ -17,6 +17,7 @@ from flask_socketio import join_room
 
 from eventhub import signals
 from eventhub.auth.models import User
+from eventhub.auth.services import live_account
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
@@ -61,11 +62,11 @@ def _user(conn: Conn) -> User | None:
     """Re-read: a bumped session_version (signed out everywhere, new password) ends the connection's rights."""
     if conn.user_id is None:
         return None
-    user = db.session.get(User, conn.user_id)
-    if user is None or not user.is_active_account or user.session_version != conn.session_version:
+    try:
+        return live_account(conn.user_id, conn.session_version)
+    except Forbidden:
         conn.user_id = None
-        raise Forbidden("session_ended", _("Your session has ended. Please sign in again."))
-    return user
+        raise
 
 
 def _moderator(conn: Conn, session: AgendaSession) -> User:

@@ -18,6 +18,7 @@ from flask_socketio import join_room, leave_room
 
 from eventhub import signals
 from eventhub.auth.models import User
+from eventhub.auth.services import live_account
 from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
@@ -88,12 +89,12 @@ def _current_user(conn: Conn) -> User | None:
     ends the live rights of the connection."""
     if conn.user_id is None:
         return None
-    user = db.session.get(User, conn.user_id)
-    if user is None or not user.is_active_account or user.session_version != conn.session_version:
+    try:
+        return live_account(conn.user_id, conn.session_version)
+    except Forbidden:
         _drop_moderation(request.sid, conn)
         conn.user_id = None
-        raise Forbidden("session_ended", _("Your session has ended. Please sign in again."))
-    return user
+        raise
 
 
 def _moderator(conn: Conn, session: AgendaSession) -> User:

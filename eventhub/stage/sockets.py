@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from eventhub.auth.models import User
+from eventhub.auth.services import live_account
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
@@ -62,11 +63,11 @@ def _conn() -> Conn:
 def _user(conn: Conn) -> User | None:
     if conn.user_id is None:
         return None
-    user = db.session.get(User, conn.user_id)
-    if user is None or not user.is_active_account or user.session_version != conn.session_version:
+    try:
+        return live_account(conn.user_id, conn.session_version)
+    except Forbidden:
         conn.user_id = None
-        raise Forbidden("session_ended", _("Your session has ended. Please sign in again."))
-    return user
+        raise
 
 
 def _session_and_stage(session_id: int) -> tuple[AgendaSession, Stage]:

@@ -2,22 +2,9 @@
 // timer. State is the server's whole "state" view, replaced on every message; timers are computed from the stored
 // times (started_at, paused_at, paused_seconds) and the server's clock, so every screen shows the same countdown.
 
-export function i18n(root) {
-  try { return JSON.parse(root.dataset.i18n || "{}"); } catch { return {}; }
-}
+import { el, i18n } from "./qa-common.js";
 
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
+export { el, i18n };
 
 export function startFloor({ sessionId, auth = {}, onChange = () => {}, onStatus = () => {} }) {
   const live = { seq: null, state: null, hands: new Map(), channels: [], offset: 0, info: {} };
