@@ -2,7 +2,8 @@
 
 The home is what the person does today: of the events they hold a role in, the one running now or next (else the
 latest), and of their roles there the one that acts most: organizer → the event dashboard; door staff → the
-scanner; moderator or panelist → their sessions (console, projector, green room; a panelist's personal page).
+scanner; moderator or panelist → their sessions (console, projector, green room; a panelist's personal page);
+rapporteur → the sessions they write the summary of.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from eventhub.schedule.models import AgendaSession, Panelist, SessionModerator
 
 bp = Blueprint("home", __name__)
 
-ROLE_ORDER = (Role.ORGANIZER, Role.DOOR_STAFF, Role.MODERATOR, Role.PANELIST)
+ROLE_ORDER = (Role.ORGANIZER, Role.DOOR_STAFF, Role.MODERATOR, Role.PANELIST, Role.RAPPORTEUR)
 
 
 def current_event(user: User, now: datetime) -> Event | None:
@@ -51,6 +52,8 @@ def home_url(user: User, *, now: datetime | None = None) -> str:
         return url_for("checkin.scanner", event_id=event.id)
     if role in (Role.MODERATOR, Role.PANELIST):
         return url_for("home.my_sessions", event_id=event.id)
+    if role == Role.RAPPORTEUR:
+        return url_for("report_rapporteur.my_sessions", event_id=event.id)
     return url_for("events.manage_index")
 
 

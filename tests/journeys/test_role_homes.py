@@ -28,6 +28,8 @@ def team(qa, make_user):
     grant_role(qa.event, speaker, Role.PANELIST)
     panelist = db.session.get(Panelist, qa.panelist.id)
     panelist.user_id = speaker.id
+    writer = make_user("rapport@example.org", "Rapporteure")
+    grant_role(qa.event, writer, Role.RAPPORTEUR)
     commit()
     return qa
 
@@ -39,6 +41,7 @@ def test_sign_in_lands_each_role_on_its_home(app, team):
         "moderator@example.org": f"/manage/events/{qa.event.id}/mine",
         "door@example.org": f"/checkin/events/{qa.event.id}/scan",
         "nadia@example.dz": f"/manage/events/{qa.event.id}/mine",
+        "rapport@example.org": f"/manage/events/{qa.event.id}/rapporteur",
     }
     for email, home in expected.items():
         client = app.test_client()
