@@ -27,7 +27,9 @@ def report_sections(event: Event, session_ids: list[int] | None = None, **_kw: A
     ids = list(session_ids or [])
     if not ids:
         return []
-    sessions = db.session.scalars(db.select(AgendaSession).where(AgendaSession.id.in_(ids))
+    # Only sessions that had speeches (one query), so the report's query count does not grow with the others.
+    spoken = db.select(Speech.session_id).where(Speech.session_id.in_(ids)).distinct()
+    sessions = db.session.scalars(db.select(AgendaSession).where(AgendaSession.id.in_(spoken))
                                   .order_by(AgendaSession.starts_at, AgendaSession.id))
     out: list[dict[str, Any]] = []
     now = utcnow()
