@@ -35,9 +35,11 @@ def test_cancelling_on_one_process_cuts_the_socket_on_the_other(live_cluster) ->
             page = http.get(f"{a.base_url}/t/{ticket}", timeout=WAIT)
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
             started = time.monotonic()
-            r = http.post(f"{a.base_url}/t/{ticket}/cancel", data={"csrf_token": token}, allow_redirects=False,
+            r = http.post(f"{a.base_url}/t/{ticket}/cancel", data={"csrf_token": token, "confirm": "yes"},
+                          allow_redirects=False,
                           timeout=WAIT)
             assert r.status_code == 302, r.text[:500]
+            assert "/cancel" not in r.headers["Location"]  # cancelled, not sent back to the confirmation page
         assert ended.wait(5.0), "B kept the cancelled attendee's socket open"
         print(f"cut off on B {time.monotonic() - started:.3f} s after the cancel request on A")  # noqa: T201
         assert bystander.connected
