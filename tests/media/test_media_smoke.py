@@ -47,7 +47,10 @@ def test_publish_and_subscribe_decode_video_and_audio(media_env: MediaEnv, new_p
     pub = _open(new_page, media_env)
     feed = pub.evaluate("cfg => raw.publish(cfg)", {"server": media_env.janus.url, "token": publisher,
                                                      "room": number, "display": "Minister"})
-    assert feed and [p["id"] for p in rooms.participants(number) if p.get("publisher")] == [feed]
+    assert feed
+    # Janus lists a participant as a publisher once its PeerConnection is up, a moment after `publish` answers.
+    wait_until(lambda: [p["id"] for p in rooms.participants(number) if p.get("publisher")] == [feed], 15,
+               "Janus lists the publisher")
 
     sub = _open(new_page, media_env)
     sub.evaluate("cfg => raw.subscribe(cfg)", {"server": media_env.janus.url, "token": viewer, "room": number,
