@@ -89,28 +89,18 @@ class PluginHandle:
                 pass
 
 
-class VideoRoomAdmin:
-    """Server-side VideoRoom operations (all synchronous requests)."""
+class _RoomsAdmin:
+    """What VideoRoom and AudioBridge rooms share: the create body's common part, destroy, exists, the token ACL
+    and the participants list. `no_such_room` is the plugin's error code for an unknown room."""
+
+    no_such_room: int
 
     def __init__(self, handle: PluginHandle) -> None:
         self.handle = handle
 
-    def create(self, room: int, *, secret: str, publishers: int = 6, allowed: list[str] | None = None,
-               description: str = "", bitrate: int = 0, audiolevel_event: bool = True,
-               audio_active_packets: int = 50, audio_level_average: int = 40, videocodec: str = "vp8",
-               audiocodec: str = "opus", fir_freq: int = 5, notify_joining: bool = True,
-               extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A temporary room (`permanent: false`), private (not listed), with the token ACL when `allowed` is
-        given (an empty list means nobody may join until tokens are added). VP8 so browsers can simulcast;
-        `fir_freq` keeps keyframes coming for late subscribers and layer switches; audio levels are reported as
-        `talking` / `stopped-talking` events to the room's participants."""
-        body: dict[str, Any] = {
-            "request": "create", "room": int(room), "permanent": False, "is_private": True,
-            "description": description[:120] or f"stage {room}", "secret": secret, "publishers": int(publishers),
-            "bitrate": int(bitrate), "fir_freq": int(fir_freq), "videocodec": videocodec, "audiocodec": audiocodec,
-            "audiolevel_event": audiolevel_event, "audio_active_packets": int(audio_active_packets),
-            "audio_level_average": int(audio_level_average), "notify_joining": notify_joining,
-        }
+    def _create(self, body: dict[str, Any], *, allowed: list[str] | None,
+                extra: dict[str, Any] | None) -> dict[str, Any]:
+        body = {"request": "create", "permanent": False, "is_private": True, **body}
         if allowed is not None:
             body["allowed"] = list(allowed)
         if self.handle.client.server.api_secret:  # our generated configs set the plugins' admin_key to it
@@ -123,7 +113,7 @@ class VideoRoomAdmin:
         try:
             self.handle.request({"request": "destroy", "room": int(room), "secret": secret, "permanent": False})
         except JanusError as exc:
-            if exc.code == VIDEOROOM_NO_SUCH_ROOM:
+            if exc.code == self.no_such_room:
                 return False
             raise
         return True
@@ -139,6 +129,34 @@ class VideoRoomAdmin:
     def disallow(self, room: int, *, secret: str, tokens: list[str]) -> None:
         self.handle.request({"request": "allowed", "room": int(room), "secret": secret, "action": "remove",
                              "allowed": list(tokens)})
+
+    def participants(self, room: int) -> list[dict[str, Any]]:
+        """[{"id", "display", "publisher", "talking"…}, …]"""
+        return list(self.handle.request({"request": "listparticipants", "room": int(room)}).get("participants", []))
+
+
+class VideoRoomAdmin(_RoomsAdmin):
+    """Server-side VideoRoom operations (all synchronous requests)."""
+
+    no_such_room = VIDEOROOM_NO_SUCH_ROOM
+
+    def create(self, room: int, *, secret: str, publishers: int = 6, allowed: list[str] | None = None,
+               description: str = "", bitrate: int = 0, audiolevel_event: bool = True,
+               audio_active_packets: int = 50, audio_level_average: int = 40, videocodec: str = "vp8",
+               audiocodec: str = "opus", fir_freq: int = 5, notify_joining: bool = True,
+               extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A temporary room (`permanent: false`), private (not listed), with the token ACL when `allowed` is
+        given (an empty list means nobody may join until tokens are added). VP8 so browsers can simulcast;
+        `fir_freq` keeps keyframes coming for late subscribers and layer switches; audio levels are reported as
+        `talking` / `stopped-talking` events to the room's participants."""
+        body: dict[str, Any] = {
+            "room": int(room), "description": description[:120] or f"stage {room}", "secret": secret,
+            "publishers": int(publishers),
+            "bitrate": int(bitrate), "fir_freq": int(fir_freq), "videocodec": videocodec, "audiocodec": audiocodec,
+            "audiolevel_event": audiolevel_event, "audio_active_packets": int(audio_active_packets),
+            "audio_level_average": int(audio_level_average), "notify_joining": notify_joining,
+        }
+        return self._create(body, allowed=allowed, extra=extra)
 
     def allowed(self, room: int, *, secret: str) -> list[str]:
         """The room's ACL as Janus holds it (a no-op `add` returns the whole list)."""
@@ -200,58 +218,24 @@ class VideoRoomAdmin:
             self.moderate(room, secret=secret, participant_id=participant_id, mid=mid, mute=mute)
         return len(mids)
 
-    def participants(self, room: int) -> list[dict[str, Any]]:
-        """[{"id", "display", "publisher", "talking"…}, …]"""
-        return list(self.handle.request({"request": "listparticipants", "room": int(room)}).get("participants", []))
-
     def edit(self, room: int, *, secret: str, **changes: Any) -> None:
         """Change room settings in place (new_publishers, new_bitrate, new_description…)."""
         self.handle.request({"request": "edit", "room": int(room), "secret": secret, **changes})
 
 
-class AudioBridgeAdmin:
+class AudioBridgeAdmin(_RoomsAdmin):
     """Server-side AudioBridge operations (the floor's mixed room audio will use them)."""
 
-    def __init__(self, handle: PluginHandle) -> None:
-        self.handle = handle
+    no_such_room = AUDIOBRIDGE_NO_SUCH_ROOM
 
     def create(self, room: int, *, secret: str, allowed: list[str] | None = None, description: str = "",
                sampling_rate: int = 48000, audiolevel_event: bool = True,
                extra: dict[str, Any] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "request": "create", "room": int(room), "permanent": False, "is_private": True, "secret": secret,
-            "description": description[:120] or f"stage {room}", "sampling_rate": int(sampling_rate),
-            "audiolevel_event": audiolevel_event,
+            "room": int(room), "secret": secret, "description": description[:120] or f"stage {room}",
+            "sampling_rate": int(sampling_rate), "audiolevel_event": audiolevel_event,
         }
-        if allowed is not None:
-            body["allowed"] = list(allowed)
-        if self.handle.client.server.api_secret:  # our generated configs set the plugins' admin_key to it
-            body["admin_key"] = self.handle.client.server.api_secret
-        body.update(extra or {})
-        return self.handle.request(body)
-
-    def destroy(self, room: int, *, secret: str) -> bool:
-        try:
-            self.handle.request({"request": "destroy", "room": int(room), "secret": secret, "permanent": False})
-        except JanusError as exc:
-            if exc.code == AUDIOBRIDGE_NO_SUCH_ROOM:
-                return False
-            raise
-        return True
-
-    def exists(self, room: int) -> bool:
-        return bool(self.handle.request({"request": "exists", "room": int(room)}).get("exists"))
-
-    def allow(self, room: int, *, secret: str, tokens: list[str]) -> None:
-        self.handle.request({"request": "allowed", "room": int(room), "secret": secret, "action": "add",
-                             "allowed": list(tokens)})
-
-    def disallow(self, room: int, *, secret: str, tokens: list[str]) -> None:
-        self.handle.request({"request": "allowed", "room": int(room), "secret": secret, "action": "remove",
-                             "allowed": list(tokens)})
-
-    def participants(self, room: int) -> list[dict[str, Any]]:
-        return list(self.handle.request({"request": "listparticipants", "room": int(room)}).get("participants", []))
+        return self._create(body, allowed=allowed, extra=extra)
 
     def kick(self, room: int, *, secret: str, participant_id: int) -> None:
         self.handle.request({"request": "kick", "room": int(room), "secret": secret, "id": int(participant_id)})
