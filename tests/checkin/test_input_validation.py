@@ -13,13 +13,11 @@ from eventhub.checkin import services as ci
 from eventhub.checkin.models import CheckIn, CheckInPoint, Scan
 from eventhub.core.db import commit
 from eventhub.extensions import db
-from tests import test_checkin_routes as routes_tests
-from tests.test_checkin_routes import API, emit, person, sock
+from tests.checkin.helpers import API, emit, person, sock
 
-# The route tests' fixtures: the same world (event, other event, point, token, staff), and no open test
-# transaction while a request runs (SQLite write lock).
-world = routes_tests.world
-_end_test_transaction_before_requests = routes_tests._end_test_transaction_before_requests
+# The route tests' world (tests/checkin/conftest.py), and no open test transaction while a request runs (SQLite
+# write lock).
+pytestmark = pytest.mark.usefixtures("end_test_transaction_before_requests")
 
 HUGE = 10**30
 BIG = 2**63
