@@ -22,6 +22,10 @@ from sqlalchemy.exc import OperationalError
 
 from config import TestingConfig, _normalise_db_url
 
+# Fixtures shared across areas, as plugins (no test module imports another's fixtures): the Q&A world (qa, journeys,
+# security_live) and the local Janus (media, stage).
+pytest_plugins = ("tests.qa.fixtures", "tests.media.fixtures")
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
 CHROMIUM = os.environ.get("EVENTHUB_CHROMIUM", "/usr/lib/chromium/chromium")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_babel import gettext as _
 
 from eventhub.api import schemas
 from eventhub.api.openapi import build_openapi
 from eventhub.auth.services import record_token_use, token_use_due
 from eventhub.auth.tokens import bearer_token, token_for_this_event, token_required
-from eventhub.core.body import parse_body
+from eventhub.core.apidoc import Query, operation, request_body
 from eventhub.core.db import commit
 from eventhub.core.errors import NotFound
 from eventhub.core.urls import external_url
@@ -40,7 +40,7 @@ def _record_token_use(response: Response) -> Response:
     return response
 
 
-def event_out(event: Event) -> dict:
+def event_out(event: Event) -> schemas.EventOut:
     return schemas.EventOut(
         id=event.id, slug=event.slug, title=event.title, description=event.description, venue=event.venue,
         room=event.room, timezone=event.timezone, starts_at=event.starts_at, ends_at=event.ends_at,
@@ -48,10 +48,10 @@ def event_out(event: Event) -> dict:
         capacity=event.capacity, seats_left=event.seats_left, remote_enabled=event.remote_enabled,
         remote_capacity=event.remote_capacity, languages=event.language_list, status=event.status.value,
         url=external_url("events.public_page", slug=event.slug),
-    ).model_dump(mode="json")
+    )
 
 
-def registration_out(registration: Registration, positions: dict[int, int] | None = None) -> dict:
+def registration_out(registration: Registration, positions: dict[int, int] | None = None) -> schemas.RegistrationOut:
     """`positions`: every waitlist position of the event, when a list already computed them in one query."""
     ticket = registration.ticket
     return schemas.RegistrationOut(
@@ -66,7 +66,7 @@ def registration_out(registration: Registration, positions: dict[int, int] | Non
             png_url=external_url("registration.ticket_png", code=ticket.code), issued_at=ticket.issued_at,
             revoked=False,
         ) if ticket else None,
-    ).model_dump(mode="json")
+    )
 
 
 def _public_event(event_id: int) -> Event:
@@ -80,20 +80,24 @@ def _public_event(event_id: int) -> Event:
 # --- events ---------------------------------------------------------------------------------------------------
 
 @bp.get("/events")
+@operation("listEvents", "Published upcoming events", responses={200: schemas.EventList})
 def list_events():
     return {"items": [event_out(e) for e in event_services.upcoming_public_events()]}
 
 
 @bp.get("/events/<int:event_id>")
+@operation("getEvent", "One event", responses={200: schemas.EventOut}, errors=(404,))
 def get_event(event_id: int):
     return event_out(_public_event(event_id))
 
 
 @bp.patch("/events/<int:event_id>")
+@operation("patchEvent", "Edit an event", body=schemas.EventPatch, responses={200: schemas.EventOut},
+           errors=(401, 403, 404, 409, 422))
 @token_required
 def patch_event(event_id: int):
     event = event_services.get_event(event_id)
-    patch = parse_body(schemas.EventPatch)
+    patch: schemas.EventPatch = request_body()
     data = event_services.event_data_of(event)
     for name, value in patch.model_dump(exclude_unset=True).items():
         if value is None and name not in ("remote_capacity", "registration_opens_at", "registration_closes_at"):
@@ -105,21 +109,26 @@ def patch_event(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/public-key")
+@operation("getPublicKey", "The Ed25519 key that verifies this event's ticket codes",
+           responses={200: schemas.PublicKey}, errors=(404,))
 def public_key(event_id: int):
     event = _public_event(event_id)
     key = base64.urlsafe_b64encode(codes.public_key_bytes(event.signing_key)).decode().rstrip("=")
     return schemas.PublicKey(event_id=event.id, algorithm="Ed25519", public_key=key,
-                             code_version=codes.VERSION).model_dump()
+                             code_version=codes.VERSION)
 
 
 # --- registrations --------------------------------------------------------------------------------------------
 
 @bp.post("/events/<int:event_id>/registrations")
+@operation("createRegistration", "Register a person (public, or as the organizer with a token)",
+           body=schemas.RegistrationIn, responses={201: schemas.RegistrationOut}, errors=(404, 409, 422, 429),
+           security="public_or_token", descriptions={201: "Registered (confirmed or waitlisted)"})
 @limiter.limit("30 per minute; 300 per hour", exempt_when=lambda: token_for_this_event() is not None)
 def create_registration(event_id: int):
     event = _public_event(event_id)
     token = bearer_token()
-    body = parse_body(schemas.RegistrationIn)
+    body: schemas.RegistrationIn = request_body()
     by_organizer = token is not None and token.event_id == event_id
     result = reg_services.register(
         event, reg_services.RegistrationData(**body.model_dump()), source="api",
@@ -130,6 +139,9 @@ def create_registration(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/registrations")
+@operation("listRegistrations", "Registrations (search and filter)", responses={200: schemas.RegistrationPage},
+           errors=(401, 403, 404), query=[Query(n) for n in ("q", "mode", "status", "country")]
+           + [Query("limit", "integer"), Query("offset", "integer")])
 @token_required
 def list_registrations(event_id: int):
     event = event_services.get_event(event_id)
@@ -146,6 +158,7 @@ def list_registrations(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
+@operation("getRegistration", "One registration", responses={200: schemas.RegistrationOut}, errors=(401, 403, 404))
 @token_required
 def get_registration(event_id: int, registration_id: int):
     event = event_services.get_event(event_id)
@@ -153,6 +166,8 @@ def get_registration(event_id: int, registration_id: int):
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/cancel")
+@operation("cancelRegistration", "Cancel; the next person waiting is promoted",
+           responses={200: schemas.RegistrationOut}, errors=(401, 403, 404, 409))
 @token_required
 def cancel_registration(event_id: int, registration_id: int):
     registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
@@ -162,6 +177,8 @@ def cancel_registration(event_id: int, registration_id: int):
 
 
 @bp.post("/events/<int:event_id>/registrations/<int:registration_id>/revoke-ticket")
+@operation("revokeTicket", "Revoke the ticket in force", responses={200: schemas.RegistrationOut},
+           errors=(401, 403, 404, 409))
 @token_required
 def revoke_ticket(event_id: int, registration_id: int):
     registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
@@ -173,6 +190,7 @@ def revoke_ticket(event_id: int, registration_id: int):
 # --- tickets --------------------------------------------------------------------------------------------------
 
 @bp.get("/tickets/<code>")
+@operation("getTicket", "Status of a ticket", responses={200: schemas.TicketStatus}, errors=(404, 429))
 @limiter.limit("60 per minute")
 def ticket_status(code: str):
     try:
@@ -183,9 +201,11 @@ def ticket_status(code: str):
     return schemas.TicketStatus(
         event_id=ticket.event_id, status=registration.status.value, mode=registration.mode.value,
         revoked=ticket.revoked_at is not None, name=registration.name,
-    ).model_dump()
+    )
 
 
 @bp.get("/openapi.json")
+@operation("getOpenApi", "This document", responses={200: {"type": "object"}},
+           descriptions={200: "The OpenAPI 3.1 document"})
 def openapi():
-    return build_openapi()
+    return build_openapi(current_app)

@@ -7,19 +7,13 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+# The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
+from eventhub.core.apidoc import ErrorBody as ErrorBody
+from eventhub.core.apidoc import ErrorDetail as ErrorDetail
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Stable machine-readable code, e.g. `event_full`, `validation_failed`.")
-    message: str
-    fields: dict[str, list[str]] | None = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
 
 
 class EventOut(BaseModel):
@@ -41,6 +35,10 @@ class EventOut(BaseModel):
     languages: list[str]
     status: Literal["draft", "published", "cancelled"]
     url: str
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
 
 
 class EventPatch(Strict):

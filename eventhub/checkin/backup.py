@@ -14,13 +14,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import Field
 
-from eventhub.api.routes import parse_body
 from eventhub.auth.models import User
 from eventhub.auth.permissions import event_role_required
 from eventhub.checkin import services
 from eventhub.checkin.models import CheckInPoint
 from eventhub.checkin.routes import SCANNER_ROLES, json_error, timed
 from eventhub.checkin.schemas import Id, Strict
+from eventhub.core.body import parse_body
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError, ValidationFailed
 from eventhub.extensions import limiter

@@ -9,7 +9,7 @@ from flask import Blueprint
 from flask_babel import gettext as _
 
 from eventhub.auth.tokens import bearer_token, token_required
-from eventhub.core.body import parse_body
+from eventhub.core.apidoc import operation, request_body
 from eventhub.core.db import commit
 from eventhub.core.errors import NotFound
 from eventhub.core.timefmt import to_zone
@@ -22,9 +22,9 @@ from eventhub.schedule.models import AgendaSession, Room
 bp = Blueprint("schedule_api", __name__, url_prefix="/api/v1")
 
 
-def room_out(room: Room) -> dict:
+def room_out(room: Room) -> schemas.RoomOut:
     return schemas.RoomOut(id=room.id, event_id=room.event_id, name=room.name, capacity=room.capacity,
-                           has_stream=room.has_stream).model_dump(mode="json")
+                           has_stream=room.has_stream)
 
 
 def session_status(session: AgendaSession) -> Literal["draft", "published", "changed", "cancelled"]:
@@ -35,7 +35,7 @@ def session_status(session: AgendaSession) -> Literal["draft", "published", "cha
     return "changed" if session.changed_at else "published"
 
 
-def session_out(session: AgendaSession, event: Event) -> dict:
+def session_out(session: AgendaSession, event: Event) -> schemas.AgendaSessionOut:
     return schemas.AgendaSessionOut(
         id=session.id, event_id=session.event_id, title=session.title, description=session.description,
         kind=session.kind.value, room_id=session.room_id,
@@ -49,7 +49,7 @@ def session_out(session: AgendaSession, event: Event) -> dict:
         moderator_ids=[m.user_id for m in session.moderators],
         url=external_url("schedule.session_page", slug=event.slug, session_id=session.id)
         if session.is_published else None,
-    ).model_dump(mode="json")
+    )
 
 
 def _readable_event(event_id: int) -> tuple[Event, bool]:
@@ -65,25 +65,31 @@ def _readable_event(event_id: int) -> tuple[Event, bool]:
 # --- rooms ----------------------------------------------------------------------------------------------------
 
 @bp.get("/events/<int:event_id>/rooms")
+@operation("listRooms", "Rooms (public once the schedule is published; the event's token sees them always)",
+           responses={200: schemas.RoomList}, errors=(404,), security="public_or_token")
 def list_rooms(event_id: int):
     event, _owner = _readable_event(event_id)
     return {"items": [room_out(r) for r in services.rooms_of(event)]}
 
 
 @bp.post("/events/<int:event_id>/rooms")
+@operation("createRoom", "Add a room", body=schemas.RoomIn, responses={201: schemas.RoomOut},
+           errors=(401, 403, 404, 422), descriptions={201: "Created"})
 @token_required
 def create_room(event_id: int):
-    body = parse_body(schemas.RoomIn)
+    body: schemas.RoomIn = request_body()
     room = services.create_room(event_services.get_event(event_id), services.RoomData(**body.model_dump()))
     commit()
     return room_out(room), 201
 
 
 @bp.patch("/events/<int:event_id>/rooms/<int:room_id>")
+@operation("patchRoom", "Edit a room", body=schemas.RoomPatch, responses={200: schemas.RoomOut},
+           errors=(401, 403, 404, 422))
 @token_required
 def patch_room(event_id: int, room_id: int):
     room = services.get_room(event_services.get_event(event_id), room_id)
-    patch = parse_body(schemas.RoomPatch).model_dump(exclude_unset=True)
+    patch = request_body().model_dump(exclude_unset=True)
     data = services.RoomData(name=room.name, capacity=room.capacity, has_stream=room.has_stream)
     for name, value in patch.items():
         if value is not None or name == "capacity":
@@ -94,6 +100,8 @@ def patch_room(event_id: int, room_id: int):
 
 
 @bp.delete("/events/<int:event_id>/rooms/<int:room_id>")
+@operation("deleteRoom", "Delete a room without sessions", responses={204: None}, errors=(401, 403, 404, 409),
+           descriptions={204: "Deleted"})
 @token_required
 def delete_room(event_id: int, room_id: int):
     services.delete_room(services.get_room(event_services.get_event(event_id), room_id))
@@ -104,6 +112,8 @@ def delete_room(event_id: int, room_id: int):
 # --- sessions -------------------------------------------------------------------------------------------------
 
 @bp.get("/events/<int:event_id>/sessions")
+@operation("listSessions", "Sessions (published ones; the event's token also sees drafts)",
+           responses={200: schemas.AgendaSessionList}, errors=(404,), security="public_or_token")
 def list_sessions(event_id: int):
     event, owner = _readable_event(event_id)
     sessions = services.sessions_of(event, published_only=not owner)
@@ -111,6 +121,8 @@ def list_sessions(event_id: int):
 
 
 @bp.get("/events/<int:event_id>/sessions/<int:session_id>")
+@operation("getSession", "One session", responses={200: schemas.AgendaSessionOut}, errors=(404,),
+           security="public_or_token")
 def get_session(event_id: int, session_id: int):
     event, owner = _readable_event(event_id)
     session = services.get_session(event, session_id)
@@ -120,10 +132,13 @@ def get_session(event_id: int, session_id: int):
 
 
 @bp.post("/events/<int:event_id>/sessions")
+@operation("createSession", "Add a session (refused on a room or person clash, outside the event, end ≤ start)",
+           body=schemas.AgendaSessionIn, responses={201: schemas.AgendaSessionOut}, errors=(401, 403, 404, 409, 422),
+           descriptions={201: "Created"})
 @token_required
 def create_session(event_id: int):
     event = event_services.get_event(event_id)
-    body = parse_body(schemas.AgendaSessionIn)
+    body: schemas.AgendaSessionIn = request_body()
     values = body.model_dump()
     values["languages"] = tuple(values["languages"])
     values["panelists"] = [(p["panelist_id"], p.get("mode")) for p in values["panelists"]]
@@ -133,11 +148,14 @@ def create_session(event_id: int):
 
 
 @bp.patch("/events/<int:event_id>/sessions/<int:session_id>")
+@operation("patchSession", "Edit, move or cancel a session; published sessions show as changed and their "
+           "panelists are emailed", body=schemas.AgendaSessionPatch, responses={200: schemas.AgendaSessionOut},
+           errors=(401, 403, 404, 409, 422))
 @token_required
 def patch_session(event_id: int, session_id: int):
     event = event_services.get_event(event_id)
     session = services.get_session(event, session_id)
-    patch = parse_body(schemas.AgendaSessionPatch).model_dump(exclude_unset=True)
+    patch = request_body().model_dump(exclude_unset=True)
     if patch.pop("cancelled", None):
         services.cancel_session(session)
     if patch:
@@ -157,6 +175,8 @@ def patch_session(event_id: int, session_id: int):
 
 
 @bp.delete("/events/<int:event_id>/sessions/<int:session_id>")
+@operation("deleteSession", "Delete a draft session (published ones are cancelled instead)", responses={204: None},
+           errors=(401, 403, 404, 409), descriptions={204: "Deleted"})
 @token_required
 def delete_session(event_id: int, session_id: int):
     services.delete_session(services.get_session(event_services.get_event(event_id), session_id))

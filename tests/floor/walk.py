@@ -1,4 +1,4 @@
-"""Builders for the floor's rows of the role walk (tests/test_roles.py)."""
+"""Builders for the floor's rows of the role walk (tests/auth/test_access_by_role.py)."""
 
 from __future__ import annotations
 

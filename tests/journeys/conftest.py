@@ -1,10 +1,8 @@
-"""Journey fixtures: the Q&A world (tests/qa_fixtures.py) plus helpers to read the outbox."""
+"""Journey fixtures: helpers to read the outbox (the Q&A world `qa` is tests/qa/fixtures.py, a conftest plugin)."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.qa_fixtures import qa  # noqa: F401  (fixture)
 
 
 @pytest.fixture

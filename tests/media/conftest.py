@@ -21,7 +21,6 @@ from eventhub.media.janus import JanusClient, JanusServer
 from eventhub.media.rooms import PluginHandle, VideoRoomAdmin
 from tests.media import harness
 from tests.media.appserver import MediaApp, start_app
-from tests.media.fixtures import janus_server, janus_setup, server_of  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).resolve().parent / "pages"

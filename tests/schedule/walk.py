@@ -1,4 +1,4 @@
-"""Builders for the schedule's rows of the role walk (tests/test_roles.py): objects made on first use."""
+"""Builders for the schedule's rows of the role walk (tests/auth/test_access_by_role.py): objects made on first use."""
 
 from __future__ import annotations
 

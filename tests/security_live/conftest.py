@@ -1,6 +1,7 @@
 """Security and reliability of the live connections (issue 9): fixtures.
 
-- `qa` (tests/qa_fixtures.py) and the app/test-client fixtures of tests/conftest.py for in-process socket tests;
+- `qa` (tests/qa/fixtures.py, a plugin of tests/conftest.py) and the app/test-client fixtures of tests/conftest.py
+  for in-process socket tests;
 - `live_server`: one real `python -m eventhub` process (gevent, WebSocket), SQLite in a temporary directory,
   seeded by tests/integration/seed_qa.py, its whole output kept in a log file the tests read back;
 - `live_cluster`: two such processes on PostgreSQL + a Redis message queue (as tests/integration/ does), with the
@@ -31,7 +32,6 @@ from tests.integration.conftest import (
     _redis_url_with_db,
     _run,
 )
-from tests.qa_fixtures import qa  # noqa: F401 (re-exported fixture)
 
 WAIT = 10.0
 

@@ -21,11 +21,10 @@ from eventhub.registration.models import AttendanceMode
 from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as sched
 from eventhub.stage import services as svc
-from tests.media.fixtures import janus_setup  # noqa: F401 (the media area's shared Janus fixture)
 
 
 @pytest.fixture
-def media(app, janus_setup):  # noqa: F811 (the imported fixture)
+def media(app, janus_setup):
     """The app's media layer pointed at the test Janus for one test."""
     pool = JanusPool(parse_servers([janus_setup.server_entry()]))
     backend = MediaPool(pool, turn_urls=["turn:127.0.0.1:3478?transport=udp"], turn_secret="turn-test-secret",

@@ -12,69 +12,10 @@ from eventhub.checkin import services as ci
 from eventhub.checkin.models import CheckIn, Scan
 from eventhub.core.db import commit
 from eventhub.core.loops import drain_all
-from eventhub.extensions import db, socketio
-from eventhub.registration import services as reg
+from eventhub.extensions import db
+from tests.checkin.helpers import API, api_scan, emit, person, sock
 
-API = "/api/v1"
-
-
-@pytest.fixture
-def world(make_user, make_event):
-    from eventhub.auth.models import Role
-    from eventhub.auth.services import create_api_token, grant_role
-
-    organizer = make_user("orga@mda.ml", "Coordination MDA")
-    door_staff = make_user("accueil@cicb.ml", "Accueil CICB")
-    moderator = make_user("moderation@mda.ml", "Modération")
-    event = make_event(organizer=organizer)
-    other = make_event(title="Mali Startup Connect")
-    grant_role(event, door_staff, Role.DOOR_STAFF)
-    grant_role(event, moderator, Role.MODERATOR)
-    point = ci.ensure_default_point(event)[0]
-    _t, token = create_api_token(event, organizer, "scanner 1")
-    commit()
-
-    class W:
-        pass
-
-    w = W()
-    w.event, w.other, w.point, w.token = event, other, point, token
-    w.organizer, w.door_staff, w.moderator = organizer, door_staff, moderator
-    return w
-
-
-@pytest.fixture(autouse=True)
-def _end_test_transaction_before_requests(monkeypatch):
-    """On SQLite every transaction takes the write lock (BEGIN IMMEDIATE, eventhub.core.db): the test's own
-    session must not hold one open (e.g. after reading a ticket code) while a request runs in another session."""
-    from tests.conftest import FreshContextClient
-
-    original = FreshContextClient.open
-
-    def open_(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
-        from flask import has_app_context
-
-        if has_app_context():
-            db.session.commit()
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(FreshContextClient, "open", open_)
-
-
-_n = iter(range(1, 100_000))
-
-
-def person(event, mode="in_person", name="Aminata Traoré"):
-    r = reg.register(event, reg.RegistrationData(name=name, email=f"x{next(_n)}@example.org", country="ML",
-                                                 mode=mode, organization="=HYPERLINK(1)", consent=True)).registration
-    commit()
-    return r
-
-
-def api_scan(client, w, code, nonce=None, point_id=None):
-    return client.post(f"{API}/events/{w.event.id}/checkins", json={
-        "code": code, "point_id": point_id or w.point.id, **({"nonce": nonce} if nonce else {})},
-        headers={"Authorization": f"Bearer {w.token}"})
+pytestmark = pytest.mark.usefixtures("end_test_transaction_before_requests")
 
 
 # --- bad input through the API ----------------------------------------------------------------------------------
@@ -252,16 +193,6 @@ def test_dashboard_undo_and_csv_export(client, world, login):
 # --- sockets ----------------------------------------------------------------------------------------------------
 # Each socket call runs in a fresh app context, as each event does in the server (otherwise the test's own
 # context, with its logged-in user and session, would leak into the handlers).
-
-def sock(app, client, auth):
-    with app.app_context():
-        return socketio.test_client(app, namespace="/checkin", flask_test_client=client, auth=auth)
-
-
-def emit(app, sio, event, payload):
-    with app.app_context():
-        return sio.emit(event, payload, namespace="/checkin", callback=True)
-
 
 def test_socket_refuses_anonymous_and_other_roles(app, client, world, login):
     event_id, moderator_user = world.event.id, world.moderator

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.qa_fixtures import qa  # noqa: F401
-from tests.test_qa_sockets import call, connect, events, join, moderator, set_open  # noqa: F401
+from tests.qa.sockets import call, events, join, set_open
 
 NUL = "a\x00b"
 
@@ -20,7 +19,7 @@ def _ask(client, session_id, text, **kw):
     return call(client, "ask", {"session_id": session_id, "text": text, **kw})
 
 
-def test_nul_in_question_text_is_stripped_not_a_server_error(qa, connect, moderator):  # noqa: F811
+def test_nul_in_question_text_is_stripped_not_a_server_error(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     ack = _ask(aminata, qa.session.id, "Quid\x00 du\x07 satellite ?")
@@ -29,7 +28,7 @@ def test_nul_in_question_text_is_stripped_not_a_server_error(qa, connect, modera
     assert _code(_ask(aminata, qa.session.id, "\x00\x00 \t\n")) == "empty_text"
 
 
-def test_bad_texts(qa, connect, moderator):  # noqa: F811
+def test_bad_texts(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     assert _code(_ask(aminata, qa.session.id, "   \n\t  ")) == "empty_text"
@@ -41,7 +40,7 @@ def test_bad_texts(qa, connect, moderator):  # noqa: F811
     assert _code(_ask(aminata, qa.session.id, "ok", anonymous=1)) == "invalid_payload"
 
 
-def test_nul_in_moderation_reason_and_edit(qa, connect, moderator):  # noqa: F811
+def test_nul_in_moderation_reason_and_edit(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     qids = [_ask(aminata, qa.session.id, f"Question {n}")["data"]["question"]["id"] for n in range(3)]
@@ -61,7 +60,7 @@ def test_nul_in_moderation_reason_and_edit(qa, connect, moderator):  # noqa: F81
 
 
 @pytest.mark.parametrize("bad", [2**70, -1, 0, True, False, "1", 1.0, None, [1], {"id": 1}])
-def test_bad_ids_everywhere(qa, connect, moderator, bad):  # noqa: F811
+def test_bad_ids_everywhere(qa, connect, moderator, bad):
     aminata = connect({"ticket": qa.ticket})
     payloads = [
         ("join", {"session_id": bad}), ("ask", {"session_id": bad, "text": "x"}),
@@ -80,19 +79,19 @@ def test_bad_ids_everywhere(qa, connect, moderator, bad):  # noqa: F811
 
 
 @pytest.mark.parametrize("since", [-1, "0", 1.5, True, [0], {"s": 0}])
-def test_bad_since(qa, connect, since):  # noqa: F811
+def test_bad_since(qa, connect, since):
     viewer = connect()
     assert _code(call(viewer, "join", {"session_id": qa.session.id, "since": since})) == "invalid_payload"
 
 
-def test_huge_since_gets_a_snapshot(qa, connect, moderator):  # noqa: F811
+def test_huge_since_gets_a_snapshot(qa, connect, moderator):
     viewer = connect()
     for since in (2**70, 10**6):
         data = join(viewer, qa.session.id, since=since)
         assert "snapshot" in data and "missed" not in data
 
 
-def test_catch_up_carries_counts_and_polls(qa, connect, moderator):  # noqa: F811
+def test_catch_up_carries_counts_and_polls(qa, connect, moderator):
     set_open(moderator, qa.session.id)
     aminata = connect({"ticket": qa.ticket})
     karim = connect({"ticket": qa.ticket2})
@@ -110,7 +109,7 @@ def test_catch_up_carries_counts_and_polls(qa, connect, moderator):  # noqa: F81
     assert [m["kind"] for m in data["missed"]] == ["question"]
 
 
-def test_nul_in_poll_and_bad_poll_choices(qa, connect, moderator):  # noqa: F811
+def test_nul_in_poll_and_bad_poll_choices(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
 
@@ -146,7 +145,7 @@ def test_nul_in_poll_and_bad_poll_choices(qa, connect, moderator):  # noqa: F811
         == "poll_closed"
 
 
-def test_another_events_session_and_question(qa, connect, moderator, make_event, ctx):  # noqa: F811
+def test_another_events_session_and_question(qa, connect, moderator, make_event, ctx):
     from datetime import timedelta
 
     from eventhub.core.db import commit
@@ -180,12 +179,12 @@ def test_another_events_session_and_question(qa, connect, moderator, make_event,
         == "panelist_not_found"
 
 
-def test_console_with_a_huge_session_id(qa, login):  # noqa: F811
+def test_console_with_a_huge_session_id(qa, login):
     http = login(qa.moderator)
     assert http.get(f"/manage/events/{qa.event.id}/qa/{2**70}").status_code == 404
 
 
-def test_routes_with_junk(qa, client):  # noqa: F811
+def test_routes_with_junk(qa, client):
     sid = qa.session.id
     for url in ("/q/%00abc", "/q/ab%00", "/q/" + "x" * 5000, f"/t/%00/qa/{sid}", f"/t/{'A' * 5000}/qa/{sid}",
                 f"/t/{qa.ticket}%00/qa/{sid}", f"/qa/{2**40}/participant", "/qa/-1", "/qa/0/screen",

@@ -8,67 +8,10 @@ from flask import current_app
 from eventhub.core.loops import drain_all
 from eventhub.extensions import socketio
 from eventhub.qa.coalesce import votes
-from tests.qa_fixtures import qa  # noqa: F401
-
-NS = "/qa"
+from tests.qa.sockets import NS, call, events, join, set_open, signed_in
 
 
-@pytest.fixture
-def connect(app):
-    clients = []
-
-    def make(auth: dict | None = None, http=None):
-        with app.app_context():  # as in production: each socket event gets its own context (g, DB session)
-            client = socketio.test_client(app, namespace=NS, auth=auth or {},
-                                          flask_test_client=http or app.test_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        if c.is_connected(NS):
-            with app.app_context():
-                c.disconnect(NS)
-
-
-def call(client, event: str, *payload):
-    with current_app.app_context():  # a fresh context per event, as in production
-        return client.emit(event, *payload, namespace=NS, callback=True)
-
-
-def events(client, name: str = "qa") -> list:
-    return [p["args"][0] for p in client.get_received(NS) if p["name"] == name]
-
-
-def join(client, session_id: int, since=None) -> dict:
-    ack = call(client, "join", {"session_id": session_id, "since": since})
-    assert ack["ok"], ack
-    return ack["data"]
-
-
-def signed_in(app, user):
-    http = app.test_client()
-    response = http.post("/login", data={"email": user.email, "password": "correct horse battery"})
-    assert response.status_code == 302
-    return http
-
-
-@pytest.fixture
-def moderator(qa, connect, login):  # noqa: F811
-    http = login(qa.moderator)
-    mod = connect(http=http)
-    join(mod, qa.session.id)
-    return mod
-
-
-def set_open(mod, session_id, **kw):
-    body = {"session_id": session_id, "moderation": "open", "open": True, "anonymous_allowed": False, **kw}
-    ack = call(mod, "settings", body)
-    assert ack["ok"], ack
-    return ack
-
-
-def test_ask_approve_pin_vote_reach_the_right_rooms(qa, connect, moderator):  # noqa: F811
+def test_ask_approve_pin_vote_reach_the_right_rooms(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     karim = connect({"ticket": qa.ticket2})
     data = join(aminata, qa.session.id)
@@ -101,7 +44,7 @@ def test_ask_approve_pin_vote_reach_the_right_rooms(qa, connect, moderator):  # 
     assert counts and counts[-1]["counts"] == {str(qid): 1}
 
 
-def test_reconnect_with_since_gets_exactly_what_was_missed(qa, connect, moderator):  # noqa: F811
+def test_reconnect_with_since_gets_exactly_what_was_missed(qa, connect, moderator):
     set_open(moderator, qa.session.id)
     phone = connect({"ticket": qa.ticket2})
     seq = join(phone, qa.session.id)["seq"]
@@ -123,7 +66,7 @@ def test_reconnect_with_since_gets_exactly_what_was_missed(qa, connect, moderato
     assert "snapshot" in too_far and len(too_far["snapshot"]["questions"]) == 3
 
 
-def test_private_questions_stay_private_on_replay(qa, connect, moderator):  # noqa: F811
+def test_private_questions_stay_private_on_replay(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     call(aminata, "ask", {"session_id": qa.session.id, "text": "Privée"})
@@ -133,7 +76,7 @@ def test_private_questions_stay_private_on_replay(qa, connect, moderator):  # no
     assert len(join(moderator, qa.session.id, since=0)["missed"]) == 1
 
 
-def test_vote_storm_is_coalesced(qa, connect, moderator, app):  # noqa: F811
+def test_vote_storm_is_coalesced(qa, connect, moderator, app):
     set_open(moderator, qa.session.id)
     asker = connect({"ticket": qa.ticket})
     join(asker, qa.session.id)
@@ -151,7 +94,7 @@ def test_vote_storm_is_coalesced(qa, connect, moderator, app):  # noqa: F811
     assert votes(app).drain() == 0 and events(asker, "votes") == []  # nothing left over
 
 
-def test_moderator_actions_refused_to_others(qa, connect, app, moderator):  # noqa: F811
+def test_moderator_actions_refused_to_others(qa, connect, app, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     qid = call(aminata, "ask", {"session_id": qa.session.id, "text": "Bonjour"})["data"]["question"]["id"]
@@ -170,7 +113,7 @@ def test_moderator_actions_refused_to_others(qa, connect, app, moderator):  # no
     assert ack["error"]["code"] == "not_participant"
 
 
-def test_removing_the_role_ends_live_rights(qa, connect, moderator):  # noqa: F811
+def test_removing_the_role_ends_live_rights(qa, connect, moderator):
     from eventhub.auth.models import Role
     from eventhub.auth.services import revoke_role
     from eventhub.core.db import commit
@@ -190,7 +133,7 @@ def test_removing_the_role_ends_live_rights(qa, connect, moderator):  # noqa: F8
     assert events(moderator) == []  # out of the moderators' room
 
 
-def test_logging_out_disconnects(qa, connect, login):  # noqa: F811
+def test_logging_out_disconnects(qa, connect, login):
     http = login(qa.moderator)
     mod = connect(http=http)
     join(mod, qa.session.id)
@@ -199,7 +142,7 @@ def test_logging_out_disconnects(qa, connect, login):  # noqa: F811
     assert not mod.is_connected(NS)
 
 
-def test_refused_connections(qa, app):  # noqa: F811
+def test_refused_connections(qa, app):
     for auth in ({"ticket": "NOT-A-TICKET"}, {"participant": "forged"}, {"panelist_token": "bad"},
                  {"ticket": 123}):
         client = socketio.test_client(app, namespace=NS, auth=auth)
@@ -207,7 +150,7 @@ def test_refused_connections(qa, app):  # noqa: F811
     assert socketio.test_client(app, namespace=NS, auth={}).is_connected(NS)  # a read-only viewer
 
 
-def test_wrong_event_ticket_and_unknown_session(qa, connect):  # noqa: F811
+def test_wrong_event_ticket_and_unknown_session(qa, connect):
     other = connect({"ticket": qa.other_ticket})
     ack = call(other, "join", {"session_id": qa.session.id})
     assert ack["error"]["code"] == "session_not_found"  # as an unknown one: ids do not enumerate
@@ -215,7 +158,7 @@ def test_wrong_event_ticket_and_unknown_session(qa, connect):  # noqa: F811
     assert ack["error"]["code"] == "session_not_found"
 
 
-def test_closed_qa_and_rate_limit(qa, connect, moderator):  # noqa: F811
+def test_closed_qa_and_rate_limit(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     codes = [call(aminata, "ask", {"session_id": qa.session.id, "text": f"Q{n}"}).get("error", {}).get("code")
@@ -226,7 +169,7 @@ def test_closed_qa_and_rate_limit(qa, connect, moderator):  # noqa: F811
     assert ack["error"]["code"] == "qa_closed"
 
 
-def test_anonymous_participant_with_a_key(qa, connect, moderator, client):  # noqa: F811
+def test_anonymous_participant_with_a_key(qa, connect, moderator, client):
     assert client.get(f"/qa/{qa.session.id}/participant").status_code == 409
     set_open(moderator, qa.session.id, anonymous_allowed=True)
     key = client.get(f"/qa/{qa.session.id}/participant").get_json()["participant"]
@@ -236,7 +179,7 @@ def test_anonymous_participant_with_a_key(qa, connect, moderator, client):  # no
     assert ack["ok"] and ack["data"]["question"]["author"] is None
 
 
-def test_panelist_sees_the_public_stream(qa, connect, moderator):  # noqa: F811
+def test_panelist_sees_the_public_stream(qa, connect, moderator):
     set_open(moderator, qa.session.id)
     panelist = connect({"panelist_token": qa.panelist_token})
     data = join(panelist, qa.session.id)
@@ -249,7 +192,7 @@ def test_panelist_sees_the_public_stream(qa, connect, moderator):  # noqa: F811
     assert call(panelist, "ask", {"session_id": qa.session.id, "text": "x"})["error"]["code"] == "not_participant"
 
 
-def test_polls_live(qa, connect, moderator):  # noqa: F811
+def test_polls_live(qa, connect, moderator):
     aminata = connect({"ticket": qa.ticket})
     join(aminata, qa.session.id)
     ack = call(moderator, "poll", {"action": "create", "session_id": qa.session.id, "question": "Priorité ?",
@@ -283,7 +226,7 @@ BAD = ["not a dict", 42, None, [], {"x": 1}]
     ("poll", {"action": "open", "poll_id": 1}),
     ("poll_vote", {"poll_id": 1, "option_ids": [1]}),
 ])
-def test_malformed_payloads_get_error_acks(qa, connect, app, event, good):  # noqa: F811
+def test_malformed_payloads_get_error_acks(qa, connect, app, event, good):
     client = connect({"ticket": qa.ticket})
     mod = connect(http=signed_in(app, qa.moderator))
     variants = list(BAD)
@@ -309,7 +252,7 @@ def test_malformed_payloads_get_error_acks(qa, connect, app, event, good):  # no
     assert join(client, qa.session.id)["seq"] >= 0  # still working
 
 
-def test_rights_sweep_disconnects_moderators_whose_role_ended(qa, connect, moderator, app):  # noqa: F811
+def test_rights_sweep_disconnects_moderators_whose_role_ended(qa, connect, moderator, app):
     from eventhub.auth.models import Role, User
     from eventhub.auth.services import revoke_role
     from eventhub.core.db import commit

@@ -1,25 +1,19 @@
-"""Review of the check-in package: bad input at every form, JSON route, API route and socket event must be
-answered (4xx, an error ack or a logged refusal), never a 500; and the dashboard and log do not query per row."""
+"""Bad input at every check-in form, JSON route, API route and socket event is answered (4xx, an error ack or a
+logged refusal), never a 500 (the query counts of the dashboard and log: test_query_counts.py)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event as sa_event
 
-from eventhub.checkin import queries
 from eventhub.checkin import services as ci
 from eventhub.checkin.models import CheckIn, CheckInPoint, Scan
 from eventhub.core.db import commit
 from eventhub.extensions import db
-from tests import test_checkin_routes as routes_tests
-from tests.test_checkin_routes import API, emit, person, sock
+from tests.checkin.helpers import API, emit, person, sock
 
-# The route tests' fixtures: the same world (event, other event, point, token, staff), and no open test
-# transaction while a request runs (SQLite write lock).
-world = routes_tests.world
-_end_test_transaction_before_requests = routes_tests._end_test_transaction_before_requests
+# The route tests' world (tests/checkin/conftest.py), and no open test transaction while a request runs (SQLite
+# write lock).
+pytestmark = pytest.mark.usefixtures("end_test_transaction_before_requests")
 
 HUGE = 10**30
 BIG = 2**63
@@ -31,25 +25,6 @@ def _auth(w) -> dict:
 
 def _count(model) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(model))
-
-
-class QueryCounter:
-    """Statements run by this thread (the counters broadcast runs its own queries in a background task)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.thread = threading.get_ident()
-
-    def __call__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if threading.get_ident() == self.thread:
-            self.n += 1
-
-    def __enter__(self) -> QueryCounter:
-        sa_event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        sa_event.remove(db.engine, "before_cursor_execute", self)
 
 
 # --- the JSON API --------------------------------------------------------------------------------------------
@@ -215,73 +190,6 @@ def test_socket_bad_payloads_are_error_acks(app, client, world, login, caplog):
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     sio.disconnect(namespace="/checkin")
     assert not sock(app, client, {"event_id": HUGE}).is_connected("/checkin")
-
-
-# --- no query per row ---------------------------------------------------------------------------------------------
-
-_busy = iter(range(1, 100_000))
-
-
-def _busy_event(w, n: int = 6) -> None:
-    """n people, each scanned twice (admitted, then already checked in) by two different staff."""
-    for _ in range(n):
-        i = next(_busy)
-        r = person(w.event, name=f"Personne {i}")
-        ci.check_in(r.ticket.code, by=w.door_staff, point=w.point, nonce=f"n{i}")
-        ci.check_in(r.ticket.code, by=w.organizer, point=w.point, nonce=f"m{i}")
-    commit()
-
-
-def test_log_and_live_checkins_do_not_query_per_row(app, world):
-    w = world
-    _busy_event(w, 3)
-    db.session.expire_all()
-    with QueryCounter() as few:
-        rows = [queries.scan_out(s) for s in queries.log(w.event, limit=None)]
-        checkins = [(c.registration.name, c.point.name, c.by.name) for c in queries.live_checkins(w.event)]
-    _busy_event(w, 6)
-    db.session.expire_all()
-    with QueryCounter() as many:
-        more = [queries.scan_out(s) for s in queries.log(w.event, limit=None)]
-        more_checkins = [(c.registration.name, c.point.name, c.by.name) for c in queries.live_checkins(w.event)]
-    assert len(rows) == 6 and len(more) == 18 and len(checkins) == 3 and len(more_checkins) == 9
-    assert many.n == few.n, (few.n, many.n)
-
-
-def test_dashboard_and_csv_do_not_query_per_row(client, world, login):
-    w = world
-    login(w.organizer)
-    assert client.get(f"/manage/events/{w.event.id}/checkin").status_code == 200  # creates the settings row
-    _busy_event(w, 2)
-    db.session.commit()
-    with QueryCounter() as few:
-        assert client.get(f"/manage/events/{w.event.id}/checkin").status_code == 200
-        assert client.get(f"/manage/events/{w.event.id}/checkin/log.csv").status_code == 200
-    _busy_event(w, 8)
-    db.session.commit()
-    with QueryCounter() as many:
-        page = client.get(f"/manage/events/{w.event.id}/checkin")
-        export = client.get(f"/manage/events/{w.event.id}/checkin/log.csv")
-    assert page.status_code == 200 and f"Personne {next(_busy) - 1}" in page.get_data(as_text=True)
-    assert export.get_data(as_text=True).count("\n") == 1 + 20
-    assert many.n == few.n, (few.n, many.n)
-
-
-def test_scan_of_an_in_person_ticket_does_not_read_the_settings(world):
-    w = world
-    r = person(w.event)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = ci.check_in(r.ticket.code, by=w.door_staff, point=w.point)
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    assert result.code == "admitted"
-    assert not any("checkin_settings" in s for s in statements), statements
 
 
 @pytest.mark.parametrize("point_id", [HUGE, BIG, 2**31, 0, -1, "1", None, 1.0])

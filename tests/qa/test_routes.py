@@ -11,16 +11,15 @@ from eventhub.core.db import commit
 from eventhub.extensions import db
 from eventhub.qa import services
 from eventhub.schedule.models import AgendaSession
-from tests.qa_fixtures import qa  # noqa: F401
 
 
-def _settings(qa):  # noqa: F811
+def _settings(qa):
     settings = services.get_settings(db.session.get(AgendaSession, qa.session.id))
     commit()
     return settings
 
 
-def test_attendee_pages(client, qa):  # noqa: F811
+def test_attendee_pages(client, qa):
     page = client.get(f"/qa/{qa.session.id}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-cache"  # revalidated (ETag)
     html = page.get_data(as_text=True)
@@ -32,7 +31,7 @@ def test_attendee_pages(client, qa):  # noqa: F811
     assert client.get("/qa/999999").status_code == 404
 
 
-def test_unpublished_session_is_not_shown(client, qa, make_event):  # noqa: F811
+def test_unpublished_session_is_not_shown(client, qa, make_event):
     from datetime import timedelta
 
     from eventhub.schedule import services as sched
@@ -46,7 +45,7 @@ def test_unpublished_session_is_not_shown(client, qa, make_event):  # noqa: F811
     assert client.get(f"/qa/{draft.id}/screen").status_code == 404
 
 
-def test_short_link_and_scannable_qr(client, qa):  # noqa: F811
+def test_short_link_and_scannable_qr(client, qa):
     settings = _settings(qa)
     response = client.get(f"/q/{settings.short_code}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/qa/{qa.session.id}")
@@ -69,12 +68,12 @@ def test_short_link_and_scannable_qr(client, qa):  # noqa: F811
     assert decoded and decoded[0].text.endswith(f"/q/{settings.short_code}")
 
 
-def test_projector_screen_has_no_controls(client, qa):  # noqa: F811
+def test_projector_screen_has_no_controls(client, qa):
     html = client.get(f"/qa/{qa.session.id}/screen").get_data(as_text=True)
     assert "qa-screen.js" in html and "<svg" in html and "<button" not in html and "<form" not in html
 
 
-def test_console_for_moderators_only(client, qa, login):  # noqa: F811
+def test_console_for_moderators_only(client, qa, login):
     url = f"/manage/events/{qa.event.id}/qa/{qa.session.id}"
     assert client.get(url).status_code == 302  # sign in first
     login(qa.moderator)
@@ -84,13 +83,13 @@ def test_console_for_moderators_only(client, qa, login):  # noqa: F811
     assert client.get(f"/manage/events/{qa.event.id}/qa/999999").status_code == 404
 
 
-def test_console_refused_to_others(app, qa):  # noqa: F811
+def test_console_refused_to_others(app, qa):
     http = app.test_client()
     http.post("/login", data={"email": qa.outsider.email, "password": "correct horse battery"})
     assert http.get(f"/manage/events/{qa.event.id}/qa/{qa.session.id}").status_code == 403
 
 
-def test_participant_key_only_when_allowed(client, qa):  # noqa: F811
+def test_participant_key_only_when_allowed(client, qa):
     response = client.get(f"/qa/{qa.session.id}/participant")
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "anonymous_not_allowed"
     settings = _settings(qa)
@@ -102,7 +101,7 @@ def test_participant_key_only_when_allowed(client, qa):  # noqa: F811
     assert first == again != other_device["participant"]  # one key per device (issue 9 item 5)
 
 
-def test_session_and_panelist_pages_link_to_the_qa(client, qa):  # noqa: F811
+def test_session_and_panelist_pages_link_to_the_qa(client, qa):
     html = client.get(f"/e/{qa.event.slug}/agenda/{qa.session.id}").get_data(as_text=True)
     assert f"/qa/{qa.session.id}" in html
     html = client.get(f"/e/{qa.event.slug}/panelist/{qa.panelist_token}").get_data(as_text=True)

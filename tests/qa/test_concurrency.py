@@ -11,7 +11,6 @@ from eventhub.qa import participants as pt
 from eventhub.qa import polls, services
 from eventhub.qa.models import Poll, Question, Vote
 from eventhub.schedule.models import AgendaSession
-from tests.qa_fixtures import qa  # noqa: F401
 
 THREADS = 6
 VOTERS = 12
@@ -41,7 +40,7 @@ def _race(app, work) -> list[str]:
     return errors
 
 
-def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):  # noqa: F811
+def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):
     session = db.session.get(AgendaSession, qa.session.id)
     services.update_settings(services.get_settings(session), moderation="open", is_open=True, anonymous_allowed=False)
     question = services.ask(session, pt.from_user(qa.outsider), "Populaire ?")
@@ -58,7 +57,7 @@ def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):  # noqa: F81
     assert q.votes == votes == VOTERS
 
 
-def test_racing_poll_votes_count_once(app, qa, monkeypatch):  # noqa: F811
+def test_racing_poll_votes_count_once(app, qa, monkeypatch):
     session = db.session.get(AgendaSession, qa.session.id)
     poll = polls.create_poll(session, "Priorité ?", ["Fibre", "Satellite"])
     polls.set_state(poll, "open")

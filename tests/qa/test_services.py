@@ -11,7 +11,6 @@ from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
 from eventhub.qa import polls, services
 from eventhub.qa.models import QaBroadcast, QuestionStatus
-from tests.qa_fixtures import qa  # noqa: F401
 
 
 def _code(call) -> str:
@@ -22,7 +21,7 @@ def _code(call) -> str:
 
 
 @pytest.fixture
-def people(qa):  # noqa: F811
+def people(qa):
     return {"aminata": pt.from_ticket(qa.ticket), "karim": pt.from_ticket(qa.ticket2),
             "other": pt.from_ticket(qa.other_ticket), "user": pt.from_user(qa.outsider)}
 
@@ -34,7 +33,7 @@ def _open(session):
     return settings
 
 
-def test_settings_are_created_once_with_a_short_code(qa):  # noqa: F811
+def test_settings_are_created_once_with_a_short_code(qa):
     settings = services.get_settings(qa.session)
     commit()
     assert settings.moderation.value == "pre" and settings.is_open and not settings.anonymous_allowed
@@ -43,7 +42,7 @@ def test_settings_are_created_once_with_a_short_code(qa):  # noqa: F811
     assert services.settings_by_short_code("nope") is None
 
 
-def test_pre_moderated_question_waits_then_approved(qa, people):  # noqa: F811
+def test_pre_moderated_question_waits_then_approved(qa, people):
     q = services.ask(qa.session, people["aminata"], "  Quelle   place pour les start-up maliennes ?  ")
     commit()
     assert q.status == QuestionStatus.PENDING and q.text == "Quelle place pour les start-up maliennes ?"
@@ -60,7 +59,7 @@ def test_pre_moderated_question_waits_then_approved(qa, people):  # noqa: F811
     assert public["questions"][0]["author"] == "Aminata Traoré"
 
 
-def test_open_moderation_publishes_at_once_in_any_language(qa, people):  # noqa: F811
+def test_open_moderation_publishes_at_once_in_any_language(qa, people):
     _open(qa.session)
     for text in ("What about satellite capacity?", "ما هي فرص التعاون في مجال الألياف البصرية؟",
                  "<script>alert(1)</script>"):
@@ -69,7 +68,7 @@ def test_open_moderation_publishes_at_once_in_any_language(qa, people):  # noqa:
         assert q.status == QuestionStatus.APPROVED and q.text == text  # stored as text, escaped by every view
 
 
-def test_anonymous_question_hides_the_name_from_the_audience_not_moderators(qa, people):  # noqa: F811
+def test_anonymous_question_hides_the_name_from_the_audience_not_moderators(qa, people):
     _open(qa.session)
     q = services.ask(qa.session, people["aminata"], "Question sensible", anonymous=True)
     commit()
@@ -78,7 +77,7 @@ def test_anonymous_question_hides_the_name_from_the_audience_not_moderators(qa, 
     assert bc.public_question(view)["author"] is None and "author_name" not in bc.public_question(view)
 
 
-def test_bad_questions(qa, people):  # noqa: F811
+def test_bad_questions(qa, people):
     assert _code(lambda: services.ask(qa.session, people["aminata"], "   ")) == "empty_text"
     assert _code(lambda: services.ask(qa.session, people["aminata"], "x" * 501)) == "text_too_long"
     assert _code(lambda: services.ask(qa.session, people["other"], "Bonjour")) == "wrong_event"
@@ -90,7 +89,7 @@ def test_bad_questions(qa, people):  # noqa: F811
     assert _code(lambda: services.get_session(999999)) == "session_not_found"
 
 
-def test_anonymous_participants_only_where_allowed(qa):  # noqa: F811
+def test_anonymous_participants_only_where_allowed(qa):
     anon = pt.from_anonymous_key(pt.issue_anonymous_key(qa.session.id))
     assert anon.kind == "anonymous" and anon.key.startswith("a:")
     assert pt.from_anonymous_key("forged.key") is None
@@ -105,7 +104,7 @@ def test_anonymous_participants_only_where_allowed(qa):  # noqa: F811
     assert _code(lambda: services.ask(qa.session, other_anon, "Bonjour")) == "wrong_session"
 
 
-def test_votes_toggle_once_per_person(qa, people):  # noqa: F811
+def test_votes_toggle_once_per_person(qa, people):
     _open(qa.session)
     q = services.ask(qa.session, people["aminata"], "Financement ?")
     commit()
@@ -122,7 +121,7 @@ def test_votes_toggle_once_per_person(qa, people):  # noqa: F811
     assert q.votes == 1 and services.voted_ids(qa.session.id, people["user"]) == [q.id]
 
 
-def test_cannot_vote_on_pending_or_rejected(qa, people):  # noqa: F811
+def test_cannot_vote_on_pending_or_rejected(qa, people):
     q = services.ask(qa.session, people["aminata"], "En attente")
     commit()
     assert _code(lambda: services.toggle_vote(q, people["karim"], True)) == "not_votable"
@@ -132,7 +131,7 @@ def test_cannot_vote_on_pending_or_rejected(qa, people):  # noqa: F811
     assert _code(lambda: services.toggle_vote(q, people["karim"], True)) == "not_votable"
 
 
-def test_moderation_states(qa, people):  # noqa: F811
+def test_moderation_states(qa, people):
     q = services.ask(qa.session, people["aminata"], "Quel calendrier pour la fibre optiqe ?")
     commit()
     assert _code(lambda: services.moderate(q, "pin", by=qa.moderator)) == "invalid_transition"
@@ -157,7 +156,7 @@ def test_moderation_states(qa, people):  # noqa: F811
     assert q2.status == QuestionStatus.ARCHIVED and not q2.pinned and q2.answered_at
 
 
-def test_merge_moves_votes_once(qa, people):  # noqa: F811
+def test_merge_moves_votes_once(qa, people):
     _open(qa.session)
     keep = services.ask(qa.session, people["aminata"], "Banque des start-up ?")
     dup = services.ask(qa.session, people["karim"], "Une banque pour financer les start-up ?")
@@ -173,7 +172,7 @@ def test_merge_moves_votes_once(qa, people):  # noqa: F811
     assert _code(lambda: services.moderate(keep, "merge", by=qa.moderator, into_id=keep.id)) == "question_not_found"
 
 
-def test_rate_limits(qa, people, app):  # noqa: F811
+def test_rate_limits(qa, people, app):
     _open(qa.session)
     codes = []
     for n in range(7):
@@ -199,7 +198,7 @@ def test_rate_limits(qa, people, app):  # noqa: F811
     assert results.count("ok") == 60 and results[-1] == "rate_limited"
 
 
-def test_polls(qa, people):  # noqa: F811
+def test_polls(qa, people):
     poll = polls.create_poll(qa.session, "Priorité de coopération ?", ["Fibre", "Satellite", "Formation"])
     commit()
     assert _code(lambda: polls.vote(poll, people["aminata"], [poll.options[0].id])) == "poll_closed"
@@ -225,7 +224,7 @@ def test_polls(qa, people):  # noqa: F811
     assert _code(lambda: polls.create_poll(qa.session, "Q", ["a", "a"])) == "invalid_poll"
 
 
-def test_broadcast_log_and_replay(qa, people):  # noqa: F811
+def test_broadcast_log_and_replay(qa, people):
     q = services.ask(qa.session, people["aminata"], "En attente")
     commit()
     services.moderate(q, "approve", by=qa.moderator)
