@@ -108,6 +108,8 @@ class Config:
         self.BACKGROUND_LOOPS = env.get("EVENTHUB_BACKGROUND_LOOPS", "1") == "1"
         self.QA_VOTE_FLUSH_INTERVAL = float(env.get("QA_VOTE_FLUSH_INTERVAL", "0.3"))  # seconds between vote counts
         self.QA_RIGHTS_SWEEP_INTERVAL = float(env.get("QA_RIGHTS_SWEEP_INTERVAL", "5"))  # moderator rights re-check
+        # A GET/HEAD/OPTIONS request that writes (eventhub/core/pipeline.py): "rollback" (logged) or "raise".
+        self.SAFE_METHOD_WRITES = env.get("EVENTHUB_SAFE_METHOD_WRITES", "rollback")
         self.CHECKIN_COUNTERS_DELAY = float(env.get("CHECKIN_COUNTERS_DELAY", "0.25"))  # dashboard counters
         # Mail: SMTP when MAIL_SERVER is set, otherwise the database outbox only.
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -235,6 +237,7 @@ class TestingConfig(Config):
         self.LIVE_BACKGROUND = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
+        self.SAFE_METHOD_WRITES = "raise"  # a GET that writes fails the test that made it
         self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps
         self.JANUS_SERVERS = ""  # media tests point the app at the Janus they start
         self.TURN_URLS, self.TURN_SECRET = "", None
