@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -140,6 +141,9 @@ class SummaryConflict(Conflict):
                          fields={"text": [str(_l("Saved meanwhile by another rapporteur."))]})
         self.current_text, self.current_version, self.mine = current.text, current.version, mine
         self.updated_by = current.updated_by.name if current.updated_by else ""
+
+    def extra(self) -> dict[str, Any]:
+        return {"current": {"text": self.current_text, "version": self.current_version, "by": self.updated_by}}
 
 
 def save_summary(session: AgendaSession, text: object, *, base_version: object, by: User,
