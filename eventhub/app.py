@@ -17,7 +17,7 @@ from eventhub.checkin.backup import bp as checkin_backup_bp
 from eventhub.checkin.latest import bp as checkin_latest_bp
 from eventhub.checkin.routes import bp as checkin_bp
 from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import assets, errors_web, http, i18n, origins, pipeline, templating
+from eventhub.core import assets, errors_web, http, i18n, origins, pipeline, revocations, templating
 from eventhub.core.db import configure_sqlite, install_session_hooks
 from eventhub.core.frames import SafePacket
 from eventhub.core.routes import BoundedIntConverter
@@ -84,6 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=origins.allowed_origin,  # the app's own origin(s) only
         serializer=SafePacket,  # a malformed frame is a warning, not a traceback
     )
+    revocations.register(app)  # the live-connection sweep loop (started with the first live connection)
     register_green_room(app)
     register_checkin_namespace(app)
     register_qa_namespace(app)

@@ -21,7 +21,6 @@ from eventhub.core.errors import DomainError
 from eventhub.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
-_JSON_BLUEPRINTS = "eventhub.json_blueprints"  # app.extensions key: names of blueprints that answer JSON
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 410: "gone", 413: "too_large", 429: "rate_limited", 500: "server_error"}
@@ -40,9 +39,13 @@ def domain_body(exc: DomainError) -> dict[str, Any]:
 
 
 def json_blueprint(bp: Blueprint) -> Blueprint:
-    """Every route of this blueprint answers JSON, errors included (call before registering it)."""
-    bp.record_once(lambda state: state.app.extensions.setdefault(_JSON_BLUEPRINTS, set()).add(bp.name))
+    """Every route of this blueprint answers JSON, errors included."""
+    bp.answers_json = True  # type: ignore[attr-defined]
     return bp
+
+
+def _json_blueprints() -> list[Blueprint]:
+    return [bp for bp in current_app.blueprints.values() if getattr(bp, "answers_json", False)]
 
 
 def json_view(view: F) -> F:
@@ -52,7 +55,7 @@ def json_view(view: F) -> F:
 
 
 def wants_json() -> bool:
-    if request.blueprint in current_app.extensions.get(_JSON_BLUEPRINTS, ()):
+    if request.blueprint and getattr(current_app.blueprints.get(request.blueprint), "answers_json", False):
         return True
     endpoint = request.url_rule.endpoint if request.url_rule else None
     if endpoint and getattr(current_app.view_functions.get(endpoint), "json_view", False):
@@ -66,8 +69,7 @@ def wants_json() -> bool:
 
 
 def _under_json_blueprint() -> bool:
-    names = current_app.extensions.get(_JSON_BLUEPRINTS, ())
-    prefixes = [bp.url_prefix for name, bp in current_app.blueprints.items() if name in names and bp.url_prefix]
+    prefixes = [bp.url_prefix for bp in _json_blueprints() if bp.url_prefix]
     return any(request.path.startswith(p.split("<", 1)[0].rstrip("/") + "/") for p in prefixes)
 
 
