@@ -273,6 +273,11 @@ def settings_of(event: Event) -> ReportSettings:
     return settings
 
 
+def settings_view(event: Event) -> ReportSettings:
+    """Read only (a page GET): the stored settings, or unsaved empty ones (the row is made by the first save)."""
+    return db.session.get(ReportSettings, event.id) or ReportSettings(event_id=event.id, organizers="", partners="")
+
+
 def update_settings(event: Event, *, organizers: str, partners: str) -> ReportSettings:
     settings = settings_of(event)
     for name, value in (("organizers", organizers), ("partners", partners)):
