@@ -108,6 +108,8 @@ class Config:
         self.BACKGROUND_LOOPS = env.get("EVENTHUB_BACKGROUND_LOOPS", "1") == "1"
         self.QA_VOTE_FLUSH_INTERVAL = float(env.get("QA_VOTE_FLUSH_INTERVAL", "0.3"))  # seconds between vote counts
         self.QA_RIGHTS_SWEEP_INTERVAL = float(env.get("QA_RIGHTS_SWEEP_INTERVAL", "5"))  # moderator rights re-check
+        # A GET/HEAD/OPTIONS request that writes (eventhub/core/pipeline.py): "rollback" (logged) or "raise".
+        self.SAFE_METHOD_WRITES = env.get("EVENTHUB_SAFE_METHOD_WRITES", "rollback")
         self.CHECKIN_COUNTERS_DELAY = float(env.get("CHECKIN_COUNTERS_DELAY", "0.25"))  # dashboard counters
         # Mail: SMTP when MAIL_SERVER is set, otherwise the database outbox only.
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -143,6 +145,9 @@ class Config:
         # Live connections: how often each process re-checks the credentials of its sockets (the backstop of the
         # immediate cut-off when a ticket is revoked or a role removed).
         self.LIVE_SWEEP_INTERVAL = float(env.get("LIVE_SWEEP_INTERVAL", "3"))
+        # The sweep loop and the Redis revocation listener start with the first live connection; False: never
+        # (tests run `eventhub.core.revocations.run_sweepers` or drain the loop themselves).
+        self.LIVE_BACKGROUND = env.get("EVENTHUB_LIVE_BACKGROUND", "1") == "1"
         # Anonymous Q&A keys one network address may mint, and joins per address: a venue behind one NAT address
         # needs more (see README).
         self.QA_ANONYMOUS_KEYS_LIMIT = env.get("QA_ANONYMOUS_KEYS_LIMIT", "30/hour")
@@ -182,6 +187,7 @@ class Config:
         self.JANUS_SERVERS = env.get("JANUS_SERVERS") or _local_janus_servers(INSTANCE_DIR)
         self.JANUS_TIMEOUT = float(env.get("JANUS_TIMEOUT", "5"))  # seconds per Janus API call
         self.JANUS_HEALTH_INTERVAL = float(env.get("JANUS_HEALTH_INTERVAL", "5"))  # keepalive period, 0 = off
+        self.STAGE_UPKEEP_INTERVAL = float(env.get("STAGE_UPKEEP_INTERVAL", "10"))  # stage upkeep loop, 0 = off
         self.JANUS_HEALTH_FAILURES = int(env.get("JANUS_HEALTH_FAILURES", "2"))  # missed keepalives → taken out
         self.JANUS_SESSION_TIMEOUT = int(env.get("JANUS_SESSION_TIMEOUT", "15"))  # for the generated local config
         # TURN_URLS: comma-separated, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?
@@ -235,6 +241,7 @@ class TestingConfig(Config):
         self.LIVE_BACKGROUND = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.MAIL_SERVER = None
+        self.SAFE_METHOD_WRITES = "raise"  # a GET that writes fails the test that made it
         self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps
         self.JANUS_SERVERS = ""  # media tests point the app at the Janus they start
         self.TURN_URLS, self.TURN_SECRET = "", None

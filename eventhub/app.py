@@ -17,7 +17,7 @@ from eventhub.checkin.backup import bp as checkin_backup_bp
 from eventhub.checkin.latest import bp as checkin_latest_bp
 from eventhub.checkin.routes import bp as checkin_bp
 from eventhub.checkin.sockets import register as register_checkin_namespace
-from eventhub.core import assets, errors_web, http, i18n, origins, templating
+from eventhub.core import assets, errors_web, http, i18n, origins, pipeline, revocations, templating
 from eventhub.core.db import configure_sqlite, install_session_hooks
 from eventhub.core.frames import SafePacket
 from eventhub.core.routes import BoundedIntConverter
@@ -84,6 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=origins.allowed_origin,  # the app's own origin(s) only
         serializer=SafePacket,  # a malformed frame is a warning, not a traceback
     )
+    revocations.register(app)  # the live-connection sweep loop (started with the first live connection)
     register_green_room(app)
     register_checkin_namespace(app)
     register_qa_namespace(app)
@@ -102,6 +103,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_events_home(app)
 
     cli.register(app)
+    pipeline.install(app)  # last: its after_request hook runs before every other (token use, headers)
     return app
 
 
@@ -110,7 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (core_bp, auth_bp, events_bp, registration_bp, checkin_bp, schedule_bp, schedule_manage_bp,
                qa_bp, floor_bp, report_bp, report_rapporteur_bp, home_bp, checkin_backup_bp, checkin_latest_bp):
         app.register_blueprint(bp)
-    # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it.
+    # The API authenticates with bearer tokens (never cookies), so CSRF does not apply to it; it answers JSON.
+    for json_bp in (api_bp, checkin_api_bp, schedule_api_bp, floor_api_bp, report_api_bp):
+        errors_web.json_blueprint(json_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(checkin_api_bp)

@@ -12,7 +12,6 @@ from eventhub.api.openapi import build_openapi
 from eventhub.auth.services import record_token_use, token_use_due
 from eventhub.auth.tokens import bearer_token, token_for_this_event, token_required
 from eventhub.core.apidoc import Query, operation, request_body
-from eventhub.core.db import commit
 from eventhub.core.errors import NotFound
 from eventhub.core.urls import external_url
 from eventhub.events import services as event_services
@@ -34,9 +33,7 @@ def _record_token_use(response: Response) -> Response:
     where it held the write lock while a slow client sent its body."""
     token = g.get("api_token_checked")
     if token is not None and token_use_due(token):
-        token_id = token.id
-        db.session.rollback()  # whatever the request left uncommitted is dropped at teardown anyway
-        record_token_use(token_id)
+        record_token_use(token.id)  # the request's own unit of work has ended (eventhub.core.pipeline)
     return response
 
 
@@ -104,7 +101,6 @@ def patch_event(event_id: int):
             continue
         setattr(data, name, tuple(value) if name == "languages" else value)
     event_services.update_event(event, data)
-    commit()
     return event_out(event)
 
 
@@ -134,7 +130,6 @@ def create_registration(event_id: int):
         event, reg_services.RegistrationData(**body.model_dump()), source="api",
         require_consent=not by_organizer,
     )
-    commit()
     return registration_out(result.registration), 201
 
 
@@ -172,7 +167,6 @@ def get_registration(event_id: int, registration_id: int):
 def cancel_registration(event_id: int, registration_id: int):
     registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
     reg_services.cancel_registration(registration)
-    commit()
     return registration_out(registration)
 
 
@@ -183,7 +177,6 @@ def cancel_registration(event_id: int, registration_id: int):
 def revoke_ticket(event_id: int, registration_id: int):
     registration = reg_services.get_registration(event_services.get_event(event_id), registration_id)
     reg_services.revoke_ticket(registration)
-    commit()
     return registration_out(registration)
 
 

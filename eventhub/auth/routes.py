@@ -12,7 +12,6 @@ from eventhub.auth import services
 from eventhub.auth.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, TeamMemberForm
 from eventhub.auth.models import ApiToken, EventRole, Role, User
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
 from eventhub.core.routes import safe_next
 from eventhub.core.urls import external_url
 from eventhub.core.web import perform
@@ -61,7 +60,6 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            commit()  # a rehashed password
             login_user(user, remember=form.remember.data)
             # Straight to what this person does today (dashboard, scanner, their sessions).
             return redirect(safe_next(request.args.get("next"), home_url(user)))
@@ -76,7 +74,6 @@ def logout():
     # Bumping the version ends this account's other sessions and, within seconds, its live connections on every
     # server process (each checks it): signing out must end moderator rights everywhere.
     current_user.session_version += 1
-    commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
@@ -90,7 +87,6 @@ def forgot_password():
         user = services.get_user_by_email(form.email.data)
         if user is not None and user.is_active_account:
             send_password_link(user, kind="password_reset")
-            commit()
         # Same answer whether or not the account exists.
         flash(_("If an account exists for this address, a link to choose a new password is on its way."), "info")
         return redirect(url_for("auth.login"))
@@ -114,7 +110,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        commit()
         login_user(user)
         flash(_("Your password is set."), "success")
         return redirect(url_for("events.manage_index"))
@@ -135,7 +130,6 @@ def team(event_id: int):
         services.grant_role(event, user, Role(form.role.data))
         if invited:
             send_password_link(user, kind="invitation")
-        commit()
         flash(_("%(name)s was added to the team.", name=user.name), "success")
         return redirect(url_for("auth.team", event_id=event.id))
     grants = db.session.scalars(
@@ -164,7 +158,6 @@ def api_tokens(event_id: int):
     plaintext = None
     if form.validate_on_submit():
         _token, plaintext = services.create_api_token(event, current_user, form.name.data)
-        commit()
         form = ApiTokenForm(formdata=None)
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.event_id == event.id).order_by(ApiToken.id.desc())
@@ -182,6 +175,5 @@ def revoke_api_token(event_id: int, token_id: int):
     if token.event_id != event_id:
         return render_template("errors/error.html", status=404, message=_("This page does not exist.")), 404
     services.revoke_api_token(token)
-    commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("auth.api_tokens", event_id=event_id))

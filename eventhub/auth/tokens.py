@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from eventhub.auth.models import ApiToken
 from eventhub.auth.services import authenticate_api_token
 from eventhub.core.errors import Forbidden
+from eventhub.core.errors_web import error_body
 
 
 def bearer_token() -> ApiToken | None:
@@ -34,7 +35,7 @@ def token_required(view: Callable) -> Callable:
     def wrapped(*args: Any, **kwargs: Any):
         token = bearer_token()
         if token is None:
-            return {"error": {"code": "unauthorized", "message": _("A valid API token is required.")}}, 401, {
+            return error_body("unauthorized", _("A valid API token is required.")), 401, {
                 "WWW-Authenticate": 'Bearer realm="eventhub"'}
         if token.event_id != kwargs.get("event_id"):
             raise Forbidden("forbidden", _("This token is not valid for this event."))

@@ -10,7 +10,6 @@ from eventhub.auth.tokens import token_required
 from eventhub.checkin import queries, schemas, services
 from eventhub.checkin.routes import timed
 from eventhub.core.apidoc import Query, operation, request_body
-from eventhub.core.db import commit
 from eventhub.events import services as event_services
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
@@ -28,7 +27,6 @@ def scan(event_id: int):
     point = services.get_point(event, body.point_id)
     result = services.check_in(body.code, by=g.api_token.created_by, point=point, nonce=body.nonce,
                                device_id=body.device_id or f"token-{g.api_token.id}")
-    commit()
     return timed(result.to_dict(), started)
 
 
@@ -41,7 +39,6 @@ def sync(event_id: int):
     body: schemas.SyncIn = request_body()
     results = services.sync_offline(event, [services.OfflineScan(**s.model_dump()) for s in body.scans],
                                     by=g.api_token.created_by, **services.offline_limits(current_app.config))
-    commit()
     return {"results": results}
 
 

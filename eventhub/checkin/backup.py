@@ -18,11 +18,11 @@ from eventhub.auth.models import User
 from eventhub.auth.permissions import event_role_required
 from eventhub.checkin import services
 from eventhub.checkin.models import CheckInPoint
-from eventhub.checkin.routes import SCANNER_ROLES, json_error, timed
+from eventhub.checkin.routes import SCANNER_ROLES, timed
 from eventhub.checkin.schemas import Id, Strict
 from eventhub.core.body import parse_body
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError, ValidationFailed
+from eventhub.core.errors import ValidationFailed
+from eventhub.core.errors_web import json_view
 from eventhub.extensions import limiter
 from eventhub.registration import services as reg_services
 from eventhub.tickets import codes
@@ -60,13 +60,10 @@ def _scanner_key() -> str:
 @limiter.limit(RATE, key_func=_scanner_key)
 @limiter.limit("30 per minute")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def backup_code(event_id: int):
     started = time.perf_counter()
-    try:
-        body = parse_body(BackupCodeIn)
-        point = services.get_point(g.event, body.point_id)
-        result = check_in_backup_code(body.code, by=current_user, point=point, nonce=body.nonce)
-        commit()
-    except DomainError as exc:
-        return json_error(exc)
+    body = parse_body(BackupCodeIn)
+    point = services.get_point(g.event, body.point_id)
+    result = check_in_backup_code(body.code, by=current_user, point=point, nonce=body.nonce)
     return timed(result.to_dict(), started)

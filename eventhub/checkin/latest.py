@@ -13,10 +13,11 @@ from eventhub.auth.permissions import event_role_required
 from eventhub.checkin import queries
 from eventhub.checkin.models import CheckIn, Scan
 from eventhub.checkin.services import result_message
+from eventhub.core.errors_web import json_blueprint
 from eventhub.core.timefmt import format_in_zone
 from eventhub.events.models import Event
 
-bp = Blueprint("checkin_latest", __name__)
+bp = json_blueprint(Blueprint("checkin_latest", __name__))
 
 
 @bp.app_template_global("scan_result")

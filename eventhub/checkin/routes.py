@@ -19,20 +19,13 @@ from eventhub.auth.services import has_role
 from eventhub.checkin import queries, schemas, services
 from eventhub.checkin.forms import PointForm, SettingsForm
 from eventhub.core.body import parse_body
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
+from eventhub.core.errors_web import json_view
 from eventhub.core.web import perform
-from eventhub.extensions import db
 from eventhub.registration.services import get_registration
 
 bp = Blueprint("checkin", __name__)
 
 SCANNER_ROLES = (Role.ORGANIZER, Role.DOOR_STAFF)
-
-
-def json_error(exc: DomainError):
-    db.session.rollback()
-    return {"error": exc.to_dict()}, exc.status
 
 
 def timed(payload: dict, started: float, status: int = 200):
@@ -46,42 +39,44 @@ def timed(payload: dict, started: float, status: int = 200):
 @bp.get("/checkin/events/<int:event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
 def scanner(event_id: int):
-    points = services.ensure_default_point(g.event)
-    commit()
+    points = services.points_for(g.event)  # a GET never writes: the first point is opened by a POST (open_door)
     return render_template("checkin/scanner.html", event=g.event, points=points,
                            is_organizer=has_role(current_user, g.event, Role.ORGANIZER))
 
 
+@bp.post("/checkin/events/<int:event_id>/scan/open")
+@event_role_required(*SCANNER_ROLES)
+def open_door(event_id: int):
+    """The scanner of an event without a check-in point opens its main entrance (a write, so a POST)."""
+    services.ensure_default_point(g.event)
+    return redirect(url_for("checkin.scanner", event_id=event_id))
+
+
 @bp.post("/checkin/events/<int:event_id>/scan")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def scan(event_id: int):
     started = time.perf_counter()
-    try:
-        body = parse_body(schemas.ScanIn)
-        point = services.get_point(g.event, body.point_id)
-        result = services.check_in(body.code, by=current_user, point=point, nonce=body.nonce,
-                                   device_id=body.device_id)
-        commit()
-    except DomainError as exc:
-        return json_error(exc)
+    body = parse_body(schemas.ScanIn)
+    point = services.get_point(g.event, body.point_id)
+    result = services.check_in(body.code, by=current_user, point=point, nonce=body.nonce,
+                               device_id=body.device_id)
     return timed(result.to_dict(), started)
 
 
 @bp.post("/checkin/events/<int:event_id>/sync")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def sync(event_id: int):
-    try:
-        body = parse_body(schemas.SyncIn)
-        results = services.sync_offline(g.event, [services.OfflineScan(**s.model_dump()) for s in body.scans],
-                                        by=current_user, **services.offline_limits(current_app.config))
-        commit()
-    except DomainError as exc:
-        return json_error(exc)
+    body = parse_body(schemas.SyncIn)
+    results = services.sync_offline(g.event, [services.OfflineScan(**s.model_dump()) for s in body.scans],
+                                    by=current_user, **services.offline_limits(current_app.config))
     return {"results": results}
 
 
 @bp.get("/checkin/events/<int:event_id>/snapshot")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def snapshot(event_id: int):
     data = queries.snapshot(g.event)
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -94,21 +89,19 @@ def snapshot(event_id: int):
 
 @bp.get("/checkin/events/<int:event_id>/search")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def search(event_id: int):
     return {"items": queries.search(g.event, request.args.get("q", ""))}
 
 
 @bp.post("/checkin/events/<int:event_id>/registrations/<int:registration_id>/checkin")
 @event_role_required(*SCANNER_ROLES)
+@json_view
 def checkin_registration(event_id: int, registration_id: int):
-    try:
-        body = parse_body(schemas.RegistrationCheckInIn)
-        registration = get_registration(g.event, registration_id)
-        point = services.get_point(g.event, body.point_id)
-        result = services.check_in_registration(registration, by=current_user, point=point, nonce=body.nonce)
-        commit()
-    except DomainError as exc:
-        return json_error(exc)
+    body = parse_body(schemas.RegistrationCheckInIn)
+    registration = get_registration(g.event, registration_id)
+    point = services.get_point(g.event, body.point_id)
+    result = services.check_in_registration(registration, by=current_user, point=point, nonce=body.nonce)
     return result.to_dict()
 
 
@@ -161,14 +154,11 @@ def service_worker():
 @bp.get("/manage/events/<int:event_id>/checkin")
 @event_role_required(Role.ORGANIZER)
 def dashboard(event_id: int):
-    services.ensure_default_point(g.event)
-    settings = services.settings_for(g.event)
-    commit()
     return render_template(
         "checkin/dashboard.html", event=g.event, counters=queries.counters(g.event),
         points=services.points_for(g.event), checkins=queries.live_checkins(g.event, limit=100),
         doubles=queries.log(g.event, double_only=True, limit=100), scans=queries.log(g.event, limit=50),
-        point_form=PointForm(), settings_form=SettingsForm(remote_upgrade=settings.remote_upgrade),
+        point_form=PointForm(), settings_form=SettingsForm(remote_upgrade=services.remote_upgrade_allowed(g.event)),
     )
 
 
@@ -200,7 +190,6 @@ def settings(event_id: int):
     form = SettingsForm()
     if form.validate_on_submit():
         services.set_remote_upgrade(g.event, bool(form.remote_upgrade.data))
-        commit()
         flash(_("Changes saved."), "success")
     return redirect(url_for("checkin.dashboard", event_id=event_id))
 

@@ -20,7 +20,6 @@ from eventhub.auth.services import has_role
 from eventhub.checkin import live, queries, schemas, services
 from eventhub.checkin.live import NAMESPACE, event_room
 from eventhub.core import revocations
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload, socket_sid
 from eventhub.events.models import Event
@@ -98,7 +97,6 @@ class CheckInNamespace(LiveNamespace):
         point = services.get_point(event, data.point_id)
         result = services.check_in(data.code, by=current_user, point=point, nonce=data.nonce,
                                    device_id=data.device_id or "socket")
-        commit()
         return ok(result.to_dict())
 
 

@@ -17,6 +17,7 @@ from eventhub.extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "eventhub_on_commit"
+_FLUSHED = "eventhub_flushed"
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -27,8 +28,20 @@ def commit() -> None:
     db.session.commit()
 
 
+def has_work() -> bool:
+    """Whether the session holds anything to commit: changes, a flush since the last commit, or callbacks."""
+    session = db.session()
+    return bool(session.new or session.deleted or session.dirty or session.info.get(_FLUSHED)
+                or session.info.get(_KEY))
+
+
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_FLUSHED] = True
+
+
 def _run_callbacks(session: Session) -> None:
     """Each callback on its own: one that fails is logged and the others (a mail, a broadcast) still run."""
+    session.info.pop(_FLUSHED, None)
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         try:
@@ -39,6 +52,8 @@ def _run_callbacks(session: Session) -> None:
 
 def _drop_callbacks(session: Session, previous_transaction=None) -> None:  # noqa: ANN001
     session.info.pop(_KEY, None)
+    if previous_transaction is None or not getattr(previous_transaction, "nested", False):
+        session.info.pop(_FLUSHED, None)  # a savepoint's rollback leaves the outer transaction's writes
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -68,3 +83,4 @@ def install_session_hooks() -> None:
     if not event.contains(Session, "after_commit", _run_callbacks):
         event.listen(Session, "after_commit", _run_callbacks)
         event.listen(Session, "after_soft_rollback", _drop_callbacks)
+        event.listen(Session, "after_flush", _flushed)

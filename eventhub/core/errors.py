@@ -18,6 +18,10 @@ class DomainError(Exception):
         if status is not None:
             self.status = status
 
+    def extra(self) -> dict[str, Any]:
+        """Members the envelope carries beside "error" (e.g. the text saved meanwhile, on a conflict)."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": str(self.message)}
         if self.fields:

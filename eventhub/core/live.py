@@ -1,13 +1,16 @@
 """What every Socket.IO namespace shares: payload validation, error acks, broadcasting after the commit.
 
 Handlers follow one path: who (authenticated on connect) → may they (role) → validate the payload → service →
-commit → emit to a named room → ack. `LiveNamespace` (registered with `attach`) turns a refused action into
+return the ack. The handler never commits: `LiveNamespace` wraps every `on_<event>` handler as one unit of work,
+commit once the handler returns → after-commit work (`emit_after_commit` broadcasts) → ack. It (registered with
+`attach`) turns a refused action into
 `{"ok": false, "error": …}`, a client's wrong argument count into `invalid_payload`, and any other exception into
 `server_error` with its traceback logged at ERROR; the session is rolled back in every case.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 from collections.abc import Callable
@@ -19,8 +22,9 @@ from flask_socketio import Namespace
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from eventhub.core.db import on_commit
+from eventhub.core.db import commit, has_work, on_commit
 from eventhub.core.errors import DomainError, ValidationFailed
+from eventhub.core.errors_web import domain_body, error_body
 from eventhub.extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -32,10 +36,8 @@ def ok(data: Any = None) -> dict:
 
 
 def error_ack(code: str, message: str, fields: dict | None = None) -> dict:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return {"ok": False, "error": body}
+    """The error envelope of eventhub.core.errors_web, as an ack: `{"ok": false, "error": {...}}`."""
+    return {"ok": False, **error_body(code, message, fields)}
 
 
 def parse_payload(model: type[M], payload: Any) -> M:
@@ -61,7 +63,16 @@ class LiveNamespace(Namespace):
     Dispatch is Flask-SocketIO's own (`Namespace.trigger_event`); errors come back through its documented hook,
     `socketio.on_error(namespace)`, which `attach()` points at `handle_error`. That hook runs inside the handler's
     request context, so the message is translated for the user and the rollback reaches the handler's session.
+
+    Every `on_<event>` handler of a subclass (connect and disconnect too) is wrapped by `_unit_of_work`: the commit
+    happens when it returns, inside its request context, before the ack leaves.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, handler in list(vars(cls).items()):
+            if name.startswith("on_") and callable(handler) and not getattr(handler, "_unit_of_work", False):
+                setattr(cls, name, _unit_of_work(handler))
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         if not isinstance(event, str) or (event in RESERVED_EVENTS and not self._from_server(*args)):
@@ -94,7 +105,7 @@ class LiveNamespace(Namespace):
             log.error("socket connect on %s failed", self.namespace, exc_info=exc)
             return False  # a crash while connecting refuses the connection
         if isinstance(exc, DomainError):
-            return {"ok": False, "error": exc.to_dict()}
+            return {"ok": False, **domain_body(exc)}
         if isinstance(exc, TypeError) and not _arguments_fit(getattr(self, "on_" + event, None),
                                                              tuple(called.get("args") or ())):
             # Wrong number of arguments from a client: a bad payload, not a server fault.
@@ -124,6 +135,20 @@ def attach(namespace: LiveNamespace) -> LiveNamespace:
     socketio.on_namespace(namespace)
     socketio.on_error(namespace.namespace)(namespace.handle_error)
     return namespace
+
+
+def _unit_of_work(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """run → commit (after-commit callbacks: broadcasts, mail) → ack; an exception reaches `handle_error`, which
+    rolls back and answers the error ack."""
+    @functools.wraps(handler)
+    def run(self: LiveNamespace, *args: Any) -> Any:
+        result = handler(self, *args)
+        if has_work():  # a read-only event (a join, a listen) leaves nothing to commit
+            commit()
+        return result
+
+    run._unit_of_work = True  # type: ignore[attr-defined]
+    return run
 
 
 def _arguments_fit(handler: Callable[..., Any] | None, args: tuple[Any, ...]) -> bool:

@@ -39,6 +39,11 @@ class BackgroundLoop:
     def running(self) -> bool:
         return self._running
 
+    @property
+    def enabled(self) -> bool:
+        """Whether `register_loop` may start it: an interval of 0 turns a loop off."""
+        return self.interval > 0
+
     def start(self) -> None:
         with self._lock:
             if self._running:
@@ -75,7 +80,7 @@ class BackgroundLoop:
 def register_loop(app: Flask, loop: BackgroundLoop) -> BackgroundLoop:
     """Keep the loop on the app (`app.extensions["eventhub.loops"][name]`) and start it unless the config says no."""
     app.extensions.setdefault("eventhub.loops", {})[loop.name] = loop
-    if app.config.get("BACKGROUND_LOOPS", True):
+    if app.config.get("BACKGROUND_LOOPS", True) and loop.enabled:
         loop.start()
     return loop
 

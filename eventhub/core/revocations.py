@@ -5,7 +5,7 @@ holding live connections on that credential) connects a receiver that calls `ann
 transaction commits, every handler registered with `on_revoked` runs in this process at once, and — when the
 Socket.IO message queue is Redis — the announcement is published on a channel every process listens to, so the
 process that holds the socket cuts it off within milliseconds, not at its next sweep. The sweeps (`sweepers`, run
-every LIVE_SWEEP_INTERVAL seconds by one background task per process) remain the backstop: a change made
+every LIVE_SWEEP_INTERVAL seconds by one `SweepLoop` per process) remain the backstop: a change made
 outside the app, a lost pub/sub message, a process that was restarting.
 """
 
@@ -21,6 +21,7 @@ import redis
 from flask import Flask, current_app
 
 from eventhub.core.db import on_commit
+from eventhub.core.loops import BackgroundLoop
 from eventhub.extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,28 @@ def dispatch(kind: str, ident: int) -> None:
             log.exception("cutting off live connections of %s %s", kind, ident)
 
 
+class SweepLoop(BackgroundLoop):
+    """Every LIVE_SWEEP_INTERVAL seconds, each area's sweep of its live connections (`add_sweeper`). Registered
+    by the app factory, started with the first live connection (`ensure_running`); tests drain it."""
+
+    name = "live.sweep"
+    interval_key = "LIVE_SWEEP_INTERVAL"
+    default_interval = 3.0
+
+    def drain(self) -> int:
+        run_sweepers(self.app)
+        return 0  # a sweep is a check, not pending work: drain_all need not repeat it
+
+
+def register(app: Flask) -> SweepLoop:
+    """Called by create_app. Not started here: a process without live connections needs no sweep."""
+    loop = SweepLoop(app)
+    app.extensions.setdefault("eventhub.loops", {})[loop.name] = loop
+    return loop
+
+
 def ensure_running(app: Flask) -> None:
-    """Start this process's listener and sweep loop (once); called when a live connection opens."""
+    """Start this process's sweep loop and Redis listener (once); called when a live connection opens."""
     key = id(app)
     if key in _started or not app.config.get("LIVE_BACKGROUND", True):
         return
@@ -87,16 +108,11 @@ def ensure_running(app: Flask) -> None:
         if key in _started:
             return
         _started.add(key)
-    socketio.start_background_task(_sweep_loop, app)
+    loop = app.extensions.get("eventhub.loops", {}).get(SweepLoop.name) or register(app)
+    if loop.enabled:
+        loop.start()
     if _redis_url(app) is not None:
         socketio.start_background_task(_listen, app)
-
-
-def _sweep_loop(app: Flask) -> None:
-    interval = float(app.config.get("LIVE_SWEEP_INTERVAL", 3.0))
-    while True:
-        socketio.sleep(interval)
-        run_sweepers(app)
 
 
 def run_sweepers(app: Flask) -> None:

@@ -12,11 +12,10 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import can_create_events, has_role, roles_for
 from eventhub.checkin import queries as checkin_queries
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError, ValidationFailed
 from eventhub.core.routes import HOME_EVENTS
 from eventhub.core.timefmt import local_to_utc, to_zone
 from eventhub.core.types import utcnow
+from eventhub.core.web import form_errors
 from eventhub.events import services
 from eventhub.events.forms import EventForm
 from eventhub.events.models import Event
@@ -64,13 +63,6 @@ def _form_to_data(form: EventForm) -> services.EventData:
     )
 
 
-def _apply_service_errors(form: EventForm, exc: ValidationFailed) -> None:
-    for name, messages in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
-
-
 @bp.route("/manage/events/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -78,14 +70,10 @@ def create():
         abort(403)
     form = EventForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             event = services.create_event(_form_to_data(form), by=current_user)
-            commit()
             flash(_("Event created. Publish it when it is ready."), "success")
             return redirect(url_for("events.dashboard", event_id=event.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _apply_service_errors(form, exc)
     return render_template("events/form.html", form=form, event=None), 422 if form.errors else 200
 
 
@@ -102,17 +90,10 @@ def edit(event_id: int):
     else:
         form = EventForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             services.update_event(event, _form_to_data(form))
-            commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("events.dashboard", event_id=event.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _apply_service_errors(form, exc)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
     return render_template("events/form.html", form=form, event=event), 422 if form.errors else 200
 
 
@@ -130,7 +111,6 @@ def dashboard(event_id: int):
 @event_role_required(Role.ORGANIZER)
 def publish(event_id: int):
     services.publish_event(g.event)
-    commit()
     flash(_("The event is published."), "success")
     return redirect(url_for("events.dashboard", event_id=event_id))
 
@@ -139,7 +119,6 @@ def publish(event_id: int):
 @event_role_required(Role.ORGANIZER)
 def cancel(event_id: int):
     services.cancel_event(g.event)
-    commit()
     flash(_("The event is cancelled. Registration is closed."), "success")
     return redirect(url_for("events.dashboard", event_id=event_id))
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError, ValidationFailed
-from eventhub.core.web import perform
+from eventhub.core.errors import ValidationFailed
+from eventhub.core.web import flash_refusals, perform
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
 from eventhub.floor import channels, hands, services, speeches, totals
@@ -50,10 +49,7 @@ def floor_show_timer(session_id: int) -> bool:
 
 
 def _console_session(event_id: int, session_id: int) -> AgendaSession:
-    try:
-        session = services.get_session(session_id, published_only=False)
-    except DomainError:
-        abort(404)
+    session = services.get_session(session_id, published_only=False)  # NotFound: a 404 page or JSON body
     if session.event_id != event_id:
         abort(404)
     return session
@@ -63,9 +59,10 @@ def _console_session(event_id: int, session_id: int) -> AgendaSession:
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def console(event_id: int, session_id: int):
     session = _console_session(event_id, session_id)
-    services.get_settings(session)
-    commit()  # the settings row, on first use
     state = bc.state_view(session.id)
+    if state["settings"] is None:  # the row is made by the first write (a GET never writes): show its defaults
+        state["settings"] = bc.settings_view(FloorSettings(default_budget_seconds=None, show_timer_on_screen=False,
+                                                           hands_open=True))
     panelists = [{"id": sp.panelist.id, "name": sp.panelist.name, "country": sp.panelist.country}
                  for sp in session.panelists]
     moderators = [{"id": m.user.id, "name": m.user.name} for m in session.moderators]
@@ -155,14 +152,10 @@ def act(event_id: int, session_id: int):
     by = db.session.get(User, current_user.id)
     if by is None:
         abort(403)
-    back = redirect(url_for("floor.console", event_id=event_id, session_id=session_id))
-    try:
+    with flash_refusals():  # an unknown action or an unreadable field: flashed, like a refused one
         call, done = _action(session, by, request.form.get("action", ""))
-    except DomainError as exc:
-        flash(str(exc.message), "error")
-        return back
-    perform(call, done)
-    return back
+        perform(call, done)
+    return redirect(url_for("floor.console", event_id=event_id, session_id=session_id))
 
 
 @bp.get("/floor/interpreter/<token>")
@@ -171,8 +164,6 @@ def interpreter(token: str):
     if channel is None:
         abort(404)
     session = services.session_of(channel.session_id)
-    services.get_settings(session)
-    commit()
     response = make_response(render_template(
         "floor/interpreter.html", session=session, channel=channel, token=token,
         others=[c for c in channels.channels_of(session.id) if c.id != channel.id]))

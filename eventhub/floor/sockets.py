@@ -18,7 +18,6 @@ from flask_socketio import join_room
 from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.core.types import utcnow
@@ -148,7 +147,6 @@ class FloorNamespace(LiveNamespace):
         if not moderator:
             _check_viewer(conn, session)
         services.get_settings(session)
-        commit()  # the settings row, on the session's first use
         key = conn.participant.key if conn.participant else None
         if moderator:
             join_room(bc.moderators_room(session.id))
@@ -186,7 +184,6 @@ class FloorNamespace(LiveNamespace):
                                        panelist_id=data.panelist_id, user_id=data.user_id, name=data.name,
                                        delegation_id=data.delegation_id, budget_seconds=data.budget_seconds)
         view = bc.speaker_view(speaker)
-        commit()
         return ok({"speaker": view})
 
     def _speaker_action(self, payload: Any, model: type[Any], action: Any) -> dict:
@@ -196,7 +193,6 @@ class FloorNamespace(LiveNamespace):
         session = services.session_of(speaker.session_id)
         result = action(speaker, _moderator(conn, session), data)
         seq = bc.current_seq(session.id)
-        commit()
         return ok({**(result or {}), "seq": seq})  # the new state itself arrives as the broadcast of that seq
 
     def on_update_speaker(self, payload: Any = None) -> dict:
@@ -226,7 +222,6 @@ class FloorNamespace(LiveNamespace):
         session, _m = _session(data.session_id, conn)
         speech = action(session, by=_moderator(conn, session), if_current=_if_current(data))
         result = {"speech_id": speech.id, "seq": bc.current_seq(session.id)}
-        commit()
         return ok(result)
 
     def on_pause(self, payload: Any = None) -> dict:
@@ -247,7 +242,6 @@ class FloorNamespace(LiveNamespace):
                                             show_timer_on_screen=data.show_timer_on_screen,
                                             hands_open=data.hands_open)
         view = bc.settings_view(settings)
-        commit()
         return ok({"settings": view})
 
     def on_delegation(self, payload: Any = None) -> dict:
@@ -257,7 +251,6 @@ class FloorNamespace(LiveNamespace):
         d = services.set_delegation(session, by=_moderator(conn, session), name=data.name, country=data.country,
                                     budget_seconds=data.budget_seconds)
         out = {"id": d.id, "name": d.name, "country": d.country or None, "budget_seconds": d.budget_seconds}
-        commit()
         return ok({"delegation": out})
 
     def on_decide_hand(self, payload: Any = None) -> dict:
@@ -268,7 +261,6 @@ class FloorNamespace(LiveNamespace):
         speaker = hands.decide(hand, by=_moderator(conn, session), accept=data.accept,
                                video_allowed=data.video_allowed)
         result = {"hand": bc.hand_view(hand), "speaker": bc.speaker_view(speaker) if speaker else None}
-        commit()
         return ok(result)
 
     # --- attendees ------------------------------------------------------------------------------------------
@@ -279,7 +271,6 @@ class FloorNamespace(LiveNamespace):
         session = services.get_session(data.session_id)
         hand = hands.raise_hand(session, conn.participant, data.topic, in_room=data.in_room)
         view = {**bc.hand_view(hand), "mine": True}
-        commit()
         return ok({"hand": view})
 
     def on_withdraw_hand(self, payload: Any = None) -> dict:
@@ -287,7 +278,6 @@ class FloorNamespace(LiveNamespace):
         data = parse_payload(schemas.HandIn, payload)
         hand = hands.withdraw_hand(hands.get_hand(data.hand_id), conn.participant)
         view = {**bc.hand_view(hand), "mine": True}
-        commit()
         return ok({"hand": view})
 
     def on_listen(self, payload: Any = None) -> dict:
@@ -307,7 +297,6 @@ class FloorNamespace(LiveNamespace):
             raise Forbidden("not_interpreter", _("Only this channel's interpreter may choose its source."))
         channel = channels.set_relay(channels.get_channel(conn.channel_id), data.source_channel_id)
         result = {"channel": channels.channel_view(channel), "source": channels.interpreter_source(channel)}
-        commit()
         return ok(result)
 
 

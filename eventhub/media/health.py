@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
 
+from flask import Flask
+
+from eventhub.core.loops import BackgroundLoop
 from eventhub.media.pool import JanusPool
 
 log = logging.getLogger(__name__)
@@ -22,47 +22,29 @@ def check_servers_once(pool: JanusPool, *, sweep: bool = False) -> dict[str, boo
     return results
 
 
-class HealthLoop:
-    """Background keepalives: `check_all()` every `interval` seconds, token sweep every `sweep_every` rounds.
-    A plain thread (a greenlet once gevent has patched threading). `run_once()` lets tests drive it."""
+class HealthLoop(BackgroundLoop):
+    """Background keepalives: `check_all()` every JANUS_HEALTH_INTERVAL seconds (0: off), the token sweep every
+    `sweep_every` rounds, inside an app context (the signals' receivers need one). Only started when servers are
+    configured; tests call `run_once()`."""
 
-    def __init__(self, pool: JanusPool, interval: float = 5.0, *, sweep_every: int = 12,
-                 wrap: Callable[[Callable[[], None]], None] | None = None) -> None:
-        self.pool, self.interval, self.sweep_every = pool, interval, sweep_every
-        self.wrap = wrap or (lambda fn: fn())  # e.g. run inside an app context
+    name = "media.health"
+    interval_key = "JANUS_HEALTH_INTERVAL"
+    default_interval = 5.0
+
+    def __init__(self, app: Flask, pool: JanusPool, *, sweep_every: int = 12) -> None:
+        super().__init__(app)
+        self.pool, self.sweep_every = pool, sweep_every
         self.rounds = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def run_once(self) -> None:
-        def body() -> None:
-            check_servers_once(self.pool, sweep=bool(self.sweep_every) and self.rounds % self.sweep_every == 0)
-
-        self.wrap(body)
-        self.rounds += 1
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                self.run_once()
-            except Exception:  # a receiver's bug must not kill the health check
-                log.exception("Janus health loop round failed")
-            self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="janus-health", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def enabled(self) -> bool:
+        return bool(self.pool.servers) and super().enabled
+
+    def run_once(self) -> None:
+        with self.app.app_context():
+            check_servers_once(self.pool, sweep=bool(self.sweep_every) and self.rounds % self.sweep_every == 0)
+        self.rounds += 1
+
+    def drain(self) -> int:
+        self.run_once()
+        return 0  # keepalives are not pending work: drain_all need not repeat them

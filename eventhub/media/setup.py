@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from eventhub.core.loops import register_loop
 from eventhub.media import cli as media_cli
 from eventhub.media.health import HealthLoop
 from eventhub.media.janus import JanusServer
@@ -40,15 +41,8 @@ def register(app: Flask) -> None:
         keepalive_ms=max(1000, int(app.config.get("JANUS_SESSION_TIMEOUT", 15)) * 1000 // 3),
     ) if servers else None
 
-    def in_app_context(fn: Any) -> None:
-        with app.app_context():
-            fn()
-
-    loop = HealthLoop(pool, interval=float(app.config.get("JANUS_HEALTH_INTERVAL", 5.0)), wrap=in_app_context)
-    app.extensions[HEALTH_KEY] = loop
-    autostart = app.config.get("JANUS_HEALTH_AUTOSTART", not app.config.get("TESTING"))
-    if servers and loop.interval > 0 and autostart:
-        loop.start()
+    # Started by register_loop when loops run (not in tests), servers are configured and the interval is not 0.
+    app.extensions[HEALTH_KEY] = register_loop(app, HealthLoop(app, pool))
 
 
 def current_pool() -> JanusPool:

@@ -26,8 +26,8 @@ from markupsafe import Markup
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
+from eventhub.core.errors_web import error_body, json_view
+from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.urls import external_url
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -88,15 +88,11 @@ def qa_strings_json(*keys: str) -> Markup:
 
 
 def _public_session(session_id: int) -> tuple[AgendaSession, Event, QaSettings]:
-    try:
-        session = services.get_session(session_id)
-    except DomainError:
-        abort(404)
+    session = services.get_session(session_id)  # NotFound: 404
     event = db.session.get(Event, session.event_id)
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
-    settings = services.get_settings(session)
-    commit()  # created on first use
+    settings = services.get_settings(session)  # created on first use: the views say so (provisions_on_get)
     return session, event, settings
 
 
@@ -121,6 +117,7 @@ def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *
 
 
 @bp.get("/qa/<int:session_id>")
+@provisions_on_get("the Q&A settings row and its short code, on first use")
 def attendee(session_id: int):
     """The page the projected QR code and short link open: a ticket this browser opened before (the signed
     cookie, re-checked against the ticket now) takes part as its holder; else the signed-in user; else anonymous
@@ -140,6 +137,7 @@ def attendee(session_id: int):
 
 
 @bp.get("/t/<code>/qa/<int:session_id>")
+@provisions_on_get("the Q&A settings row and its short code, on first use")
 def attendee_ticket(code: str, session_id: int):
     participant = pt.from_ticket(code)
     session, event, settings = _public_session(session_id)
@@ -162,6 +160,7 @@ def join(code: str):
 
 
 @bp.get("/qa/<int:session_id>/qr.svg")
+@provisions_on_get("the Q&A settings row and its short code, on first use")
 def join_qr(session_id: int):
     _session, _event, settings = _public_session(session_id)
     return Response(qr.svg(_join_url(settings)), mimetype="image/svg+xml",
@@ -169,17 +168,19 @@ def join_qr(session_id: int):
 
 
 @bp.get("/qa/<int:session_id>/participant")
+@provisions_on_get("the Q&A settings row and its short code, on first use")
+@json_view
 def participant_key(session_id: int):
     """A signed key an anonymous participant's browser keeps, where the session allows anonymous participation."""
     session, _event, settings = _public_session(session_id)
     if not settings.anonymous_allowed:
         message = _("This session does not take anonymous participants: use your ticket link.")
-        return jsonify({"error": {"code": "anonymous_not_allowed", "message": message}}), 409
+        return jsonify(error_body("anonymous_not_allowed", message)), 409
     cookie = pt.device_cookie(session.id)
     key = pt.mint_anonymous_key(session.id, device_key=request.cookies.get(cookie), address=request.remote_addr)
     if key is None:
         message = _("Too many anonymous participants from your network. Use your ticket link or try later.")
-        return jsonify({"error": {"code": "too_many_participants", "message": message}}), 429
+        return jsonify(error_body("too_many_participants", message)), 429
     response = jsonify({"participant": key})
     response.headers["Cache-Control"] = "no-store"
     # The device keeps its key even if the page's storage is cleared: one device, one participant.
@@ -190,6 +191,7 @@ def participant_key(session_id: int):
 
 
 @bp.get("/qa/<int:session_id>/screen")
+@provisions_on_get("the Q&A settings row and its short code, on first use")
 def screen(session_id: int):
     session, event, settings = _public_session(session_id)
     return render_template("qa/screen.html", session=session, event=event, settings=settings,
@@ -205,15 +207,12 @@ def manage_index(event_id: int):
 
 @bp.get("/manage/events/<int:event_id>/qa/<int:session_id>")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
+@provisions_on_get("the Q&A settings row and its short code, on first use")
 def console(event_id: int, session_id: int):
-    try:
-        session = services.get_session(session_id, published_only=False)
-    except DomainError:
-        abort(404)
+    session = services.get_session(session_id, published_only=False)  # NotFound: 404
     if session.event_id != event_id:
         abort(404)
     settings = services.get_settings(session)
-    commit()
     panelists = [{"id": sp.panelist.id, "name": sp.panelist.name} for sp in session.panelists]
     return render_template("qa/console.html", event=g.event, session=session, settings=settings,
                            join_url=_join_url(settings), panelists=panelists)

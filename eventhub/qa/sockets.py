@@ -20,7 +20,6 @@ from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
 from eventhub.core import revocations
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.core.loops import register_loop
@@ -182,7 +181,6 @@ class QaNamespace(LiveNamespace):
         if not moderator:
             services.check_viewer(session, participant, panelist_event_id=conn.panelist_event_id)
         services.get_settings(session)
-        commit()  # the settings row, when this is the session's first use
         # Join the rooms first, then read: anything committed meanwhile arrives twice at worst (clients upsert).
         if moderator:
             join_room(bc.moderators_room(session.id))
@@ -214,7 +212,6 @@ class QaNamespace(LiveNamespace):
         question = services.ask(session, participant, data.text, anonymous=data.anonymous,
                                 source=pt.source_label(request.remote_addr),
                                 busy_source=anonymous_key and pt.busy_address(request.remote_addr))
-        commit()
         return ok({"question": bc.author_question(bc.question_view(question))})
 
     def on_vote(self, payload: Any = None) -> dict:
@@ -225,7 +222,6 @@ class QaNamespace(LiveNamespace):
         question, voted = services.toggle_vote(question, conn.participant, data.up)
         result = {"question_id": question.id, "votes": question.votes, "voted": voted}
         session_id = question.session_id
-        commit()
         coalescer.mark_question(current_app._get_current_object(), session_id, result["question_id"])
         return ok(result)
 
@@ -237,7 +233,6 @@ class QaNamespace(LiveNamespace):
         changed = services.moderate(question, data.action, by=user, reason=data.reason, text=data.text,
                                     into_id=data.into_id, panelist_id=data.panelist_id)
         views = [bc.question_view(q) for q in changed]
-        commit()
         return ok({"question": views[0], "changed": views})
 
     def on_settings(self, payload: Any = None) -> dict:
@@ -248,7 +243,6 @@ class QaNamespace(LiveNamespace):
         settings = services.update_settings(services.get_settings(session), moderation=data.moderation,
                                             is_open=data.open, anonymous_allowed=data.anonymous_allowed)
         view = bc.settings_view(settings)
-        commit()
         return ok({"settings": view})
 
     def on_poll(self, payload: Any = None) -> dict:
@@ -265,7 +259,6 @@ class QaNamespace(LiveNamespace):
         view = bc.poll_view(poll)
         results_changed = isinstance(command, schemas.PollStateIn) and command.action == "show_results"
         session_id, poll_id = poll.session_id, poll.id
-        commit()
         if results_changed:
             coalescer.mark_poll(current_app._get_current_object(), session_id, poll_id)
         return ok({"poll": view})
@@ -278,7 +271,6 @@ class QaNamespace(LiveNamespace):
         poll = polls.vote(poll, conn.participant, data.option_ids)
         session_id, poll_id = poll.session_id, poll.id
         result = {"poll_id": poll_id, "option_ids": sorted(set(data.option_ids))}
-        commit()
         coalescer.mark_poll(current_app._get_current_object(), session_id, poll_id)
         return ok(result)
 

@@ -13,12 +13,11 @@ from icalendar import Event as IcsEvent
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
-from eventhub.core.errors import Conflict, DomainError, ValidationFailed
+from eventhub.core.errors import Conflict, ValidationFailed
 from eventhub.core.urls import external_url
-from eventhub.core.web import perform
+from eventhub.core.web import form_errors, perform
 from eventhub.events.services import get_public_event
-from eventhub.extensions import db, limiter
+from eventhub.extensions import limiter
 from eventhub.registration import remember, services
 from eventhub.registration.forms import ManualRegistrationForm, RegistrationForm, ResendForm
 from eventhub.registration.journey import journey
@@ -39,13 +38,6 @@ def _data_from_form(form: RegistrationForm) -> services.RegistrationData:
     )
 
 
-def _apply_field_errors(form: RegistrationForm, exc: DomainError) -> None:
-    for name, messages in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
-
-
 @bp.route("/e/<slug>/register", methods=["GET", "POST"])
 @limiter.limit("30 per minute; 300 per hour", methods=["POST"])
 def register(slug: str):
@@ -53,20 +45,12 @@ def register(slug: str):
     form = RegistrationForm(remote_enabled=event.remote_enabled)
     already = False
     if form.validate_on_submit():
-        try:
+        with form_errors(form, quiet=("already_registered",), catch=(ValidationFailed, Conflict)) as refused:
             result = services.register(event, _data_from_form(form))
-            commit()
             ticket = result.registration.ticket
             assert ticket is not None  # register() issues the ticket
             return redirect(url_for("registration.ticket", code=ticket.code, new=1))
-        except (ValidationFailed, Conflict) as exc:
-            db.session.rollback()
-            if exc.code == "already_registered":
-                already = True
-            elif exc.fields:
-                _apply_field_errors(form, exc)
-            else:
-                flash(str(exc.message), "error")
+        already = refused.error is not None and refused.error.code == "already_registered"
     status = 422 if request.method == "POST" else 200
     return render_template("registration/register.html", event=event, form=form, already=already,
                            resend_form=ResendForm(email=form.email.data) if already else None), status
@@ -79,8 +63,6 @@ def resend(slug: str):
     form = ResendForm()
     if form.validate_on_submit():
         services.resend_ticket(event, form.email.data)
-        commit()
-        # Same answer either way: this form must not tell who is registered.
         flash(_("If this address is registered, the ticket has been sent to it again."), "success")
         return redirect(url_for("events.public_page", slug=slug))
     flash(_("Enter a valid email address."), "error")
@@ -177,7 +159,6 @@ def cancel_own(code: str):
     event = registration.event
     was = registration.status
     promoted = services.cancel_registration(registration)
-    commit()
     if was == RegistrationStatus.WAITLISTED:
         flash(_("Your registration is cancelled: you have left the waiting list."), "success")
     elif promoted:
@@ -240,19 +221,12 @@ def manage_csv(event_id: int):
 def manage_add(event_id: int):
     form = ManualRegistrationForm(remote_enabled=g.event.remote_enabled)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             data = _data_from_form(form)
             result = services.register(g.event, data, source="organizer", require_consent=False)
-            commit()
             flash(_("%(name)s is registered (%(status)s).", name=result.registration.name,
                     status=_status_label(result.registration.status)), "success")
             return redirect(url_for("registration.manage_list", event_id=event_id))
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.fields:
-                _apply_field_errors(form, exc)
-            else:
-                flash(str(exc.message), "error")
     return render_template("registration/manage_add.html", event=g.event, form=form), 422 if form.errors else 200
 
 

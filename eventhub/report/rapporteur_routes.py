@@ -6,15 +6,17 @@ page autosaves to `summary_autosave` (JSON). A stale version is a 409 carrying b
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
-from eventhub.core.web import perform
+from eventhub.core.errors import ValidationFailed
+from eventhub.core.errors_web import json_view
+from eventhub.core.web import FormErrors, perform
 from eventhub.extensions import db, limiter
 from eventhub.report import labels, services
 from eventhub.report.services import RecommendationData, SummaryConflict
@@ -73,44 +75,39 @@ def _editor(session, *, conflict: SummaryConflict | None = None, status: int = 2
         domains=labels.DOMAINS, actors=labels.ACTORS, priorities=labels.PRIORITIES), status
 
 
+def _conflict() -> FormErrors:
+    """A stale save: rolled back, and the editor shows both texts (409); other refusals reach the error page."""
+    return FormErrors(None, catch=(SummaryConflict,), quiet=("summary_conflict",))
+
+
 @bp.route("/manage/events/<int:event_id>/rapporteur/<int:session_id>", methods=["GET", "POST"])
 @event_role_required(*WRITERS)
 def editor(event_id: int, session_id: int):
     session = services.get_session(g.event, session_id)
     services.check_may_write(current_user, session)
     if request.method == "POST":  # the no-JS save
-        try:
+        with _conflict() as refused:
             services.save_summary(session, request.form.get("text", ""), base_version=_int(request.form.get("version")),
                                   by=current_user)
-            commit()
-        except SummaryConflict as exc:
-            db.session.rollback()
-            return _editor(session, conflict=exc, status=409)
-        flash(_("Summary saved."), "success")
-        return redirect(url_for("report_rapporteur.editor", event_id=event_id, session_id=session.id))
+            flash(_("Summary saved."), "success")
+            return redirect(url_for("report_rapporteur.editor", event_id=event_id, session_id=session.id))
+        return _editor(session, conflict=cast(SummaryConflict, refused.error), status=409)
     return _editor(session)
 
 
 @bp.post("/manage/events/<int:event_id>/rapporteur/<int:session_id>/autosave")
 @event_role_required(*WRITERS)
 @limiter.limit("120 per minute")
+@json_view
 def summary_autosave(event_id: int, session_id: int):
     """JSON: {"text", "version"} → 200 {"version"} or 409 {"error", "current": {"text", "version", "by"}}."""
     session = services.get_session(g.event, session_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return {"error": {"code": "invalid_payload", "message": _("The message must be a JSON object.")}}, 422
-    try:
-        summary = services.save_summary(session, body.get("text", ""), base_version=body.get("version"),
-                                        by=current_user)
-        commit()
-    except SummaryConflict as exc:
-        db.session.rollback()
-        return {"error": exc.to_dict(), "current": {"text": exc.current_text, "version": exc.current_version,
-                                                     "by": exc.updated_by}}, 409
-    except DomainError as exc:
-        db.session.rollback()
-        return {"error": exc.to_dict()}, exc.status
+        raise ValidationFailed("invalid_payload", _("The message must be a JSON object."))
+    # A SummaryConflict's envelope carries "current" (SummaryConflict.extra): the page shows both texts.
+    summary = services.save_summary(session, body.get("text", ""), base_version=body.get("version"),
+                                    by=current_user)
     return {"version": summary.version, "saved_at": summary.updated_at.isoformat()}
 
 
@@ -118,15 +115,12 @@ def summary_autosave(event_id: int, session_id: int):
 @event_role_required(*WRITERS)
 def pull_question(event_id: int, session_id: int):
     session = services.get_session(g.event, session_id)
-    try:
+    with _conflict() as refused:
         services.pull_question(session, _int(request.form.get("question_id")),
                                base_version=_int(request.form.get("version")), by=current_user)
-        commit()
-    except SummaryConflict as exc:
-        db.session.rollback()
-        return _editor(session, conflict=exc, status=409)
-    flash(_("The question was added to the summary."), "success")
-    return redirect(url_for("report_rapporteur.editor", event_id=event_id, session_id=session.id))
+        flash(_("The question was added to the summary."), "success")
+        return redirect(url_for("report_rapporteur.editor", event_id=event_id, session_id=session.id))
+    return _editor(session, conflict=cast(SummaryConflict, refused.error), status=409)
 
 
 @bp.post("/manage/events/<int:event_id>/rapporteur/<int:session_id>/recommendations")

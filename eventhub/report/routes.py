@@ -37,7 +37,7 @@ def preview(event_id: int):
     data = collect(event)
     body = render.html(data, lang, template="report/_body.html")  # the same body the PDF is made from
     return render_template("report/preview.html", event=event, body=body, lang=lang, checksum=checksum(data),
-                           versions=versions.versions_of(event), settings=services.settings_of(event),
+                           versions=versions.versions_of(event), settings=services.settings_view(event),
                            locales=render.LOCALES)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -141,6 +142,9 @@ class SummaryConflict(Conflict):
         self.current_text, self.current_version, self.mine = current.text, current.version, mine
         self.updated_by = current.updated_by.name if current.updated_by else ""
 
+    def extra(self) -> dict[str, Any]:
+        return {"current": {"text": self.current_text, "version": self.current_version, "by": self.updated_by}}
+
 
 def save_summary(session: AgendaSession, text: object, *, base_version: object, by: User,
                  now: datetime | None = None) -> SessionSummary:
@@ -267,6 +271,11 @@ def settings_of(event: Event) -> ReportSettings:
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+def settings_view(event: Event) -> ReportSettings:
+    """Read only (a page GET): the stored settings, or unsaved empty ones (the row is made by the first save)."""
+    return db.session.get(ReportSettings, event.id) or ReportSettings(event_id=event.id, organizers="", partners="")
 
 
 def update_settings(event: Event, *, organizers: str, partners: str) -> ReportSettings:

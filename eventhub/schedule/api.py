@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from eventhub.auth.tokens import bearer_token, token_required
 from eventhub.core.apidoc import operation, request_body
-from eventhub.core.db import commit
 from eventhub.core.errors import NotFound
 from eventhub.core.timefmt import to_zone
 from eventhub.core.urls import external_url
@@ -79,7 +78,6 @@ def list_rooms(event_id: int):
 def create_room(event_id: int):
     body: schemas.RoomIn = request_body()
     room = services.create_room(event_services.get_event(event_id), services.RoomData(**body.model_dump()))
-    commit()
     return room_out(room), 201
 
 
@@ -95,7 +93,6 @@ def patch_room(event_id: int, room_id: int):
         if value is not None or name == "capacity":
             setattr(data, name, value)
     services.update_room(room, data)
-    commit()
     return room_out(room)
 
 
@@ -105,7 +102,6 @@ def patch_room(event_id: int, room_id: int):
 @token_required
 def delete_room(event_id: int, room_id: int):
     services.delete_room(services.get_room(event_services.get_event(event_id), room_id))
-    commit()
     return "", 204
 
 
@@ -143,7 +139,6 @@ def create_session(event_id: int):
     values["languages"] = tuple(values["languages"])
     values["panelists"] = [(p["panelist_id"], p.get("mode")) for p in values["panelists"]]
     session = services.create_session(event, services.SessionData(**values))
-    commit()
     return session_out(session, event), 201
 
 
@@ -170,7 +165,6 @@ def patch_session(event_id: int, session_id: int):
                 value = [(p["panelist_id"], p.get("mode")) for p in value]
             setattr(data, name, value)
         services.update_session(session, data)
-    commit()
     return session_out(session, event)
 
 
@@ -180,5 +174,4 @@ def patch_session(event_id: int, session_id: int):
 @token_required
 def delete_session(event_id: int, session_id: int):
     services.delete_session(services.get_session(event_services.get_event(event_id), session_id))
-    commit()
     return "", 204

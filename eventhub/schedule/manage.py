@@ -12,14 +12,12 @@ from flask_login import current_user
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import has_role
-from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
+from eventhub.core.errors_web import json_view
 from eventhub.core.live import parse_payload
 from eventhub.core.timefmt import local_to_utc, to_zone
 from eventhub.core.types import utcnow
-from eventhub.core.web import perform
+from eventhub.core.web import FormErrors, form_errors, perform
 from eventhub.events.models import Event
-from eventhub.extensions import db
 from eventhub.registration.countries import country_choices
 from eventhub.schedule import agenda, services
 from eventhub.schedule import panelists as pan
@@ -32,15 +30,10 @@ bp = Blueprint("schedule_manage", __name__, url_prefix="/manage/events/<int:even
 SLOT_MINUTES = 15
 
 
-def _field_errors(form, exc: DomainError) -> None:  # noqa: ANN001
-    placed = False
-    for name, messages in exc.fields.items():
-        target = getattr(form, {"panelists": "panelists", "moderator_ids": "moderators"}.get(name, name), None)
-        if target is not None:
-            target.errors = list(target.errors) + list(messages)
-            placed = True
-    if not placed or exc.code in ("room_conflict", "person_conflict", "outside_event", "invalid_times"):
-        flash(str(exc.message), "error")
+def _refusals(form) -> FormErrors:  # noqa: ANN001
+    """A refused schedule form: field errors on the form; conflicts about the whole session are flashed too."""
+    return form_errors(form, fields={"moderator_ids": "moderators"},
+                       flash=("room_conflict", "person_conflict", "outside_event", "invalid_times"))
 
 
 def _day_arg(event: Event) -> date:
@@ -92,7 +85,6 @@ def grid(event_id: int):
 @event_role_required(Role.ORGANIZER)
 def publish(event_id: int):
     count = services.publish_schedule(g.event)
-    commit()
     flash(_("The schedule is published: %(n)d new session(s) visible to attendees.", n=count), "success")
     return redirect(url_for("schedule_manage.grid", event_id=event_id))
 
@@ -109,14 +101,10 @@ def _room_data(form: RoomForm) -> services.RoomData:
 def rooms(event_id: int):
     form = RoomForm()
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             room = services.create_room(g.event, _room_data(form))
-            commit()
             flash(_("Room “%(name)s” added.", name=room.name), "success")
             return redirect(url_for("schedule_manage.rooms", event_id=event_id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     return render_template("schedule/manage/rooms.html", event=g.event, form=form,
                            rooms=services.rooms_of(g.event)), 422 if form.errors else 200
 
@@ -127,14 +115,10 @@ def edit_room(event_id: int, room_id: int):
     room = services.get_room(g.event, room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             services.update_room(room, _room_data(form))
-            commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("schedule_manage.rooms", event_id=event_id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     return render_template("schedule/manage/room_form.html", event=g.event, form=form,
                            room=room), 422 if form.errors else 200
 
@@ -199,16 +183,12 @@ def new_session(event_id: int):
     event = g.event
     form = _session_form(event)
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             session = services.create_session(event, _session_data(event, form))
-            commit()
             flash(_("Session “%(title)s” added (draft until you publish the schedule).", title=session.title),
                   "success")
             day = to_zone(session.starts_at, event.timezone).date().isoformat()
             return redirect(url_for("schedule_manage.grid", event_id=event_id, day=day))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     status = 422 if request.method == "POST" else 200
     return render_template("schedule/manage/session_form.html", event=event, form=form, session=None), status
 
@@ -220,31 +200,23 @@ def edit_session(event_id: int, session_id: int):
     session = services.get_session(event, session_id)
     form = _session_form(event, session)
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             services.update_session(session, _session_data(event, form))
-            commit()
             flash(_("Changes saved."), "success")
             day = to_zone(session.starts_at, event.timezone).date().isoformat()
             return redirect(url_for("schedule_manage.grid", event_id=event_id, day=day))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     status = 422 if request.method == "POST" else 200
     return render_template("schedule/manage/session_form.html", event=event, form=form, session=session), status
 
 
 @bp.post("/sessions/<int:session_id>/move")
 @event_role_required(Role.ORGANIZER)
+@json_view
 def move_session(event_id: int, session_id: int):
     """JSON endpoint of the grid's drag-to-move and resize (CSRF token in the X-CSRFToken header)."""
     session = services.get_session(g.event, session_id)
-    try:
-        move = parse_payload(MoveIn, request.get_json(silent=True))
-        services.move_session(session, starts_at=move.starts_at, ends_at=move.ends_at, room_id=move.room_id)
-        commit()
-    except DomainError as exc:
-        db.session.rollback()
-        return {"error": exc.to_dict()}, exc.status
+    move = parse_payload(MoveIn, request.get_json(silent=True))
+    services.move_session(session, starts_at=move.starts_at, ends_at=move.ends_at, room_id=move.room_id)
     return {"id": session.id, "starts_at": session.starts_at.isoformat(), "ends_at": session.ends_at.isoformat(),
             "room_id": session.room_id, "changed": session.changed_at is not None}
 
@@ -292,16 +264,12 @@ def _save_photo(panelist, form: PanelistForm) -> None:  # noqa: ANN001
 def panelists(event_id: int):
     form = _panelist_form()
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             panelist = pan.create_panelist(g.event, _panelist_data(form))
             _save_photo(panelist, form)
-            commit()
             flash(_("%(name)s added. Send the invitation when their sessions are set.", name=panelist.name),
                   "success")
             return redirect(url_for("schedule_manage.panelists", event_id=event_id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     now = utcnow()
     people = pan.panelists_of(g.event)
     return render_template("schedule/manage/panelists.html", event=g.event, form=form, panelists=people,
@@ -315,15 +283,11 @@ def edit_panelist(event_id: int, panelist_id: int):
     panelist = pan.get_panelist(g.event, panelist_id)
     form = _panelist_form(panelist)
     if form.validate_on_submit():
-        try:
+        with _refusals(form):
             pan.update_panelist(panelist, _panelist_data(form))
             _save_photo(panelist, form)
-            commit()
             flash(_("Changes saved."), "success")
             return redirect(url_for("schedule_manage.panelists", event_id=event_id))
-        except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
     return render_template("schedule/manage/panelist_form.html", event=g.event, form=form, panelist=panelist,
                            sessions=pan.sessions_for(panelist)), 422 if form.errors else 200
 

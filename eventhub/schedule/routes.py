@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventhub.core.db import commit
 from eventhub.core.errors import strip_control
 from eventhub.core.timefmt import to_zone
 from eventhub.core.types import utcnow
@@ -25,7 +24,6 @@ from eventhub.schedule import agenda as attendee_agenda
 from eventhub.schedule import feeds, services
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode
-from eventhub.schedule.sockets import announce_arrival
 
 bp = Blueprint("schedule", __name__)
 
@@ -142,7 +140,6 @@ def star(code: str, session_id: int):
     if session is None:
         abort(404)
     starred = attendee_agenda.toggle_star(ticket.registration, session)
-    commit()
     if request.accept_mimetypes.best == "application/json":
         return {"session_id": session_id, "starred": starred}
     flash(_("Added to your agenda.") if starred else _("Removed from your agenda."), "success")
@@ -171,8 +168,8 @@ def _panelist_or_404(slug: str, token: str) -> tuple[Event, Panelist]:
 @bp.get("/e/<slug>/panelist/<token>")
 def panelist_page(slug: str, token: str):
     event, panelist = _panelist_or_404(slug, token)
-    announce_arrival(panelist, event, utcnow())
-    commit()
+    # Not marked arrived here: a mail client's link preview opens this page too. The page's script marks the
+    # arrival when it joins the green room (eventhub/schedule/sockets.py, on connect).
     sessions = [(s, sp) for s, sp in pan.sessions_for(panelist)]
     remote = any(sp.effective_mode == ParticipationMode.REMOTE for _s, sp in sessions)
     response = make_response(render_template("schedule/panelist.html", event=event, panelist=panelist,

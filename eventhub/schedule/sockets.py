@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
 from eventhub.core import revocations
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, emit_after_commit, ok, parse_payload, socket_sid
 from eventhub.core.types import utcnow
@@ -88,7 +87,6 @@ class GreenRoomNamespace(LiveNamespace):
             revocations.ensure_running(current_app._get_current_object())  # type: ignore[attr-defined]
             join_room(panelist_room(panelist.id))
             announce_arrival(panelist, event, now)
-            commit()
             return True
         if not current_user.is_authenticated:
             message = _("Sign in to see the green room.")

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.db import commit
+from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.templating import CSP
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -66,12 +66,12 @@ def _session(session_id: int) -> tuple[AgendaSession, Event, Stage]:
     event = db.session.get(Event, session.event_id)
     if event is None:
         abort(404)
-    stage = svc.get_stage(session)
-    commit()  # the stage row, on first use
+    stage = svc.get_stage(session)  # created on first use: the views say so (provisions_on_get)
     return session, event, stage
 
 
 @bp.get("/stage/<int:session_id>/screen")
+@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def screen(session_id: int):
     session, event, stage = _session(session_id)
     if access.key_holder(stage, request.args.get("key"), room_feed=False) is None:
@@ -80,6 +80,7 @@ def screen(session_id: int):
 
 
 @bp.get("/stage/<int:session_id>/room-feed")
+@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def room_feed(session_id: int):
     session, event, stage = _session(session_id)
     if access.key_holder(stage, request.args.get("key"), room_feed=True) is None:
@@ -88,6 +89,7 @@ def room_feed(session_id: int):
 
 
 @bp.get("/manage/events/<int:event_id>/stage/<int:session_id>")
+@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def console(event_id: int, session_id: int):
     session, _event, stage = _session(session_id)
@@ -99,6 +101,7 @@ def console(event_id: int, session_id: int):
 
 
 @bp.get("/e/<slug>/panelist/<token>/stage/<int:session_id>")
+@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def panelist_stage(slug: str, token: str, session_id: int):
     event = db.session.scalar(db.select(Event).where(Event.slug == slug)) if "\x00" not in slug else None
     panelist = pan.panelist_from_token(token, event) if event is not None else None
@@ -111,6 +114,7 @@ def panelist_stage(slug: str, token: str, session_id: int):
 
 
 @bp.get("/t/<code>/stage/<int:session_id>")
+@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def attendee(code: str, session_id: int):
     holder = access.ticket_holder(code)
     session = get_by_id(AgendaSession, session_id)
@@ -118,7 +122,6 @@ def attendee(code: str, session_id: int):
         abort(404)
     _s, event, _stage = _session(session_id)
     settings = qa_services.get_settings(session)  # the Q&A beside the stage
-    commit()
     return _page("stage/attendee.html", session=session, event=event, ticket=code, settings=settings,
                  participant_name=holder.name, signed_in=False,
                  join_url=url_for("qa.join", code=settings.short_code, _external=True))

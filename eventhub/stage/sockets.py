@@ -17,7 +17,6 @@ from flask_socketio import join_room
 
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db
@@ -167,14 +166,12 @@ class StageNamespace(LiveNamespace):
             stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
             if stage is not None and p is not None and p.connection == "joined":
                 svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
-        commit()
 
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.JoinIn, payload)
         session, stage = _session_and_stage(data.session_id)
         holder = holder_for(conn, session, stage, data.role)
-        commit()  # the stage row, on first use
         manager = holder.kind == StageRole.MANAGER
         join_room(bc.managers_room(session.id) if manager else bc.stage_room(session.id))
         conn.roles[session.id] = holder.kind
@@ -192,7 +189,6 @@ class StageNamespace(LiveNamespace):
         session, stage = _session_and_stage(data.session_id)
         holder = holder_for(conn, session, stage, data.role)
         creds = credentials.issue(stage, holder, publish=data.publish, media=svc.media_backend())
-        commit()
         if creds["participant_id"] is not None:
             join_room(bc.participant_room(session.id, creds["participant_id"]))
             if data.publish:
@@ -204,14 +200,12 @@ class StageNamespace(LiveNamespace):
         _session, stage = _session_and_stage(data.session_id)
         row = credentials.heartbeat(stage, data.token)
         expires = row.expires_at.isoformat()
-        commit()
         return ok({"expires_at": expires})
 
     def on_leave(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.TokenIn, payload)
         _session, stage = _session_and_stage(data.session_id)
         credentials.leave(stage, data.token, media=svc.media_backend())
-        commit()
         return ok()
 
     def on_report(self, payload: Any = None) -> dict:
@@ -220,7 +214,6 @@ class StageNamespace(LiveNamespace):
         credentials.heartbeat(stage, data.token)
         p = _own_participant(stage, data.token)
         svc.report(stage, p, connection=data.connection, quality=data.quality.model_dump(exclude_none=True))
-        commit()
         return ok()
 
     def on_self_mute(self, payload: Any = None) -> dict:
@@ -228,7 +221,6 @@ class StageNamespace(LiveNamespace):
         _session, stage = _session_and_stage(data.session_id)
         p = svc.self_mute(stage, _own_participant(stage, data.token), data.muted)
         view = bc.participant_view(p)
-        commit()
         return ok({"participant": bc.public_participant(view)})
 
     def on_manage(self, payload: Any = None) -> dict:
@@ -237,7 +229,6 @@ class StageNamespace(LiveNamespace):
         session, stage = _session_and_stage(data.session_id)
         user = _manager(conn, session)
         result = perform(stage, user, data.action, data.participant_id)
-        commit()
         return ok(result)
 
 

@@ -6,15 +6,14 @@ session dies, they ask for new credentials, which name the new server)."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import update
 
 from eventhub.core.db import commit
+from eventhub.core.loops import BackgroundLoop, register_loop
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.media.janus import JanusError
@@ -113,47 +112,32 @@ def on_janus_server_down(sender: Any, **_kw: Any) -> None:
             log.warning("Janus %s down: stages %s moved", sender, moved)
 
 
-class Upkeep:
-    """The stage's background loop (a thread; a greenlet under gevent). Not started under TESTING."""
+class Upkeep(BackgroundLoop):
+    """The stage's background loop: a token sweep, then a reconcile of every active stage with Janus, every
+    STAGE_UPKEEP_INTERVAL seconds (0: off). Tests call `run_once()` (or `drain_all(app)`)."""
 
-    def __init__(self, app: Flask, interval: float) -> None:
-        self.app, self.interval = app, interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+    name = "stage.upkeep"
+    interval_key = "STAGE_UPKEEP_INTERVAL"
+    default_interval = 10.0
 
     def run_once(self) -> dict[str, int]:
+        started = time.monotonic()
         with self.app.app_context():
             media = svc.media_backend()
             swept = credentials.sweep(media=media)
-            commit()
+            commit()  # the loop is its own unit of work
             done = reconcile(media) if media is not None else {}
             db.session.remove()
-            return {"swept": swept, **done}
+        if time.monotonic() - started > self.interval > 0:
+            log.warning("stage upkeep round took %.1f s", time.monotonic() - started)
+        return {"swept": swept, **done}
 
-    def _run(self) -> None:
-        # First round after one interval: a short CLI command (db upgrade on an empty database) is done by then.
-        while not self._stop.wait(self.interval):
-            started = time.monotonic()
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("stage upkeep round failed")
-            if time.monotonic() - started > self.interval:
-                log.warning("stage upkeep round took %.1f s", time.monotonic() - started)
-
-    def start(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="stage-upkeep", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+    def drain(self) -> int:
+        return self.run_once()["swept"]  # a kick may repeat while Janus holds the feed: not pending work
 
 
-def start_upkeep(app: Flask, starter: Callable[[Upkeep], None] | None = None) -> Upkeep:
-    upkeep = Upkeep(app, float(app.config.get("STAGE_UPKEEP_INTERVAL", 10)))
-    app.extensions["stage_upkeep"] = upkeep
-    if upkeep.interval > 0 and app.config.get("STAGE_UPKEEP_AUTOSTART", not app.config.get("TESTING")):
-        (starter or Upkeep.start)(upkeep)
-    return upkeep
+def start_upkeep(app: Flask) -> Upkeep:
+    loop = Upkeep(app)
+    register_loop(app, loop)
+    app.extensions["stage_upkeep"] = loop
+    return loop

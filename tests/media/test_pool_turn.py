@@ -64,7 +64,7 @@ def test_least_loaded_placement_and_failover(janus_server: JanusServer, second_j
         pool.close()
 
 
-def test_health_loop_sends_the_signal_in_its_wrap(janus_server: JanusServer, second_janus) -> None:
+def test_health_loop_sends_the_signal_in_its_wrap(janus_server: JanusServer, second_janus, app, monkeypatch) -> None:
     """A signal of its own: the app's janus_server_down has the stage area's receiver connected once an app was
     created in this process, and that one needs the app context the real wrap (setup.register) provides."""
     setup2, proc2 = second_janus
@@ -77,7 +77,8 @@ def test_health_loop_sends_the_signal_in_its_wrap(janus_server: JanusServer, sec
     server_down.connect(receiver)
     pool = JanusPool([janus_server, server_of(setup2)], timeout=1, failures=1,
                      on_down=lambda name, stages: server_down.send(name, stages=stages))
-    loop = HealthLoop(pool, interval=0.2, sweep_every=0)
+    monkeypatch.setitem(app.config, "JANUS_HEALTH_INTERVAL", 0.2)
+    loop = HealthLoop(app, pool, sweep_every=0)
     try:
         pool.assign(7, setup2.name)
         loop.start()
