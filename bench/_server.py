@@ -82,9 +82,11 @@ class Server:
     """`python -m eventhub` in its own process group, output captured to files."""
 
     def __init__(self, env: dict[str, str], run_dir: Path, async_mode: str, kind: str = "eventhub", *,
-                 argv: list[str] | None = None, name: str = "server") -> None:
-        """`argv` replaces the command chosen by `kind`; `name` prefixes the log files (several servers, one dir)."""
+                 argv: list[str] | None = None, name: str = "server", root: Path = ROOT) -> None:
+        """`argv` replaces the command chosen by `kind`; `name` prefixes the log files (several servers, one dir);
+        `root`: the checkout whose code runs (another one serves as a baseline in the same run)."""
         self.env, self.run_dir, self.async_mode, self.kind, self.argv = env, run_dir, async_mode, kind, argv
+        self.root = root
         self.port = int(env["PORT"])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stdout_path, self.stderr_path = run_dir / f"{name}.stdout.log", run_dir / f"{name}.stderr.log"
@@ -102,7 +104,7 @@ class Server:
             argv = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
                     "--port", str(self.port), "--with-threads", "--no-reload", "--no-debugger"]
         self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            argv, cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             start_new_session=True,
         )
 
@@ -197,3 +199,67 @@ def percentile(sorted_values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, min(len(sorted_values), -(-int(q * len(sorted_values)) // 100)))
     return sorted_values[rank - 1]
+
+
+# --- sampling profile (py-spy, when installed) ----------------------------------------------------------------
+
+class Profiler:
+    """`py-spy record` attached to a server process for the measured part of a run (raw collapsed stacks).
+
+    py-spy is not a project dependency: pass its path (`pip install --target DIR py-spy` puts it in DIR/bin).
+    It samples the running greenlet's stack, so under gevent the profile is where the CPU went."""
+
+    def __init__(self, py_spy: str, pid: int, out: Path, rate: int = 200) -> None:
+        self.out = out
+        self.proc = subprocess.Popen(
+            [py_spy, "record", "--pid", str(pid), "--format", "raw", "--nonblocking", "--rate", str(rate),
+             "--output", str(out)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(out.with_suffix(".log"), "wb"),  # noqa: SIM115
+        )
+        time.sleep(0.5)  # attached before the load starts
+
+    def stop(self) -> Path:
+        self.proc.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        return self.out
+
+
+def profile_summary(path: Path, top: int = 12) -> dict:
+    """Self and inclusive share of samples per function from a py-spy raw file ("frame;frame;... count" lines,
+    root first). Inclusive counts a function once per stack, so recursion is not double-counted."""
+    self_n: dict[str, int] = {}
+    incl_n: dict[str, int] = {}
+    total = 0
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return {"samples": 0, "self": [], "inclusive": []}
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [re.sub(r" \(([^)]*?)(?::\d+)?\)$", r" (\1)", f) for f in stack.split(";")]
+        total += n
+        self_n[frames[-1]] = self_n.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl_n[f] = incl_n.get(f, 0) + n
+
+    def ranked(counts: dict[str, int], only_ours: bool) -> list[tuple[str, float]]:
+        items = [(f, c) for f, c in counts.items() if not only_ours or "eventhub/" in f or "(eventhub" in f]
+        return [(f, round(100 * c / total, 1)) for f, c in sorted(items, key=lambda x: -x[1])[:top]]
+
+    return {"samples": total, "self": ranked(self_n, False), "inclusive": ranked(incl_n, True)}
+
+
+def print_profile(label: str, summary: dict) -> None:
+    print(f"profile {label}: {summary['samples']} samples")
+    print("  self %   (where the CPU was)")
+    for frame, share in summary["self"]:
+        print(f"  {share:5.1f}  {frame}")
+    print("  incl %   (our functions, callees included)")
+    for frame, share in summary["inclusive"]:
+        print(f"  {share:5.1f}  {frame}")

@@ -126,7 +126,10 @@ def create_registration(event_id: int):
         require_consent=not by_organizer,
     )
     commit()
-    return registration_out(result.registration), 201
+    # The position the service read under the seat claim's lock: counted again here, after the commit, it missed
+    # people ahead whose transaction had not committed yet (duplicate positions in a burst).
+    position = result.waitlist_position
+    return registration_out(result.registration, {} if position is None else {result.registration.id: position}), 201
 
 
 @bp.get("/events/<int:event_id>/registrations")
