@@ -12,6 +12,7 @@ caller does every read and every costly rendering before it. SQLite serialises w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, or_, select, update
 
@@ -100,7 +101,7 @@ def leave_waitlist(event: Event, mode: AttendanceMode) -> None:
     _expire(event)
 
 
-def line_order() -> tuple[ColumnElement, ...]:
+def line_order() -> tuple[Any, ...]:
     """The waiting list's order: place in line (rows from before places existed have their id), then id."""
     return db.func.coalesce(Registration.waitlist_seq, Registration.id), Registration.id
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from eventhub import signals
 from eventhub.core.errors import Conflict, DomainError
@@ -54,6 +56,28 @@ def revoke_ticket(registration: Registration, *, reason: str = "revoked", now: d
     return ticket
 
 
+@lru_cache(maxsize=256)
+def _public_key(private_key: bytes) -> bytes:
+    return codes.public_key_bytes(private_key)
+
+
+@lru_cache(maxsize=16384)
+def _verified(signed_part: bytes, signature: bytes, public_key: bytes) -> bool:
+    try:
+        codes.verify(codes.TicketPayload(signed_part[0], int.from_bytes(signed_part[1:4], "big"),
+                                         signed_part[4:], signature), public_key)
+    except codes.TicketCodeError:
+        return False
+    return True
+
+
+def _signed_by(signed_part: bytes, signature: bytes, private_key: bytes) -> bool:
+    """Whether the event's key signed this code. Door staff scan the same tickets again and again (re-entries,
+    several scanners racing): a verification (and deriving the public key) is done once per code and key; the
+    cache is keyed by the exact bytes, so a forged or altered code is verified afresh."""
+    return _verified(signed_part, signature, _public_key(private_key))
+
+
 class TicketLookupError(DomainError):
     """`code` is one of: unreadable, forged, unknown (signed but not ours), revoked."""
 
@@ -69,11 +93,11 @@ def find_ticket(code: str) -> Ticket:
     event = db.session.get(Event, payload.event_id)
     if event is None:
         raise TicketLookupError("forged", _l("This is not a valid ticket."))
-    try:
-        codes.verify(payload, codes.public_key_bytes(event.signing_key))
-    except codes.TicketCodeError as exc:
-        raise TicketLookupError(exc.reason, _l("This is not a valid ticket.")) from None
-    ticket = db.session.scalar(db.select(Ticket).where(Ticket.secret == payload.secret, Ticket.event_id == event.id))
+    if not _signed_by(payload.signed_part, payload.signature, bytes(event.signing_key)):
+        raise TicketLookupError("forged", _l("This is not a valid ticket."))
+    # The registration comes in the same query: every caller (the door above all) reads it next.
+    ticket = db.session.scalar(db.select(Ticket).options(joinedload(Ticket.registration))
+                               .where(Ticket.secret == payload.secret, Ticket.event_id == event.id))
     if ticket is None:
         raise TicketLookupError("unknown", _l("This is not a valid ticket."))
     return ticket
