@@ -50,6 +50,28 @@ def fresh_postgres_database(base_url: str, name: str = BENCH_DB_NAME) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(url: str) -> None:
+    """Drop the database of `url` (a run's own, made by fresh_postgres_database); errors are ignored."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    except Exception as exc:  # noqa: BLE001 — best effort: a left-over database is dropped by the next run
+        print(f"could not drop {target.database}: {exc}", file=sys.stderr)
+    finally:
+        admin.dispose()
+
+
+def run_database_name(prefix: str = BENCH_DB_NAME) -> str:
+    """A database name of this run's own: several engineers run benchmarks on one PostgreSQL server at once, and
+    a shared name let one run drop another's database mid-run."""
+    return f"{prefix}_{os.getpid()}"
+
+
 # --- server process -------------------------------------------------------------------------------------------
 
 def clean_env(**overrides: str) -> dict[str, str]:

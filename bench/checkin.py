@@ -44,12 +44,14 @@ from bench._server import (
     Profiler,
     Server,
     SetupError,
+    drop_postgres_database,
     free_port,
     fresh_postgres_database,
     percentile,
     print_profile,
     proc_cpu,
     profile_summary,
+    run_database_name,
     scan_server_log,
     server_env,
 )
@@ -208,7 +210,7 @@ def run_round(args: argparse.Namespace, root: Path, run_dir: Path, backend: str)
     db_url = args.database_url
     try:
         if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url)
+            db_url = fresh_postgres_database(db_url, run_database_name())
         elif not db_url:
             db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
         env = server_env(db_url, instance_dir, args.async_mode)
@@ -244,6 +246,8 @@ def run_round(args: argparse.Namespace, root: Path, run_dir: Path, backend: str)
         for server in servers:
             server.stop()
         shutil.rmtree(instance_dir, ignore_errors=True)
+        if backend == "postgresql" and db_url and db_url != args.database_url:
+            drop_postgres_database(db_url)
     tracebacks = sum(scan_server_log(s.stderr_path)["tracebacks"] for s in servers)
     ok = [s for s in scans if s.status == 200]
     latencies = sorted(s.latency_ms for s in ok)

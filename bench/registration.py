@@ -39,11 +39,13 @@ from bench._server import (
     Profiler,
     Server,
     SetupError,
+    drop_postgres_database,
     fresh_postgres_database,
     percentile,
     print_profile,
     proc_cpu,
     profile_summary,
+    run_database_name,
     scan_server_log,
     server_env,
 )
@@ -242,7 +244,7 @@ def run_round(args: argparse.Namespace, root: Path, run_dir: Path, stamp: str, b
     profiler: Profiler | None = None
     try:
         if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url)
+            db_url = fresh_postgres_database(db_url, run_database_name())
         elif not db_url:
             db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
         env = server_env(db_url, instance_dir, args.async_mode)
@@ -280,6 +282,8 @@ def run_round(args: argparse.Namespace, root: Path, run_dir: Path, stamp: str, b
         if server:
             server.stop()
         shutil.rmtree(instance_dir, ignore_errors=True)
+        if backend == "postgresql" and db_url and db_url != args.database_url:
+            drop_postgres_database(db_url)
     log_scan = scan_server_log(server.stderr_path)
     latencies = sorted(x.latency_s * 1000 for x in burst.results if x.status)
     by_status: dict[str, int] = {}
