@@ -250,7 +250,7 @@ def run_round(args: argparse.Namespace, root: Path, run_dir: Path, stamp: str, b
         env = server_env(db_url, instance_dir, args.async_mode)
         seed = subprocess.run(
             [sys.executable, "-m", "bench._seed", "--capacity", str(args.capacity)], cwd=root, env=env,
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=600,  # a loaded machine migrates slowly
         )
         (run_dir / "seed.log").write_text(seed.stdout + seed.stderr)
         if seed.returncode != 0:
