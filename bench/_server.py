@@ -18,7 +18,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB_NAME = "eventhub_bench"
-SERVER_START_TIMEOUT = 30.0
+SERVER_START_TIMEOUT = 90.0  # a shared, loaded machine imports slowly
 
 
 class SetupError(RuntimeError):
@@ -48,6 +48,28 @@ def fresh_postgres_database(base_url: str, name: str = BENCH_DB_NAME) -> str:
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the database of `url` (a run's own, made by fresh_postgres_database); errors are ignored."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    except Exception as exc:  # noqa: BLE001 — best effort: a left-over database is dropped by the next run
+        print(f"could not drop {target.database}: {exc}", file=sys.stderr)
+    finally:
+        admin.dispose()
+
+
+def run_database_name(prefix: str = BENCH_DB_NAME) -> str:
+    """A database name of this run's own: several engineers run benchmarks on one PostgreSQL server at once, and
+    a shared name let one run drop another's database mid-run."""
+    return f"{prefix}_{os.getpid()}"
 
 
 # --- server process -------------------------------------------------------------------------------------------
@@ -82,9 +104,11 @@ class Server:
     """`python -m eventhub` in its own process group, output captured to files."""
 
     def __init__(self, env: dict[str, str], run_dir: Path, async_mode: str, kind: str = "eventhub", *,
-                 argv: list[str] | None = None, name: str = "server") -> None:
-        """`argv` replaces the command chosen by `kind`; `name` prefixes the log files (several servers, one dir)."""
+                 argv: list[str] | None = None, name: str = "server", root: Path = ROOT) -> None:
+        """`argv` replaces the command chosen by `kind`; `name` prefixes the log files (several servers, one dir);
+        `root`: the checkout whose code runs (another one serves as a baseline in the same run)."""
         self.env, self.run_dir, self.async_mode, self.kind, self.argv = env, run_dir, async_mode, kind, argv
+        self.root = root
         self.port = int(env["PORT"])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.stdout_path, self.stderr_path = run_dir / f"{name}.stdout.log", run_dir / f"{name}.stderr.log"
@@ -102,7 +126,7 @@ class Server:
             argv = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
                     "--port", str(self.port), "--with-threads", "--no-reload", "--no-debugger"]
         self.proc = subprocess.Popen(
-            argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            argv, cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
             start_new_session=True,
         )
 
@@ -197,3 +221,67 @@ def percentile(sorted_values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, min(len(sorted_values), -(-int(q * len(sorted_values)) // 100)))
     return sorted_values[rank - 1]
+
+
+# --- sampling profile (py-spy, when installed) ----------------------------------------------------------------
+
+class Profiler:
+    """`py-spy record` attached to a server process for the measured part of a run (raw collapsed stacks).
+
+    py-spy is not a project dependency: pass its path (`pip install --target DIR py-spy` puts it in DIR/bin).
+    It samples the running greenlet's stack, so under gevent the profile is where the CPU went."""
+
+    def __init__(self, py_spy: str, pid: int, out: Path, rate: int = 200) -> None:
+        self.out = out
+        self.proc = subprocess.Popen(
+            [py_spy, "record", "--pid", str(pid), "--format", "raw", "--nonblocking", "--rate", str(rate),
+             "--output", str(out)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(out.with_suffix(".log"), "wb"),  # noqa: SIM115
+        )
+        time.sleep(0.5)  # attached before the load starts
+
+    def stop(self) -> Path:
+        self.proc.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        return self.out
+
+
+def profile_summary(path: Path, top: int = 12) -> dict:
+    """Self and inclusive share of samples per function from a py-spy raw file ("frame;frame;... count" lines,
+    root first). Inclusive counts a function once per stack, so recursion is not double-counted."""
+    self_n: dict[str, int] = {}
+    incl_n: dict[str, int] = {}
+    total = 0
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return {"samples": 0, "self": [], "inclusive": []}
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [re.sub(r" \(([^)]*?)(?::\d+)?\)$", r" (\1)", f) for f in stack.split(";")]
+        total += n
+        self_n[frames[-1]] = self_n.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl_n[f] = incl_n.get(f, 0) + n
+
+    def ranked(counts: dict[str, int], only_ours: bool) -> list[tuple[str, float]]:
+        items = [(f, c) for f, c in counts.items() if not only_ours or "eventhub/" in f or "(eventhub" in f]
+        return [(f, round(100 * c / total, 1)) for f, c in sorted(items, key=lambda x: -x[1])[:top]]
+
+    return {"samples": total, "self": ranked(self_n, False), "inclusive": ranked(incl_n, True)}
+
+
+def print_profile(label: str, summary: dict) -> None:
+    print(f"profile {label}: {summary['samples']} samples")
+    print("  self %   (where the CPU was)")
+    for frame, share in summary["self"]:
+        print(f"  {share:5.1f}  {frame}")
+    print("  incl %   (our functions, callees included)")
+    for frame, share in summary["inclusive"]:
+        print(f"  {share:5.1f}  {frame}")

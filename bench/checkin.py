@@ -1,7 +1,8 @@
 """Door check-in: several scanners scan every ticket at once; each ticket must be admitted exactly once.
 
     python -m bench.checkin [--database-url URL] [--tickets 400] [--scanners 4] [--rate 200]
-                            [--async-mode gevent|threading]
+                            [--async-mode gevent|threading] [--processes 2 --redis-url URL]
+                            [--baseline-root DIR] [--repeats N] [--py-spy PATH]
 
 Starts its own server (`python -m eventhub` on a free port, fresh database; helpers shared with
 bench.registration), seeds one event with `--tickets` confirmed registrations and one API token per scanner,
@@ -10,6 +11,10 @@ ticket in the same order (so every ticket is raced by all scanners) through POST
 paced to `--rate` scans/s in total (0: as fast as possible). Reports scans/s, client latency and server-side
 time (the response's Server-Timing header: the request's time inside the app), and the race check: admissions
 must equal tickets, here and in the server's scan log. The last line printed is one JSON object.
+
+`--processes 2`: that many server processes on one database, sharing Redis (SOCKETIO_MESSAGE_QUEUE, on a channel
+of their own), scanner k talking to process k mod N. CPU per scan is the sum over the processes.
+`--baseline-root DIR`: another checkout's server runs in rounds alternating with this one's (same run, same load).
 
 Exit status: 0 when every scan got 200 and the race check passes, 1 otherwise, 2 when the run could not be set up.
 """
@@ -22,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -35,11 +41,17 @@ import requests
 
 from bench._server import (
     ROOT,
+    Profiler,
     Server,
     SetupError,
+    drop_postgres_database,
+    free_port,
     fresh_postgres_database,
     percentile,
+    print_profile,
     proc_cpu,
+    profile_summary,
+    run_database_name,
     scan_server_log,
     server_env,
 )
@@ -105,8 +117,7 @@ class Scan:
     server_ms: float | None
 
 
-def run_scanners(base_url: str, fixture: dict, scanners: int, rate: float) -> tuple[list[Scan], float]:
-    url = f"{base_url}/api/v1/events/{fixture['event_id']}/checkins"
+def run_scanners(base_urls: list[str], fixture: dict, scanners: int, rate: float) -> tuple[list[Scan], float]:
     codes = fixture["codes"]
     results: list[Scan] = []
     lock = threading.Lock()
@@ -114,6 +125,7 @@ def run_scanners(base_url: str, fixture: dict, scanners: int, rate: float) -> tu
     interval = scanners / rate if rate > 0 else 0.0  # per scanner, so the total is `rate`
 
     def scanner(k: int) -> None:
+        url = f"{base_urls[k % len(base_urls)]}/api/v1/events/{fixture['event_id']}/checkins"
         session = requests.Session()
         session.headers.update({"Authorization": f"Bearer {fixture['tokens'][k]}", "Accept-Language": "en"})
         local: list[Scan] = []
@@ -175,56 +187,68 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scanners", type=int, default=4)
     p.add_argument("--rate", type=float, default=200.0, help="total scans per second (0: unpaced)")
     p.add_argument("--async-mode", choices=("gevent", "threading"), default="gevent")
+    p.add_argument("--processes", type=int, default=1, help="server processes (2+: needs PostgreSQL and Redis)")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="message queue for --processes 2+")
+    p.add_argument("--baseline-root", type=Path, default=None,
+                   help="another checkout (e.g. `git archive main | tar -x -C DIR`) run in alternating rounds")
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile server process 1")
     p.add_argument("--run-dir", type=Path, default=None)
     p.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.tickets < 1 or args.scanners < 1 or args.rate < 0:
-        p.error("--tickets and --scanners must be >= 1, --rate >= 0")
+    if args.tickets < 1 or args.scanners < 1 or args.rate < 0 or args.processes < 1 or args.repeats < 1:
+        p.error("--tickets, --scanners, --processes and --repeats must be >= 1, --rate >= 0")
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.seed:
-        seed(args.tickets, args.scanners)
-        return 0
-    db_url = args.database_url
-    backend = "postgresql" if db_url and db_url.startswith(("postgres://", "postgresql")) else "sqlite"
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = args.run_dir or ROOT / "bench" / "results" / f"{stamp}-checkin-{backend}-{args.async_mode}"
+def run_round(args: argparse.Namespace, root: Path, run_dir: Path, backend: str) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     instance_dir = run_dir / "instance"
     instance_dir.mkdir(exist_ok=True)
-    server: Server | None = None
-    t_start = time.monotonic()
+    servers: list[Server] = []
+    profiler: Profiler | None = None
+    db_url = args.database_url
     try:
         if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url)
+            db_url = fresh_postgres_database(db_url, run_database_name())
         elif not db_url:
             db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
         env = server_env(db_url, instance_dir, args.async_mode)
+        if args.processes > 1:  # a channel of this run's own: other runs may share the Redis server
+            env.update(SOCKETIO_MESSAGE_QUEUE=args.redis_url, SOCKETIO_CHANNEL=f"bench-checkin-{uuid.uuid4().hex}")
         done = subprocess.run([sys.executable, "-m", "bench.checkin", "--seed", "--tickets", str(args.tickets),
-                               "--scanners", str(args.scanners)], cwd=ROOT, env=env, capture_output=True,
+                               "--scanners", str(args.scanners)], cwd=root, env=env, capture_output=True,
                               text=True, timeout=300)
         (run_dir / "seed.log").write_text(done.stderr)
         if done.returncode != 0:
             raise SetupError(f"seed step failed (status {done.returncode}):\n{done.stderr[-3000:]}")
         fixture = json.loads(done.stdout.strip().splitlines()[-1])
-        server = Server(env, run_dir, args.async_mode)
-        server.start()
-        server.wait_healthy()
-        requests.get(f"{server.base_url}/api/v1/events/{fixture['event_id']}", timeout=30).raise_for_status()
-        cpu_before = proc_cpu(server.proc.pid)
-        scans, wall = run_scanners(server.base_url, fixture, args.scanners, args.rate)
-        cpu_after = proc_cpu(server.proc.pid)
-        logged_admissions = server_log_admissions(server.base_url, fixture)
-    except SetupError as exc:
-        print(f"bench setup failed: {exc}", file=sys.stderr)
-        return 2
+        for k in range(args.processes):
+            server = Server({**env, "PORT": str(free_port())} if k else env, run_dir, args.async_mode,
+                            name=f"server{k + 1}", root=root)
+            servers.append(server)
+            server.start()
+        for server in servers:
+            server.wait_healthy()
+            requests.get(f"{server.base_url}/api/v1/events/{fixture['event_id']}", timeout=30).raise_for_status()
+        if args.py_spy:
+            profiler = Profiler(args.py_spy, servers[0].proc.pid, run_dir / "profile.txt")
+        load = os.getloadavg()[0]
+        cpu_before = [proc_cpu(s.proc.pid) for s in servers]
+        scans, wall = run_scanners([s.base_url for s in servers], fixture, args.scanners, args.rate)
+        cpu_after = [proc_cpu(s.proc.pid) for s in servers]
+        if profiler:
+            profiler.stop()
+        logged_admissions = server_log_admissions(servers[0].base_url, fixture)
     finally:
-        if server:
+        if profiler and profiler.proc.poll() is None:
+            profiler.stop()
+        for server in servers:
             server.stop()
-    log_scan = scan_server_log(server.stderr_path)
+        shutil.rmtree(instance_dir, ignore_errors=True)
+        if backend == "postgresql" and db_url and db_url != args.database_url:
+            drop_postgres_database(db_url)
+    tracebacks = sum(scan_server_log(s.stderr_path)["tracebacks"] for s in servers)
     ok = [s for s in scans if s.status == 200]
     latencies = sorted(s.latency_ms for s in ok)
     server_ms = sorted(s.server_ms for s in ok if s.server_ms is not None)
@@ -245,46 +269,90 @@ def main(argv: list[str] | None = None) -> int:
         problems.append(f"the server's scan log holds {logged_admissions} admissions for {args.tickets} tickets")
     if len(ok) != len(scans):
         problems.append(f"{len(scans) - len(ok)} scans without a 200 answer")
-    rate = len(ok) / wall if wall else 0.0
-    server_cpu = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
+    if tracebacks:
+        problems.append(f"{tracebacks} tracebacks in the server logs ({run_dir})")
+    cpu = [a[0] - b[0] for a, b in zip(cpu_after, cpu_before, strict=True) if a and b]
 
     def pct(values: list[float], q: float) -> float:
         return round(percentile(values, q), 1) if values else float("nan")
 
-    print(f"backend            {backend} ({db_url.split('@')[-1] if backend == 'postgresql' else 'SQLite file'}), "
-          f"async mode {args.async_mode}")
-    print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"1-min load average {os.getloadavg()[0]:.2f}")
-    print(f"scans              {len(scans)} ({args.scanners} scanners x {args.tickets} tickets, "
-          f"target {args.rate:g} scans/s{' (unpaced)' if not args.rate else ''})")
-    print("results            " + ", ".join(f"{k}: {v}" for k, v in sorted(by_result.items())))
-    print(f"wall time          {wall:.2f} s  ->  {rate:.1f} scans/s")
-    print(f"client latency ms  p50 {pct(latencies, 50)}  p90 {pct(latencies, 90)}  p99 {pct(latencies, 99)}  "
-          f"max {round(latencies[-1], 1) if latencies else 'nan'}")
-    print(f"server time ms     p50 {pct(server_ms, 50)}  p90 {pct(server_ms, 90)}  p99 {pct(server_ms, 99)}  "
-          f"max {round(server_ms[-1], 1) if server_ms else 'nan'}")
-    if server_cpu is not None:
-        print(f"server cpu         {server_cpu:.2f} s ({1000 * server_cpu / max(1, len(scans)):.2f} ms/scan)")
-    print(f"race check         {'FAILED: ' + '; '.join(problems) if problems else 'OK'} "
-          f"({admitted} admitted, {logged_admissions} in the server's log, for {args.tickets} tickets)")
-    print(f"server stderr      {server.stderr_path} ({log_scan['tracebacks']} tracebacks)")
-    print(f"total run time     {time.monotonic() - t_start:.1f} s")
-    if not problems and backend == "sqlite":
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            (run_dir / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
-    shutil.rmtree(instance_dir, ignore_errors=True)
-    summary = {
-        "backend": backend, "async_mode": args.async_mode, "tickets": args.tickets, "scanners": args.scanners,
-        "target_rate": args.rate, "scans": len(scans), "scans_per_s": round(rate, 1),
+    return {
+        "scans": len(scans), "scans_per_s": round(len(ok) / wall if wall else 0.0, 1),
         "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
         "server_p50_ms": pct(server_ms, 50), "server_p99_ms": pct(server_ms, 99),
+        "cpu_ms_per_scan": round(1000 * sum(cpu) / max(1, len(scans)), 2),
+        "cpu_s_per_process": [round(c, 2) for c in cpu],
         "admitted": admitted, "admitted_in_log": logged_admissions, "results": by_result, "problems": problems,
-        "server_tracebacks": log_scan["tracebacks"],
-        "server_cpu_s": round(server_cpu, 2) if server_cpu is not None else None, "cpus": os.cpu_count(),
-        "run_dir": str(run_dir),
+        "load_avg_1m_before": round(load, 2),
+        "profile": profile_summary(run_dir / "profile.txt") if args.py_spy else None, "run_dir": str(run_dir),
     }
+
+
+FIGURES = ("scans_per_s", "p50_ms", "p99_ms", "server_p50_ms", "server_p99_ms", "cpu_ms_per_scan", "admitted")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.seed:
+        seed(args.tickets, args.scanners)
+        return 0
+    db_url = args.database_url
+    backend = "postgresql" if db_url and db_url.startswith(("postgres://", "postgresql")) else "sqlite"
+    if args.processes > 1 and backend != "postgresql":
+        print("--processes 2+ needs --database-url postgresql://...", file=sys.stderr)
+        return 2
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = args.run_dir or ROOT / "bench" / "results" / f"{stamp}-checkin-{backend}-{args.async_mode}"
+    while run_dir.exists() and args.run_dir is None:
+        run_dir = run_dir.with_name(run_dir.name + "+")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    codes: list[tuple[str, Path]] = [("this", ROOT)]
+    if args.baseline_root:
+        codes.insert(0, ("baseline", args.baseline_root.resolve()))
+    print(f"backend            {backend}, async mode {args.async_mode}, {args.processes} server process(es)"
+          + (" sharing Redis" if args.processes > 1 else ""))
+    print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"scans              {args.scanners} scanners x {args.tickets} tickets, target {args.rate:g} scans/s"
+          f"{' (unpaced)' if not args.rate else ''}; {args.repeats} round(s) each of: "
+          + ", ".join(f"{n} ({r})" for n, r in codes))
+    rounds: dict[str, list[dict]] = {name: [] for name, _ in codes}
+    t_start = time.monotonic()
+    try:
+        for k in range(args.repeats):
+            for name, root in codes:
+                got = run_round(args, root, run_dir / f"{name}-{k + 1}", backend)
+                rounds[name].append(got)
+                print(f"round {k + 1} {name:8} {got['scans_per_s']:6.1f} scans/s  client p50 {got['p50_ms']} "
+                      f"p99 {got['p99_ms']} ms  server p50 {got['server_p50_ms']} p99 {got['server_p99_ms']} ms  "
+                      f"cpu {got['cpu_ms_per_scan']} ms/scan {got['cpu_s_per_process']} s  "
+                      f"admitted {got['admitted']} (log {got['admitted_in_log']})  load {got['load_avg_1m_before']}"
+                      + (f"  PROBLEMS: {'; '.join(got['problems'])}" if got["problems"] else ""), flush=True)
+    except (SetupError, requests.RequestException, ValueError, KeyError) as exc:
+        print(f"bench setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    summary: dict = {"backend": backend, "async_mode": args.async_mode, "processes": args.processes,
+                     "tickets": args.tickets, "scanners": args.scanners, "target_rate": args.rate,
+                     "repeats": args.repeats, "cpus": os.cpu_count(), "load_avg_1m_end": round(os.getloadavg()[0], 2),
+                     "run_dir": str(run_dir)}
+    for name, _root in codes:
+        figures = {}
+        for key in FIGURES:
+            values = [r[key] for r in rounds[name] if r.get(key) == r.get(key)]  # NaN-free
+            if values:
+                figures[key] = {"median": round(statistics.median(values), 2), "min": min(values),
+                                "max": max(values)}
+        print(f"{name}: median [min..max] over {len(rounds[name])} round(s)")
+        for key, v in figures.items():
+            print(f"  {key:18} {v['median']:>9} [{v['min']} .. {v['max']}]")
+        if args.py_spy and rounds[name][-1]["profile"]:
+            print_profile(f"{name} (last round, process 1)", rounds[name][-1]["profile"])
+            figures["profile"] = rounds[name][-1]["profile"]
+        figures["problems"] = [p for r in rounds[name] for p in r["problems"]]
+        summary[name] = figures
+    print(f"total run time     {time.monotonic() - t_start:.1f} s")
     print(json.dumps(summary))
-    return 1 if problems else 0
+    return 1 if summary["this"]["problems"] else 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -35,14 +36,18 @@ import requests
 
 from bench._server import (
     ROOT,
+    Profiler,
     Server,
     SetupError,
+    drop_postgres_database,
     fresh_postgres_database,
     percentile,
+    print_profile,
     proc_cpu,
+    profile_summary,
+    run_database_name,
     scan_server_log,
     server_env,
-    tail,
 )
 
 REQUEST_TIMEOUT = (5.0, 30.0)  # connect, read
@@ -167,9 +172,9 @@ def verify(base_url: str, event_id: int, token: str, capacity: int, burst: Burst
         problems.append(f"{len(waitlisted)} waitlisted, expected {created - expected_confirmed}")
     if others:
         problems.append(f"{len(others)} registrations in another status")
-    if positions != list(range(1, len(waitlisted) + 1)):
+    if sorted(positions) != list(range(1, len(waitlisted) + 1)):  # the line's order is the seat claim's, not ids'
         dupes = len(positions) - len(set(positions))
-        problems.append(f"waitlist positions are not 1..{len(waitlisted)} in id order ({dupes} duplicates)")
+        problems.append(f"waitlist positions are not 1..{len(waitlisted)} ({dupes} duplicates)")
     expected_left = max(0, capacity - len(confirmed))
     if event["seats_left"] != expected_left:
         problems.append(f"seats_left is {event['seats_left']}, expected {expected_left}")
@@ -181,6 +186,13 @@ def verify(base_url: str, event_id: int, token: str, capacity: int, burst: Burst
     # Informational: what the 201 answers said, and whether seats went first-come-first-served by id.
     answered_positions = [x.body.get("waitlist_position") for x in burst.results
                           if x.status == 201 and x.body and x.body.get("status") == "waitlisted"]
+    # What each waitlisted person was told must be where the server's list puts them (and so distinct).
+    listed_position = {x["email"]: x["waitlist_position"] for x in waitlisted}
+    told_wrong = sum(1 for x in burst.results if x.status == 201 and x.body and x.body.get("status") == "waitlisted"
+                     and x.body.get("waitlist_position") != listed_position.get(x.body.get("email")))
+    if len(set(answered_positions)) != len(answered_positions) or told_wrong:
+        problems.append(f"waitlist positions told: {len(set(answered_positions))} distinct of "
+                        f"{len(answered_positions)}, {told_wrong} differ from the server's list")
     max_confirmed_id = max((x["id"] for x in confirmed), default=0)
     waitlisted_before_last_confirmed = sum(1 for x in waitlisted if x["id"] < max_confirmed_id)
     return {
@@ -188,6 +200,7 @@ def verify(base_url: str, event_id: int, token: str, capacity: int, burst: Burst
         "seats_left": event["seats_left"], "overbooked": overbooked, "problems": problems,
         "answered_waitlist_positions_distinct": len(set(answered_positions)),
         "answered_waitlist_positions_total": len(answered_positions),
+        "answered_waitlist_positions_wrong": told_wrong,
         "waitlisted_with_lower_id_than_a_confirmed": waitlisted_before_last_confirmed,
     }
 
@@ -206,14 +219,111 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--server", choices=("eventhub", "flask-run"), default="eventhub",
                    help="eventhub: `python -m eventhub` (default; SOCKETIO_ASYNC_MODE from --async-mode); flask-run: "
                         "`flask run --with-threads`, real OS threads, for comparison (implies --async-mode threading)")
+    p.add_argument("--baseline-root", type=Path, default=None,
+                   help="another checkout (e.g. `git archive main | tar -x -C DIR`): its server runs in rounds "
+                        "alternating with this one's, same run, same load, for a fair before/after")
+    p.add_argument("--repeats", type=int, default=1, help="rounds per code under test (alternating with baseline)")
+    p.add_argument("--py-spy", default=None, help="path of a py-spy binary: profile the server during each burst")
     p.add_argument("--run-dir", type=Path, default=None,
                    help="where server logs (and the SQLite file) go; default bench/results/<time>-<backend>-<mode>")
     args = p.parse_args(argv)
     if args.server == "flask-run":
         args.async_mode = "threading"
-    if args.requests < 1 or args.concurrency < 1 or args.capacity < 0:
-        p.error("--requests and --concurrency must be >= 1, --capacity >= 0")
+    if args.requests < 1 or args.concurrency < 1 or args.capacity < 0 or args.repeats < 1:
+        p.error("--requests, --concurrency and --repeats must be >= 1, --capacity >= 0")
     return args
+
+
+def run_round(args: argparse.Namespace, root: Path, run_dir: Path, stamp: str, backend: str) -> dict:
+    """One burst against a fresh database and a fresh server running the code in `root`; its figures."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir = run_dir / "instance"
+    instance_dir.mkdir(exist_ok=True)
+    db_url = args.database_url
+    server: Server | None = None
+    profiler: Profiler | None = None
+    try:
+        if backend == "postgresql":
+            db_url = fresh_postgres_database(db_url, run_database_name())
+        elif not db_url:
+            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
+        env = server_env(db_url, instance_dir, args.async_mode)
+        seed = subprocess.run(
+            [sys.executable, "-m", "bench._seed", "--capacity", str(args.capacity)], cwd=root, env=env,
+            capture_output=True, text=True, timeout=600,  # a loaded machine migrates slowly
+        )
+        (run_dir / "seed.log").write_text(seed.stdout + seed.stderr)
+        if seed.returncode != 0:
+            raise SetupError(f"schema/seed step failed (status {seed.returncode}):\n{seed.stderr[-3000:]}")
+        fixture = json.loads(seed.stdout.strip().splitlines()[-1])
+        event_id, token = fixture["event_id"], fixture["token"]
+
+        server = Server(env, run_dir, args.async_mode, args.server, root=root)
+        server.start()
+        server.wait_healthy()
+        # One read to warm the app (imports, first DB connection); it creates nothing.
+        requests.get(f"{server.base_url}/api/v1/events/{event_id}", timeout=30).raise_for_status()
+        if args.py_spy:
+            profiler = Profiler(args.py_spy, server.proc.pid, run_dir / "profile.txt")
+
+        load_before = os.getloadavg()[0]
+        cpu_before = proc_cpu(server.proc.pid)
+        burst = run_burst(server.base_url, event_id, token, args.requests, args.concurrency,
+                          f"{stamp}-{run_dir.name}")
+        cpu_after = proc_cpu(server.proc.pid)
+        if profiler:
+            profiler.stop()
+        server_cpu_s = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
+        server_alive = server.proc is not None and server.proc.poll() is None
+        check = verify(server.base_url, event_id, token, args.capacity, burst) if server_alive else None
+    finally:
+        if profiler and profiler.proc.poll() is None:
+            profiler.stop()
+        if server:
+            server.stop()
+        shutil.rmtree(instance_dir, ignore_errors=True)
+        if backend == "postgresql" and db_url and db_url != args.database_url:
+            drop_postgres_database(db_url)
+    log_scan = scan_server_log(server.stderr_path)
+    latencies = sorted(x.latency_s * 1000 for x in burst.results if x.status)
+    by_status: dict[str, int] = {}
+    for x in burst.results:
+        key = str(x.status) if x.status else "no-response"
+        by_status[key] = by_status.get(key, 0) + 1
+    if burst.not_started:
+        by_status["not-run"] = burst.not_started
+    non_201 = args.requests - by_status.get("201", 0)
+    rps = by_status.get("201", 0) / burst.wall_s if burst.wall_s > 0 else 0.0
+    problems = (check["problems"] if check else ["server died before the check"]) + (
+        [f"{non_201} requests without a 201"] if non_201 else [])
+    if log_scan["tracebacks"]:
+        problems.append(f"{log_scan['tracebacks']} tracebacks in {server.stderr_path}")
+    return {
+        "registrations_per_s": round(rps, 1),
+        "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(latencies[-1], 1) if latencies else None,
+        "cpu_ms_per_registration": round(1000 * server_cpu_s / max(1, len(burst.results)), 2)
+        if server_cpu_s is not None else None,
+        "confirmed": check["confirmed"] if check else None, "waitlisted": check["waitlisted"] if check else None,
+        "positions_told_distinct": check["answered_waitlist_positions_distinct"] if check else None,
+        "positions_told_wrong": check["answered_waitlist_positions_wrong"] if check else None,
+        "overbooked": bool(check and check["overbooked"]), "responses": by_status, "problems": problems,
+        "wall_s": round(burst.wall_s, 2), "load_avg_1m_before": round(load_before, 2),
+        "profile": profile_summary(run_dir / "profile.txt") if args.py_spy else None, "run_dir": str(run_dir),
+    }
+
+
+FIGURES = ("registrations_per_s", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_registration", "confirmed",
+           "positions_told_distinct", "positions_told_wrong")
+
+
+def spread(rounds: list[dict]) -> dict[str, dict[str, float]]:
+    out = {}
+    for key in FIGURES:
+        values = [r[key] for r in rounds if r.get(key) is not None]
+        if values:
+            out[key] = {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,148 +340,46 @@ def main(argv: list[str] | None = None) -> int:
     while run_dir.exists() and args.run_dir is None:  # two runs started within the same second
         run_dir = run_dir.with_name(run_dir.name + "+")
     run_dir.mkdir(parents=True, exist_ok=True)
-    instance_dir = run_dir / "instance"
-    instance_dir.mkdir(exist_ok=True)
-
+    codes: list[tuple[str, Path]] = [("this", ROOT)]
+    if args.baseline_root:
+        codes.insert(0, ("baseline", args.baseline_root.resolve()))
+    print(f"backend            {backend}, async mode {args.async_mode}, server {args.server}")
+    print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}; "
+          f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"requests           {args.requests} (concurrency {args.concurrency}, capacity {args.capacity}), "
+          f"{args.repeats} round(s) each of: {', '.join(f'{n} ({r})' for n, r in codes)}")
+    rounds: dict[str, list[dict]] = {name: [] for name, _ in codes}
     t_start = time.monotonic()
-    server: Server | None = None
     try:
-        if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url)
-        elif not db_url:
-            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
-        env = server_env(db_url, instance_dir, args.async_mode)
-
-        seed = subprocess.run(
-            [sys.executable, "-m", "bench._seed", "--capacity", str(args.capacity)], cwd=ROOT, env=env,
-            capture_output=True, text=True, timeout=120,
-        )
-        (run_dir / "seed.log").write_text(seed.stdout + seed.stderr)
-        if seed.returncode != 0:
-            raise SetupError(f"schema/seed step failed (status {seed.returncode}):\n{seed.stderr[-3000:]}")
-        fixture = json.loads(seed.stdout.strip().splitlines()[-1])
-        event_id, token = fixture["event_id"], fixture["token"]
-
-        server = Server(env, run_dir, args.async_mode, args.server)
-        server.start()
-        server.wait_healthy()
-        # One read to warm the app (imports, first DB connection); it creates nothing.
-        requests.get(f"{server.base_url}/api/v1/events/{event_id}", timeout=30).raise_for_status()
-
-        load_before = os.getloadavg()[0]
-        cpu_before = proc_cpu(server.proc.pid)
-        client_before = os.times()
-        threads_seen = [0]
-        sampling = threading.Event()
-
-        def sample_threads() -> None:  # the server's OS thread count: real threads or greenlets?
-            while not sampling.wait(0.2):
-                got = proc_cpu(server.proc.pid)
-                threads_seen[0] = max(threads_seen[0], got[1] if got else 0)
-
-        sampler = threading.Thread(target=sample_threads, daemon=True)
-        sampler.start()
-        burst = run_burst(server.base_url, event_id, token, args.requests, args.concurrency, stamp)
-        sampling.set()
-        sampler.join(2)
-        cpu_after = proc_cpu(server.proc.pid)
-        client_after = os.times()
-        server_cpu_s = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
-        client_cpu_s = (client_after.user + client_after.system) - (client_before.user + client_before.system)
-        server_alive = server.proc is not None and server.proc.poll() is None
-        check = verify(server.base_url, event_id, token, args.capacity, burst) if server_alive else None
+        for k in range(args.repeats):
+            for name, root in codes:
+                got = run_round(args, root, run_dir / f"{name}-{k + 1}", stamp, backend)
+                rounds[name].append(got)
+                print(f"round {k + 1} {name:8} {got['registrations_per_s']:6.1f} reg/s  p50 {got['p50_ms']:7.0f}  "
+                      f"p95 {got['p95_ms']:7.0f}  p99 {got['p99_ms']:7.0f} ms  "
+                      f"cpu {got['cpu_ms_per_registration']} ms/reg  confirmed {got['confirmed']}  "
+                      f"told {got['positions_told_distinct']} distinct / {got['waitlisted']} waitlisted, "
+                      f"{got['positions_told_wrong']} wrong  load {got['load_avg_1m_before']}"
+                      + (f"  PROBLEMS: {'; '.join(got['problems'])}" if got["problems"] else ""), flush=True)
     except (SetupError, requests.RequestException, ValueError, KeyError) as exc:
         print(f"bench setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if server:
-            print(f"server stderr: {server.stderr_path}\n{tail(server.stderr_path)}", file=sys.stderr)
         return 2
-    finally:
-        if server:
-            server.stop()
-    total_s = time.monotonic() - t_start
-
-    log_scan = scan_server_log(server.stderr_path)
-    latencies = sorted(x.latency_s * 1000 for x in burst.results if x.status)
-    by_status: dict[str, int] = {}
-    for x in burst.results:
-        key = str(x.status) if x.status else "no-response"
-        by_status[key] = by_status.get(key, 0) + 1
-    if burst.not_started:
-        by_status["not-run"] = burst.not_started
-    non_201 = args.requests - by_status.get("201", 0)
-    ok201 = [x.latency_s for x in burst.results if x.status == 201]
-    rps = len(ok201) / burst.wall_s if burst.wall_s > 0 else 0.0
-    failed = non_201 > 0 or check is None or bool(check["problems"])
-    overbooked = bool(check and check["overbooked"])
-
-    stderr_shown = server.stderr_path.relative_to(ROOT) if server.stderr_path.is_relative_to(ROOT) \
-        else server.stderr_path
-    print(f"backend            {backend} ({db_url.split('@')[-1] if backend == 'postgresql' else 'SQLite file'})")
-    print(f"async mode         {args.async_mode}"
-          + ("" if args.server == "eventhub" else f" (server: {args.server}, no gevent)"))
-    print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}, "
-          f"1-min load average {load_before:.2f} before the burst")
-    print(f"requests           {args.requests} (concurrency {args.concurrency}, capacity {args.capacity})")
-    print("responses          " + ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items())))
-    print(f"burst wall time    {burst.wall_s:.2f} s")
-    if server_cpu_s is not None:
-        per_request_ms = 1000 * server_cpu_s / max(1, len(burst.results))
-        print(f"cpu during burst   server {server_cpu_s:.2f} s ({per_request_ms:.1f} ms/request, "
-              f"max {threads_seen[0]} OS threads), load client {client_cpu_s:.2f} s")
-    print(f"registrations/s    {rps:.1f}")
-    print("latency ms         p50 {:.0f}  p90 {:.0f}  p99 {:.0f}  max {:.0f}".format(
-        percentile(latencies, 50), percentile(latencies, 90), percentile(latencies, 99),
-        latencies[-1] if latencies else float("nan")))
-    if check:
-        print(f"stored             {check['stored']} (confirmed {check['confirmed']}, "
-              f"waitlisted {check['waitlisted']}, seats_left {check['seats_left']})")
-        print(f"overbooking check  {'FAILED' if overbooked else 'OK'}")
-        problems = "; ".join(check["problems"])
-        print(f"consistency check  {'FAILED: ' + problems if problems else 'OK'}")
-        print(f"fifo note          {check['waitlisted_with_lower_id_than_a_confirmed']} waitlisted registrations "
-              f"have a lower id than the last confirmed one; waitlist positions in the 201 answers: "
-              f"{check['answered_waitlist_positions_distinct']} distinct of "
-              f"{check['answered_waitlist_positions_total']}")
-    else:
-        print("overbooking check  FAILED (server died before the check)")
-    if non_201:
-        for x in [x for x in burst.results if x.status != 201][:5]:
-            body = json.dumps(x.body)[:300] if x.body else ""
-            print(f"  non-201 sample   #{x.index}: {x.status or x.error} {body}")
-    exceptions = ", ".join(f"{k} x{v}" for k, v in log_scan["exception_lines"].items())
-    print(f"server stderr      {stderr_shown} ({log_scan['error_records']} errors logged, "
-          f"{log_scan['database_is_locked']} of them 'database is locked'{'; ' + exceptions if exceptions else ''})")
-    if log_scan["first_traceback"]:
-        print("first traceback in server stderr:")
-        print("\n".join("  | " + line for line in log_scan["first_traceback"].splitlines()))
-    print(f"total run time     {total_s:.1f} s")
-
-    if not failed and backend == "sqlite":
-        # Keep the logs, drop the database file (kept when something failed, for inspection).
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            (run_dir / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
-    shutil.rmtree(instance_dir, ignore_errors=True)
-
-    summary = {
-        "backend": backend, "async_mode": args.async_mode, "server": args.server, "requests": args.requests,
-        "concurrency": args.concurrency, "capacity": args.capacity,
-        "registrations_per_s": round(rps, 1),
-        "p50_ms": round(percentile(latencies, 50), 1), "p90_ms": round(percentile(latencies, 90), 1),
-        "p99_ms": round(percentile(latencies, 99), 1), "max_ms": round(latencies[-1], 1) if latencies else None,
-        "responses": by_status, "non_201": non_201,
-        "confirmed": check["confirmed"] if check else None, "waitlisted": check["waitlisted"] if check else None,
-        "seats_left": check["seats_left"] if check else None, "overbooked": overbooked,
-        "problems": check["problems"] if check else ["server died"],
-        "server_errors": log_scan["error_records"], "server_tracebacks": log_scan["tracebacks"],
-        "database_is_locked": log_scan["database_is_locked"],
-        "wall_s": round(burst.wall_s, 2),
-        "server_cpu_s": round(server_cpu_s, 2) if server_cpu_s is not None else None,
-        "server_os_threads_max": threads_seen[0], "client_cpu_s": round(client_cpu_s, 2),
-        "load_avg_1m_before": round(load_before, 2),
-        "cpus": os.cpu_count(), "run_dir": str(run_dir),
-    }
+    summary: dict = {"backend": backend, "async_mode": args.async_mode, "server": args.server,
+                     "requests": args.requests, "concurrency": args.concurrency, "capacity": args.capacity,
+                     "repeats": args.repeats, "cpus": os.cpu_count(), "load_avg_1m_end": round(os.getloadavg()[0], 2),
+                     "run_dir": str(run_dir)}
+    for name, _root in codes:
+        summary[name] = spread(rounds[name])
+        print(f"{name}: median [min..max] over {len(rounds[name])} round(s)")
+        for key, v in summary[name].items():
+            print(f"  {key:26} {v['median']:>9} [{v['min']} .. {v['max']}]")
+        if args.py_spy and rounds[name][-1]["profile"]:
+            print_profile(f"{name} (last round)", rounds[name][-1]["profile"])
+            summary[name]["profile"] = rounds[name][-1]["profile"]
+        summary[name]["problems"] = [p for r in rounds[name] for p in r["problems"]]
+    print(f"total run time     {time.monotonic() - t_start:.1f} s")
     print(json.dumps(summary))
-    return 1 if failed else 0
+    return 1 if summary["this"]["problems"] else 0
 
 
 if __name__ == "__main__":

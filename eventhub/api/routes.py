@@ -130,7 +130,10 @@ def create_registration(event_id: int):
         event, reg_services.RegistrationData(**body.model_dump()), source="api",
         require_consent=not by_organizer,
     )
-    return registration_out(result.registration), 201
+    # The position the service read under the seat claim's lock (counting again later missed people ahead whose
+    # transaction had not committed yet: duplicate positions in a burst).
+    position = result.waitlist_position
+    return registration_out(result.registration, {} if position is None else {result.registration.id: position}), 201
 
 
 @bp.get("/events/<int:event_id>/registrations")

@@ -64,6 +64,14 @@ class CheckInResult:
     double_entry: bool = False
     time_clamped: bool = False  # an offline scan's device time was outside the sane window (see offline_window)
     extra: dict[str, Any] = field(default_factory=dict)
+    _payload: dict[str, Any] | None = field(default=None, repr=False)
+
+    def freeze(self) -> CheckInResult:
+        """Build the answer now, inside the transaction, while the rows it names are loaded: after the commit
+        they are expired and `to_dict` would reload the registration, the check-in, its point and scanner."""
+        self._payload = None
+        self._payload = self.to_dict()
+        return self
 
     @property
     def color(self) -> str:
@@ -74,6 +82,8 @@ class CheckInResult:
         return self.code in GREEN
 
     def to_dict(self) -> dict[str, Any]:
+        if self._payload is not None:
+            return dict(self._payload)
         reg = self.registration
         out: dict[str, Any] = {
             "result": self.code, "color": self.color, "detail": self.detail,

@@ -53,6 +53,11 @@ class Event(Model):
     )
     confirmed_in_person: Mapped[int] = mapped_column(default=0)
     confirmed_remote: Mapped[int] = mapped_column(default=0)
+    # Who waits, per mode, and the last place in line handed out: kept by the registration service in the same
+    # locked UPDATE as the seat claim, so a newcomer's position is read off the row (eventhub/registration/seats.py).
+    waitlisted_in_person: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlisted_remote: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlist_last: Mapped[int] = mapped_column(default=0, server_default="0")
     # Ed25519 private key (raw 32 bytes) that signs this event's tickets; scanners get the public key only.
     signing_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import url_for
 
 from eventhub.core.urls import external_url
+from eventhub.events.models import Event
 from eventhub.registration.models import AttendanceMode, RegistrationStatus, Ticket
 from eventhub.schedule import services as schedule_services
 from eventhub.schedule.models import AgendaSession
@@ -30,7 +31,16 @@ class Journey:
     sessions: list[SessionLink]
 
 
-def journey(ticket: Ticket, *, external: bool = False) -> Journey:
+def schedule_of(event: Event) -> tuple[bool, list[AgendaSession]]:
+    """What a journey reads from the schedule: (published, sessions). Read once, before a lock is taken."""
+    published = schedule_services.is_published(event)
+    return published, (schedule_services.sessions_of(event, published_only=True, include_cancelled=False)
+                       if published else [])
+
+
+def journey(ticket: Ticket, *, external: bool = False,
+            schedule: tuple[bool, list[AgendaSession]] | None = None) -> Journey:
+    """`schedule`: `schedule_of(event)` when the caller already read it."""
     registration = ticket.registration
     event = registration.event
     remote = registration.mode == AttendanceMode.REMOTE
@@ -40,10 +50,8 @@ def journey(ticket: Ticket, *, external: bool = False) -> Journey:
     def link(endpoint: str, **values: Any) -> str:
         return external_url(endpoint, **values) if external else url_for(endpoint, **values)
 
-    published = schedule_services.is_published(event)
-    sessions = [SessionLink(s, link("qa.attendee_ticket", code=ticket.code, session_id=s.id))
-                for s in (schedule_services.sessions_of(event, published_only=True, include_cancelled=False)
-                          if published else [])]
+    published, agenda = schedule if schedule is not None else schedule_of(event)
+    sessions = [SessionLink(s, link("qa.attendee_ticket", code=ticket.code, session_id=s.id)) for s in agenda]
     return Journey(
         admission=admission, remote=remote, waitlisted=waitlisted,
         backup_code=format_backup_code(ticket.backup_code or "") if admission else "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import render_template
 from flask_babel import gettext as _
 
@@ -10,11 +12,41 @@ from eventhub.core.urls import external_url
 from eventhub.mail.services import Attachment, queue_mail
 from eventhub.registration.journey import journey
 from eventhub.registration.models import Registration
+from eventhub.schedule.models import AgendaSession
 from eventhub.tickets import qr
 
+# Stands for the waiting-list position in a mail composed before the seat claim decides it (a number: the
+# templates format it with %d); `RegistrationMail.queue` writes the real one in.
+POSITION_MARK = 7302958164523
 
-def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None) -> None:
-    """`position`: on the waiting list, given by the registration service (which calls this one, not the reverse)."""
+
+@dataclass
+class RegistrationMail:
+    kind: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    attachments: list[Attachment]
+    event_id: int
+
+    def queue(self, position: int | None = None) -> None:
+        mark, told = str(POSITION_MARK), str(position or 0)
+        queue_mail(kind=self.kind, to=self.to, subject=self.subject, event_id=self.event_id,
+                   text=self.text.replace(mark, told), html=self.html.replace(mark, told),
+                   attachments=self.attachments)
+
+
+def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None,
+                             schedule: tuple[bool, list[AgendaSession]] | None = None) -> None:
+    """`position`: on the waiting list, given by the registration service (which calls this one, not the reverse);
+    `schedule`: journey.schedule_of(event), read by the caller before its seat claim (no query under the lock)."""
+    compose_registration_mail(registration, kind, position=position, schedule=schedule).queue(position)
+
+
+def compose_registration_mail(registration: Registration, kind: str, *, position: int | None = POSITION_MARK,
+                              schedule: tuple[bool, list[AgendaSession]] | None = None) -> RegistrationMail:
+    """The mail, rendered but not queued: the registration service composes it before its seat claim's lock."""
     event = registration.event
     ticket = registration.ticket
     subjects = {
@@ -23,7 +55,7 @@ def render_registration_mail(registration: Registration, kind: str, *, position:
         "promoted": _("A seat is yours: %(title)s", title=event.title),
         "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
     }
-    plan = journey(ticket, external=True) if ticket else None
+    plan = journey(ticket, external=True, schedule=schedule) if ticket else None
     context = {
         "registration": registration, "event": event, "kind": kind,
         "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
@@ -37,7 +69,7 @@ def render_registration_mail(registration: Registration, kind: str, *, position:
     if ticket is not None and plan is not None and plan.admission:
         attachments.append(
             Attachment("ticket.png", "image/png", qr.png(ticket.code, box_size=8), content_id="ticket-qr"))
-    queue_mail(
+    return RegistrationMail(
         kind=kind, to=registration.email, subject=subjects[kind], event_id=event.id,
         text=render_template("mail/registration.txt", **context),
         html=render_template("mail/registration.html", **context),

@@ -65,6 +65,8 @@ class Registration(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Place in the event's line (from Event.waitlist_last, under the seat claim's lock): the waitlist's order.
+    waitlist_seq: Mapped[int | None] = mapped_column()
 
     event: Mapped[Event] = relationship()
     tickets: Mapped[list[Ticket]] = relationship(

@@ -1,9 +1,7 @@
-"""Registration rules: capacity, waitlist, duplicates, tickets and the mail that goes with them.
+"""Registration rules: validation, duplicates, registering and cancelling, and the mail that goes with them.
 
-Seats are counted on the event row and claimed with one conditional UPDATE
-(`SET confirmed = confirmed + 1 WHERE confirmed < capacity`). PostgreSQL re-checks the condition on the
-locked row when two transactions race, and SQLite serialises writers, so no read-then-write window exists on
-either backend; a CHECK constraint on the row refuses an overbooking even if this code were wrong.
+Seats and the waiting list are in `seats` (one locked statement hands out a seat or a place in line), tickets in
+`tickets`; both are re-exported here for the callers of this module.
 """
 
 from __future__ import annotations
@@ -14,20 +12,31 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eventhub import signals
-from eventhub.core.errors import Conflict, DomainError, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.search import fold, like_pattern
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.countries import is_country
-from eventhub.registration.mail import render_registration_mail
+from eventhub.registration.journey import schedule_of
+from eventhub.registration.mail import RegistrationMail, compose_registration_mail, render_registration_mail
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
-from eventhub.tickets import codes, qr
+from eventhub.registration.seats import claim_seat as claim_seat
+from eventhub.registration.seats import leave_waitlist, line_order, take_seat_or_place
+from eventhub.registration.seats import release_seat as release_seat
+from eventhub.registration.seats import waiting_count as waiting_count
+from eventhub.registration.seats import waitlist_position as waitlist_position
+from eventhub.registration.seats import waitlist_positions as waitlist_positions
+from eventhub.registration.tickets import TicketLookupError as TicketLookupError
+from eventhub.registration.tickets import find_ticket as find_ticket
+from eventhub.registration.tickets import find_ticket_by_backup_code as find_ticket_by_backup_code
+from eventhub.registration.tickets import issue_ticket as issue_ticket
+from eventhub.registration.tickets import revoke_ticket as revoke_ticket
+from eventhub.tickets import qr
 
 NAME_MAX = 200
 MAX_OFFSET = 10**9
@@ -160,14 +169,44 @@ def register(
         # Another request registered the same email between our check and our insert.
         raise _already_registered() from None
     ticket = issue_ticket(registration)
-    # The seat claim locks the event's row until the commit, and every registration for the event queues on it:
-    # the costly work (the QR code, ~8 ms of CPU) is done before, so the lock covers only what must follow.
-    qr.prepare(ticket.code)
-    if claim_seat(event, mode):
+    # Everything costly or that reads is done before the seat claim: from it to the commit the event's row is
+    # locked and every registration for the event queues on it (seats.py). So the mail is composed first, for the
+    # outcome the seat count predicts (QR code included, ~6 ms of CPU, only for a ticket likely to admit); it is
+    # composed again under the lock only when a race proves the guess wrong, near the last seat.
+    seat_likely = _seat_likely(event, mode)
+    mail = _compose(registration, ticket, seat_likely, now, schedule_of(event))
+    place = take_seat_or_place(event, mode)
+    if place.seat:
         registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
-    position = waitlist_position(registration)
-    _queue_registration_mail(registration, "confirmation" if position is None else "waitlisted")
-    return RegistrationResult(registration, position)
+    else:
+        registration.waitlist_seq = place.seq
+    if place.seat != seat_likely:
+        mail = _compose(registration, ticket, place.seat, now, schedule_of(event))
+    mail.queue(place.position)
+    return RegistrationResult(registration, place.position)
+
+
+def _compose(registration: Registration, ticket: Ticket, seat: bool, now: datetime,
+             schedule: tuple[bool, list]) -> RegistrationMail:
+    """The mail for either outcome, the registration's status set to it only while rendering (no flush)."""
+    if seat:
+        qr.prepare(ticket.code)
+    status, confirmed_at = registration.status, registration.confirmed_at
+    with db.session.no_autoflush, force_locale(registration.locale):
+        registration.status = RegistrationStatus.CONFIRMED if seat else RegistrationStatus.WAITLISTED
+        registration.confirmed_at = now if seat else None
+        try:
+            return compose_registration_mail(registration, "confirmation" if seat else "waitlisted",
+                                             schedule=schedule)
+        finally:
+            registration.status, registration.confirmed_at = status, confirmed_at
+
+
+def _seat_likely(event: Event, mode: AttendanceMode) -> bool:
+    """A hint read before the claim (which decides): is a seat of `mode` free right now?"""
+    if mode == AttendanceMode.IN_PERSON:
+        return event.seats_left > 0
+    return event.remote_capacity is None or event.confirmed_remote < event.remote_capacity
 
 
 def refresh_search_text(registration: Registration) -> None:
@@ -184,57 +223,12 @@ def _already_registered() -> Conflict:
     )
 
 
-def _seat_columns(mode: AttendanceMode):  # noqa: ANN202
-    if mode == AttendanceMode.IN_PERSON:
-        return Event.confirmed_in_person, Event.capacity
-    return Event.confirmed_remote, Event.remote_capacity
-
-
-def claim_seat(event: Event, mode: AttendanceMode) -> bool:
-    counter, cap = _seat_columns(mode)
-    condition = counter < cap if mode == AttendanceMode.IN_PERSON else or_(cap.is_(None), counter < cap)
-    result = db.session.execute(
-        update(Event).where(Event.id == event.id, condition).values({counter: counter + 1})
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(event, ["confirmed_in_person", "confirmed_remote"])
-    return result.rowcount == 1  # type: ignore[attr-defined]  # an UPDATE's CursorResult
-
-
-def release_seat(event: Event, mode: AttendanceMode) -> None:
-    counter, _cap = _seat_columns(mode)
-    db.session.execute(
-        update(Event).where(Event.id == event.id, counter > 0).values({counter: counter - 1})
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(event, ["confirmed_in_person", "confirmed_remote"])
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    ahead = db.session.scalar(
-        db.select(db.func.count()).select_from(Registration).where(
-            Registration.event_id == registration.event_id, Registration.mode == registration.mode,
-            Registration.status == RegistrationStatus.WAITLISTED, Registration.id < registration.id,
-        )
-    )
-    return int(ahead or 0) + 1
-
-
-def waiting_count(event: Event, mode: AttendanceMode) -> int:
-    """How many people wait for a seat of `mode` (what a cancelled seat goes to)."""
-    return int(db.session.scalar(db.select(db.func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.mode == mode,
-        Registration.status == RegistrationStatus.WAITLISTED)) or 0)
-
-
 def cancel_registration(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
     """Cancel, free the seat, and promote from the waitlist. Returns who was promoted."""
     if registration.status == RegistrationStatus.CANCELLED:
         raise Conflict("already_cancelled", _l("This registration is already cancelled."))
     now = now or utcnow()
-    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    was = registration.status
     registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, now
     for ticket in registration.tickets:
         if ticket.revoked_at is None:
@@ -242,7 +236,9 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
             signals.ticket_revoked.send(ticket, reason="cancelled")
     db.session.flush()
     signals.registration_cancelled.send(registration.event, registration=registration)
-    if not was_confirmed:
+    if was == RegistrationStatus.WAITLISTED:
+        leave_waitlist(registration.event, registration.mode)
+    if was != RegistrationStatus.CONFIRMED:
         return []
     release_seat(registration.event, registration.mode)
     return fill_from_waitlist(registration.event, now=now)
@@ -260,56 +256,19 @@ def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Reg
                 db.select(Registration).where(
                     Registration.event_id == event.id, Registration.mode == mode,
                     Registration.status == RegistrationStatus.WAITLISTED,
-                ).order_by(Registration.id).limit(1).with_for_update(skip_locked=True)
+                ).order_by(*line_order()).limit(1).with_for_update(skip_locked=True)
             ).first()
             if nxt is None or not claim_seat(event, mode):
                 break
             nxt.status, nxt.confirmed_at = RegistrationStatus.CONFIRMED, now
+            leave_waitlist(event, mode)
             db.session.flush()
             _queue_registration_mail(nxt, "promoted")
             promoted.append(nxt)
     return promoted
 
 
-# --- tickets --------------------------------------------------------------------------------------------------
-
-def issue_ticket(registration: Registration) -> Ticket:
-    event = registration.event
-    secret = codes.new_secret()
-    ticket = Ticket(
-        registration_id=registration.id, event_id=event.id, secret=secret,
-        code=codes.encode(event.id, secret, event.signing_key), backup_code=_unused_backup_code(),
-    )
-    registration.tickets.append(ticket)
-    db.session.flush()
-    return ticket
-
-
-def _unused_backup_code() -> str:
-    """A fresh backup code (31^8 ≈ 8.5e11 values: a clash is rare, and the unique constraint is the backstop)."""
-    while True:
-        code = codes.new_backup_code()
-        if db.session.scalar(db.select(Ticket.id).where(Ticket.backup_code == code)) is None:
-            return code
-
-
-def find_ticket_by_backup_code(code: str) -> Ticket | None:
-    """The ticket (any event, revoked ones too) whose backup code is `code` once normalised, else None."""
-    canonical = codes.normalise_backup_code(code)
-    if canonical is None:
-        return None
-    return db.session.scalar(db.select(Ticket).where(Ticket.backup_code == canonical))
-
-
-def revoke_ticket(registration: Registration, *, reason: str = "revoked", now: datetime | None = None) -> Ticket:
-    ticket = registration.ticket
-    if ticket is None:
-        raise Conflict("no_ticket", _l("This registration has no ticket in force."))
-    ticket.revoked_at, ticket.revoked_reason = now or utcnow(), reason[:200]
-    db.session.flush()
-    signals.ticket_revoked.send(ticket, reason=ticket.revoked_reason)
-    return ticket
-
+# --- tickets ---------------------------------------------------------------------------------------------------
 
 def reissue_ticket(registration: Registration) -> Ticket:
     """A new code (the old one stops working at the door) sent to the attendee."""
@@ -319,31 +278,6 @@ def reissue_ticket(registration: Registration) -> Ticket:
         revoke_ticket(registration, reason="reissued")
     ticket = issue_ticket(registration)
     _queue_registration_mail(registration, "ticket")
-    return ticket
-
-
-class TicketLookupError(DomainError):
-    """`code` is one of: unreadable, forged, unknown (signed but not ours), revoked."""
-
-    status = 404
-
-
-def find_ticket(code: str) -> Ticket:
-    """The ticket behind a code, after checking the signature. Revoked tickets are returned too."""
-    try:
-        payload = codes.parse(code)
-    except codes.TicketCodeError as exc:
-        raise TicketLookupError(exc.reason, _l("This is not a valid ticket.")) from None
-    event = db.session.get(Event, payload.event_id)
-    if event is None:
-        raise TicketLookupError("forged", _l("This is not a valid ticket."))
-    try:
-        codes.verify(payload, codes.public_key_bytes(event.signing_key))
-    except codes.TicketCodeError as exc:
-        raise TicketLookupError(exc.reason, _l("This is not a valid ticket.")) from None
-    ticket = db.session.scalar(db.select(Ticket).where(Ticket.secret == payload.secret, Ticket.event_id == event.id))
-    if ticket is None:
-        raise TicketLookupError("unknown", _l("This is not a valid ticket."))
     return ticket
 
 
@@ -387,21 +321,6 @@ def search_registrations(event: Event, flt: RegistrationFilter, *, limit: int | 
     return list(db.session.scalars(query)), int(total or 0)
 
 
-def waitlist_positions(event: Event) -> dict[int, int]:
-    """Every waitlisted registration's position, in one query (for lists; see waitlist_position for one)."""
-    rows = db.session.execute(
-        db.select(Registration.id, Registration.mode)
-        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
-        .order_by(Registration.id)
-    ).all()
-    seen: dict[AttendanceMode, int] = {}
-    positions: dict[int, int] = {}
-    for registration_id, mode in rows:
-        seen[mode] = seen.get(mode, 0) + 1
-        positions[registration_id] = seen[mode]
-    return positions
-
-
 def counts(event: Event) -> dict[str, int]:
     rows = db.session.execute(
         db.select(Registration.status, Registration.mode, db.func.count())
@@ -423,6 +342,7 @@ def get_registration(event: Event, registration_id: int) -> Registration:
 # --- mail -----------------------------------------------------------------------------------------------------
 
 def _queue_registration_mail(registration: Registration, kind: str) -> None:
+    """Promotion and ticket mails (no position: only the waitlisted mail of `register` shows one)."""
     with force_locale(registration.locale):
-        render_registration_mail(registration, kind, position=waitlist_position(registration))
+        render_registration_mail(registration, kind)
 

@@ -19,7 +19,8 @@ PEOPLE = 120
 CAPACITY = 7
 
 
-def _register_all(app, event_id: int, emails: list[str]) -> list[str]:
+def _register_all(app, event_id: int, emails: list[str], told: dict[str, int | None] | None = None) -> list[str]:
+    """Registers `emails` from WORKERS threads at once; `told` collects each waitlist position answered."""
     barrier = threading.Barrier(WORKERS)
     errors: list[str] = []
 
@@ -31,9 +32,11 @@ def _register_all(app, event_id: int, emails: list[str]) -> list[str]:
             for email in chunk:
                 event = db.session.get(Event, event_id)
                 try:
-                    services.register(event, services.RegistrationData(
+                    result = services.register(event, services.RegistrationData(
                         name=email, email=email, country="ML", mode="in_person", consent=True))
                     commit()
+                    if told is not None:
+                        told[email] = result.waitlist_position
                 except Exception as exc:  # noqa: BLE001 — collected and asserted on below
                     db.session.rollback()
                     errors.append(f"{email}: {getattr(exc, 'code', '')} {exc!r}")
@@ -58,8 +61,11 @@ def test_concurrent_registrations_never_overbook(app, make_event):
     assert len(rows) == PEOPLE
     assert len(confirmed) == CAPACITY
     assert len(waitlisted) == PEOPLE - CAPACITY
-    # Arrival order: positions follow insertion order with no gaps or duplicates.
-    assert [services.waitlist_position(r) for r in waitlisted] == list(range(1, PEOPLE - CAPACITY + 1))
+    # Arrival order is the order in which people reached the seat claim (the seats went to the first ones): the
+    # places in line follow it with no gaps or duplicates, and so do the positions.
+    in_line = sorted(waitlisted, key=lambda r: r.waitlist_seq)
+    assert len({r.waitlist_seq for r in waitlisted}) == len(waitlisted)
+    assert [services.waitlist_position(r) for r in in_line] == list(range(1, PEOPLE - CAPACITY + 1))
     from eventhub.events.models import Event
 
     assert db.session.get(Event, event_id).confirmed_in_person == CAPACITY
@@ -106,3 +112,36 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(app, make_eve
     from eventhub.events.models import Event
 
     assert db.session.get(Event, event_id).confirmed_in_person == 10
+
+
+def test_concurrent_registrations_are_told_distinct_correct_waitlist_positions(app, make_event):
+    """What each waitlisted person is told (the API's 201 answer) is where the list puts them once everyone has
+    committed: distinct, 1..N, the same as the one-query list, and promotions follow it."""
+    event = make_event(capacity=CAPACITY)
+    event_id = event.id
+    db.session.remove()
+    told: dict[str, int | None] = {}
+    errors = _register_all(app, event_id, [f"w{i}@example.org" for i in range(PEOPLE)], told)
+    assert errors == []
+    from eventhub.events.models import Event
+
+    event = db.session.get(Event, event_id)
+    rows = db.session.scalars(db.select(Registration).where(Registration.event_id == event_id)).all()
+    by_email = {r.email: r for r in rows}
+    confirmed = [e for e, r in by_email.items() if r.status == RegistrationStatus.CONFIRMED]
+    assert len(confirmed) == CAPACITY and all(told[e] is None for e in confirmed)
+    waiting = {e: p for e, p in told.items() if by_email[e].status == RegistrationStatus.WAITLISTED}
+    assert sorted(waiting.values()) == list(range(1, PEOPLE - CAPACITY + 1))
+    listed = services.waitlist_positions(event)
+    assert {e: listed[by_email[e].id] for e in waiting} == waiting
+    assert {e: services.waitlist_position(by_email[e]) for e in waiting} == waiting
+    assert event.waitlisted_in_person == PEOPLE - CAPACITY
+    # The seat a cancellation frees goes to whoever was told position 1; the next newcomer is told the end of line.
+    first = next(e for e, p in waiting.items() if p == 1)
+    services.cancel_registration(by_email[confirmed[0]])
+    commit()
+    assert db.session.get(Registration, by_email[first].id).status == RegistrationStatus.CONFIRMED
+    late = services.register(db.session.get(Event, event_id), services.RegistrationData(
+        name="late", email="late@example.org", country="ML", mode="in_person", consent=True))
+    commit()
+    assert late.waitlist_position == PEOPLE - CAPACITY
