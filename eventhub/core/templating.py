@@ -6,8 +6,19 @@ from datetime import datetime
 
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
+from eventhub.core.i18n import text_direction
 from eventhub.core.timefmt import format_in_zone, language_name, zone_choices, zone_label
+
+# The interface languages, each named in itself (the language switcher).
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+
+
+def ltr(value: object) -> Markup:
+    """A left-to-right run inside text of either direction (ticket and short codes, email addresses, phone
+    numbers, times, URLs): isolated, so Arabic around it neither reorders it nor is reordered by it."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % escape(value)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -23,11 +34,14 @@ def register(app: Flask) -> None:
     app.add_template_global(zone_label, "zone_label")
     app.add_template_global(zone_choices, "zone_choices")
     app.add_template_filter(language_name, "language_name")
+    app.add_template_filter(ltr, "ltr")
 
     @app.context_processor
     def globals_():
         locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-        return {"current_lang": locale, "languages": current_app.config["LANGUAGES"]}
+        languages = current_app.config["LANGUAGES"]
+        return {"current_lang": locale, "text_dir": text_direction(locale),
+                "interface_languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]}
 
     @app.after_request
     def security_headers(response: Response) -> Response:

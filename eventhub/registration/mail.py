@@ -7,10 +7,17 @@ from flask_babel import gettext as _
 
 from eventhub.core.timefmt import format_in_zone, zone_label
 from eventhub.core.urls import external_url
+from eventhub.events.models import Event
 from eventhub.mail.services import Attachment, queue_mail
 from eventhub.registration.journey import journey
 from eventhub.registration.models import Registration
 from eventhub.tickets import qr
+
+
+def _region(event: Event) -> str | None:
+    """The region the event writes dates in (ar_DZ → DZ), for a mail rendered outside its pages."""
+    parts = (event.default_locale or "").split("_")
+    return parts[1] if len(parts) == 2 else None
 
 
 def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None) -> None:
@@ -22,12 +29,13 @@ def render_registration_mail(registration: Registration, kind: str, *, position:
         "waitlisted": _("Waiting list: %(title)s", title=event.title),
         "promoted": _("A seat is yours: %(title)s", title=event.title),
         "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
+        "cancelled": _("Registration cancelled: %(title)s", title=event.title),
     }
     plan = journey(ticket, external=True) if ticket else None
     context = {
         "registration": registration, "event": event, "kind": kind,
         "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
-        "when": format_in_zone(event.starts_at, event.timezone),
+        "when": format_in_zone(event.starts_at, event.timezone, region=_region(event)),
         "position": position,
         "journey": plan,
         "zone_label": zone_label(event.timezone, event.starts_at),
