@@ -10,7 +10,10 @@ for (const el of document.querySelectorAll("time[data-event-zone]")) {
   }).format(when);
   const out = el.parentElement.querySelector(".local-time");
   if (out) {
-    out.textContent = " · " + (lang === "fr" ? "chez vous : " : "your time: ") + text;
+    // The label comes translated from the template (data-label); the time reads left to right inside it.
+    const time = document.createElement("bdi");
+    time.textContent = text;
+    out.replaceChildren(` · ${out.dataset.label || ""} `, time);
     out.hidden = false;
   }
 }
