@@ -175,3 +175,11 @@ def test_ltr_filter_isolates_and_escapes(app):
     with app.test_request_context("/"):
         out = render_template_string("{{ code|ltr }}", code="AB<CD>-23")
     assert out == '<bdi dir="ltr">AB&lt;CD&gt;-23</bdi>'
+
+
+def test_numbers_follow_the_language_and_region(client, make_event):
+    algeria = make_event(title="Grande salle DZ", capacity=1234, default_locale="ar_DZ")
+    french = make_event(title="Grande salle FR", capacity=1234)
+    assert "<dd>1.234</dd>" in client.get(f"/e/{algeria.slug}").get_data(as_text=True)
+    assert "<dd>1\u202f234</dd>" in client.get(f"/e/{french.slug}", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import current_app, g, has_request_context, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 LANG_SESSION_KEY = "lang"
@@ -14,16 +14,19 @@ RTL_LANGUAGES = frozenset({"ar"})
 # the event the page belongs to, or None. The events area provides it: core imports no feature area.
 EVENT_LOCALE = "eventhub.event_locale"
 EventLocaleLookup = Callable[[Mapping[str, Any]], str | None]
+_CACHE = "_eventhub_event_locale"
 
 
 def page_event_locale() -> str | None:
     """The default locale of the event this request's page shows (looked up once per request)."""
     if not has_request_context():
         return None
-    if "event_locale" not in g:
+    # Kept on the request, not on g: an app context (and its g) may outlive several requests.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if not hasattr(req, _CACHE):
         lookup: EventLocaleLookup | None = current_app.extensions.get(EVENT_LOCALE)
-        g.event_locale = lookup(request.view_args) if lookup and request.view_args else None
-    return g.event_locale
+        setattr(req, _CACHE, lookup(req.view_args) if lookup and req.view_args else None)
+    return getattr(req, _CACHE)
 
 
 def select_locale() -> str:

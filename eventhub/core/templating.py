@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.numbers import format_decimal
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from eventhub.core.i18n import text_direction
-from eventhub.core.timefmt import format_in_zone, language_name, zone_choices, zone_label
+from eventhub.core.timefmt import format_in_zone, formatting_locale, language_name, zone_choices, zone_label
 
 # The interface languages, each named in itself (the language switcher).
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
@@ -26,6 +27,11 @@ CSP = (
 )
 
 
+def number(value: float) -> str:
+    """A number as the reader's language (and the event's region) writes it: 1 234 (fr), 1.234 (ar_DZ)."""
+    return format_decimal(value, locale=formatting_locale())
+
+
 def register(app: Flask) -> None:
     @app.template_filter("in_zone")
     def in_zone(value: datetime | None, zone: str, fmt: str = "full") -> str:
@@ -35,6 +41,7 @@ def register(app: Flask) -> None:
     app.add_template_global(zone_choices, "zone_choices")
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(ltr, "ltr")
+    app.add_template_filter(number, "number")
 
     @app.context_processor
     def globals_():
