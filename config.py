@@ -97,7 +97,7 @@ class Config:
         self.DEFAULT_TIMEZONE = env.get("EVENTHUB_DEFAULT_TIMEZONE", "Africa/Bamako")
         self.BABEL_DEFAULT_LOCALE = env.get("EVENTHUB_DEFAULT_LOCALE", "fr")
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
-        self.LANGUAGES = ["fr", "en"]
+        self.LANGUAGES = ["fr", "en", "ar"]  # the interface languages (the one definition)
         self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "eventhub" / "translations")
         # Socket.IO: gevent in production (see docs/deployment.md for the measurement).
         self.SOCKETIO_ASYNC_MODE = env.get("SOCKETIO_ASYNC_MODE", "gevent")

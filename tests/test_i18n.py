@@ -1,4 +1,4 @@
-"""Translations: the French catalogue is complete and compiled, and pages follow the chosen language.
+"""Translations: the French and Arabic catalogues are complete and compiled, and pages follow the chosen language.
 
 Refresh the catalogues after adding or changing strings (from the project root):
 
@@ -6,7 +6,7 @@ Refresh the catalogues after adding or changing strings (from the project root):
         --project=EventHub --version=0.1 --copyright-holder=EventHub -o eventhub/translations/messages.pot .
     .venv/bin/pybabel update -i eventhub/translations/messages.pot -d eventhub/translations -D messages \
         --no-fuzzy-matching --ignore-obsolete
-    (translate the new entries of eventhub/translations/fr/LC_MESSAGES/messages.po)
+    (translate the new entries of eventhub/translations/fr/LC_MESSAGES/messages.po and ar/…/messages.po)
     .venv/bin/pybabel compile -d eventhub/translations
 """
 
@@ -28,7 +28,11 @@ from babel.messages.pofile import read_po
 from tests.conftest import ROOT
 
 TRANSLATIONS = ROOT / "eventhub" / "translations"
-LOCALES = ("fr", "en")
+LOCALES = ("fr", "en", "ar")
+# Catalogues every message must be translated in (English msgids stand for themselves). Arabic has six plural
+# forms (zero, one, two, few, many, other): a plural entry needs all six.
+COMPLETE = ("fr", "ar")
+PLURAL_FORMS = {"fr": 2, "ar": 6}
 # Same keywords as the documented `pybabel extract` command (the defaults cover _, gettext, ngettext, pgettext…).
 EXTRACT_KEYWORDS = ("_l", "lazy_gettext")
 
@@ -69,19 +73,29 @@ def _placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
-@pytest.fixture(scope="module")
-def fr_catalog() -> Catalog:
-    return _read_po(_po_path("fr"), "fr")
+@pytest.fixture(scope="module", params=COMPLETE)
+def complete_catalog(request: pytest.FixtureRequest) -> Catalog:
+    return _read_po(_po_path(request.param), request.param)
 
 
-# --- (a) the French catalogue is complete ---------------------------------------------------------------------
+# --- (a) the French and Arabic catalogues are complete --------------------------------------------------------
 
-def test_every_french_message_is_translated(fr_catalog: Catalog):
-    messages = _messages(fr_catalog)
-    assert len(messages) > 100, "the French catalogue looks empty: was it extracted?"
+def test_every_message_is_translated(complete_catalog: Catalog):
+    locale = str(complete_catalog.locale)
+    messages = _messages(complete_catalog)
+    assert len(messages) > 100, f"the {locale} catalogue looks empty: was it extracted?"
     untranslated = [_label(m) for m in messages if not all(s.strip() for s in _strings(m))]
-    assert not untranslated, "untranslated in fr/LC_MESSAGES/messages.po:\n" + "\n".join(untranslated)
-    assert all(len(_strings(m)) == fr_catalog.num_plurals for m in messages if m.pluralizable)
+    assert not untranslated, f"untranslated in {locale}/LC_MESSAGES/messages.po:\n" + "\n".join(untranslated)
+
+
+def test_every_plural_entry_has_all_forms(complete_catalog: Catalog):
+    locale = str(complete_catalog.locale)
+    assert complete_catalog.num_plurals == PLURAL_FORMS[locale], (
+        f"the {locale} catalogue's Plural-Forms header says {complete_catalog.num_plurals} forms")
+    short = [f"{_label(m)}: {sum(1 for s in _strings(m) if s.strip())} of {PLURAL_FORMS[locale]}"
+             for m in _messages(complete_catalog) if m.pluralizable
+             and (len(_strings(m)) != PLURAL_FORMS[locale] or not all(s.strip() for s in _strings(m)))]
+    assert not short, f"plural entries missing forms in {locale}:\n" + "\n".join(short)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -92,22 +106,29 @@ def test_no_fuzzy_entries(locale: str):
     assert not fuzzy, f"fuzzy entries in {locale} (compiled catalogues skip them):\n" + "\n".join(fuzzy)
 
 
-def test_french_placeholders_match_the_source(fr_catalog: Catalog):
+def test_placeholders_match_the_source(complete_catalog: Catalog):
     wrong = []
-    for m in _messages(fr_catalog):
-        # A plural form may leave out the number ("une place"), so compare each form with the union of the ids'.
+    for m in _messages(complete_catalog):
+        # Each plural form is compared with the union of the ids'. It may leave out the number itself: Arabic
+        # writes one, two (and often zero) in words ("مقعدان"), the number is a named placeholder.
         expected = sorted(set().union(*(_placeholders(i) for i in _ids(m))))
         for string in _strings(m):
+            if not string:  # untranslated: reported by test_every_message_is_translated
+                continue
             found = _placeholders(string)
-            ok = sorted(set(found)) == expected if m.pluralizable else found == _placeholders(m.id)
+            if m.pluralizable:
+                missing = set(expected) - set(found)
+                ok = set(found) <= set(expected) and all(p.startswith("%(") and p.endswith("d") for p in missing)
+            else:
+                ok = found == _placeholders(m.id)
             if not ok:
                 wrong.append(f"{_label(m)!r}: {found} vs {expected}")
     assert not wrong, "placeholders differ between msgid and msgstr:\n" + "\n".join(wrong)
 
 
-def test_french_translations_bring_no_markup(fr_catalog: Catalog):
+def test_translations_bring_no_markup(complete_catalog: Catalog):
     wrong = [
-        _label(m) for m in _messages(fr_catalog)
+        _label(m) for m in _messages(complete_catalog)
         if any((set(s) & HTML_SPECIAL) - set("".join(_ids(m))) for s in _strings(m))
     ]
     assert not wrong, "translations adding <, >, & or \" (unsafe in Markup and attributes):\n" + "\n".join(wrong)
@@ -115,7 +136,7 @@ def test_french_translations_bring_no_markup(fr_catalog: Catalog):
 
 # --- (b) every string in the sources is in the catalogue ------------------------------------------------------
 
-def test_every_extracted_message_is_in_the_french_catalogue(tmp_path: Path, fr_catalog: Catalog):
+def test_every_extracted_message_is_in_the_catalogue(tmp_path: Path, complete_catalog: Catalog):
     pot = tmp_path / "messages.pot"
     args = [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg"]
     for keyword in EXTRACT_KEYWORDS:
@@ -127,14 +148,14 @@ def test_every_extracted_message_is_in_the_french_catalogue(tmp_path: Path, fr_c
     assert any(f.startswith("eventhub/") for f in files) and any(f.startswith("templates/") for f in files)
     assert not any(f.startswith((".venv", "tests/")) for f in files), "extraction scanned more than the app"
 
-    translated = {(m.context, m.id) for m in _messages(fr_catalog) if all(_strings(m))}
+    translated = {(m.context, m.id) for m in _messages(complete_catalog) if all(_strings(m))}
     missing = [
         f"{_label(m)}  ({', '.join(f'{p}:{n}' for p, n in m.locations)})"
         for m in extracted if (m.context, m.id) not in translated
     ]
     assert not missing, (
-        "strings in the sources without a French translation (extract, `pybabel update`, translate, compile):\n"
-        + "\n".join(missing)
+        f"strings in the sources without a translation in {complete_catalog.locale} (extract, `pybabel update`, "
+        "translate, compile):\n" + "\n".join(missing)
     )
 
 
@@ -229,3 +250,41 @@ def test_language_switch_returns_to_a_same_site_page(client):
     location = urlsplit(response.headers["Location"])
     assert location.netloc in ("", "localhost")
     assert (location.path, location.query) == ("/e/some-event", "ref=home")
+
+
+# --- (e) Arabic: negotiated from the browser, right to left ---------------------------------------------------
+
+def _dir(html: str) -> str:
+    match = re.search(r'<html lang="[^"]+" dir="([^"]+)"', html)
+    assert match, html[:300]
+    return match.group(1)
+
+
+@pytest.mark.parametrize(("header", "lang", "direction"), [
+    ("ar-DZ,ar;q=0.9", "ar", "rtl"),
+    ("ar-DZ", "ar", "rtl"),
+    ("en-US", "en", "ltr"),
+    ("de-DE,de;q=0.9", "fr", "ltr"),  # none of ours: the default
+    ("", "fr", "ltr"),
+])
+def test_accept_language_picks_among_fr_en_ar(client, header: str, lang: str, direction: str):
+    response = client.get("/", headers={"Accept-Language": header} if header else {})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert (_lang(html), _dir(html)) == (lang, direction)
+
+
+def test_arabic_pages_are_arabic_and_offer_every_language(client):
+    html = client.get("/", headers={"Accept-Language": "ar-DZ,ar;q=0.9"}).get_data(as_text=True)
+    ar = _read_po(_po_path("ar"), "ar")
+    assert ar.get("Skip to content") and ar.get("Skip to content").string, "ar: 'Skip to content' untranslated"
+    assert ar.get("Skip to content").string in html
+    for code, name in (("fr", "Français"), ("en", "English"), ("ar", "العربية")):
+        assert re.search(rf'name="lang" value="{code}" lang="{code}"[^>]*>{name}</button>', html), code
+
+
+def test_arabic_choice_sticks_over_accept_language(client):
+    assert client.post("/lang", data={"lang": "ar", "next": "/"}).status_code == 302
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert (_lang(html), _dir(html)) == ("ar", "rtl")
+    assert re.search(r'value="ar" lang="ar" class="link"\s+aria-current="true"', html)

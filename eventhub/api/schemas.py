@@ -65,7 +65,7 @@ class RegistrationIn(Strict):
     organization: str = Field("", max_length=200)
     job_title: str = Field("", max_length=200)
     consent: bool = Field(False, description="Must be true for public (token-less) registrations.")
-    locale: Literal["fr", "en"] = "fr"
+    locale: Literal["fr", "en", "ar"] = "fr"
 
 
 class TicketOut(BaseModel):

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, get_timezone_location
+from babel.localedata import locale_identifiers
 from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from eventhub.core.i18n import page_event_locale
 
 
 def is_valid_zone(name: str) -> bool:
@@ -34,11 +37,23 @@ def local_to_utc(naive_local: datetime, zone: str) -> datetime:
     return naive_local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-def format_in_zone(value: datetime, zone: str, fmt: str = "full") -> str:
+def formatting_locale(region: str | None = None) -> Locale:
+    """The reader's language with the region its dates and numbers follow: the event's ("ar" read on an event
+    set to ar_DZ or fr_DZ formats as ar_DZ), when Babel knows that pair; else the language alone."""
+    locale = get_locale() or Locale.parse("fr")
+    if region is None:
+        parts = (page_event_locale() or "").split("_")
+        region = parts[1] if len(parts) == 2 else None
+    if region and f"{locale.language}_{region}" in locale_identifiers():
+        return Locale(locale.language, region)
+    return locale
+
+
+def format_in_zone(value: datetime, zone: str, fmt: str = "full", *, region: str | None = None) -> str:
     """Localised date and time in `zone`, with the zone's abbreviation/offset."""
     local = to_zone(value, zone)
     pattern = {"full": "EEEE d MMMM y, HH:mm", "short": "d MMM y, HH:mm", "time": "HH:mm"}.get(fmt, fmt)
-    text = format_datetime(value, pattern, tzinfo=ZoneInfo(zone), locale=get_locale() or "fr")
+    text = format_datetime(value, pattern, tzinfo=ZoneInfo(zone), locale=formatting_locale(region))
     return f"{text} ({_offset_label(local)})"
 
 
@@ -67,8 +82,7 @@ def utc_offset_text(value: datetime, zone: str) -> str:
 
 def zone_label(zone: str, at: datetime | None = None) -> str:
     """The place a zone's clocks are read in, with its offset then: "heure de Bamako (UTC+0)"."""
-    locale = get_locale() or "fr"
-    city = get_timezone_location(zone, locale=locale, return_city=True)
+    city = get_timezone_location(zone, locale=formatting_locale(), return_city=True)
     return _("%(city)s time", city=city) + f" ({utc_offset_text(at or datetime.now(UTC), zone)})"
 
 

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.core.timefmt import is_valid_zone
+from eventhub.events.models import EVENT_DEFAULT_LOCALES
 
 LANGUAGE_LABELS = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
 
@@ -35,6 +45,12 @@ class EventForm(FlaskForm):
     remote_capacity = IntegerField(_l("Remote places (empty: no limit)"), validators=[
         Optional(), NumberRange(0, 1_000_000, _l("Enter a number between 0 and 1,000,000."))])
     languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGE_LABELS, default=["fr"])
+    # Each locale named in itself ("العربية (الجزائر)"), as language switchers do.
+    default_locale = SelectField(
+        _l("Default language of its pages"), default="",
+        choices=[("", _l("The visitor's browser decides")),
+                 *((code, Locale.parse(code).get_display_name(code)) for code in EVENT_DEFAULT_LOCALES)],
+        description=_l("For visitors who have not chosen a language; the region sets how dates are written."))
 
     def validate_timezone(self, field: StringField) -> None:
         if not is_valid_zone(field.data or ""):

@@ -12,6 +12,9 @@ from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.extensions import Model
 
 EVENT_LANGUAGES = ("fr", "en", "ar")  # the languages an event (and its sessions) may be held in
+# What an event may set as its pages' default language: a language, or a language with the region its dates
+# and numbers follow (Algeria, Mali).
+EVENT_DEFAULT_LOCALES = ("fr", "fr_ML", "fr_DZ", "ar", "ar_DZ", "en")
 
 
 class EventStatus(enum.StrEnum):
@@ -48,6 +51,9 @@ class Event(Model):
     remote_enabled: Mapped[bool] = mapped_column(default=True)
     remote_capacity: Mapped[int | None] = mapped_column()
     languages: Mapped[str] = mapped_column(String(50), default="fr")  # comma-separated codes
+    # The language its pages open in for a visitor who chose none (one of EVENT_DEFAULT_LOCALES); None: the
+    # browser's preference.
+    default_locale: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[EventStatus] = mapped_column(
         str_enum(EventStatus), default=EventStatus.DRAFT,
     )

@@ -12,12 +12,14 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.auth.services import can_create_events, has_role, roles_for
 from eventhub.checkin import queries as checkin_queries
+from eventhub.core.i18n import EVENT_LOCALE
 from eventhub.core.routes import HOME_EVENTS
 from eventhub.core.timefmt import local_to_utc, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.web import form_errors
 from eventhub.events import services
 from eventhub.events.forms import EventForm
+from eventhub.events.locale import event_default_locale
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.mail.models import MailMessage
@@ -59,7 +61,7 @@ def _form_to_data(form: EventForm) -> services.EventData:
         registration_opens_at=utc(form.registration_opens_at.data),
         registration_closes_at=utc(form.registration_closes_at.data), capacity=form.capacity.data or 0,
         remote_enabled=bool(form.remote_enabled.data), remote_capacity=form.remote_capacity.data,
-        languages=tuple(form.languages.data or ()),
+        languages=tuple(form.languages.data or ()), default_locale=form.default_locale.data or None,
     )
 
 
@@ -87,6 +89,7 @@ def edit(event_id: int):
             value = getattr(event, name)
             getattr(form, name).data = to_zone(value, event.timezone).replace(tzinfo=None) if value else None
         form.languages.data = event.language_list
+        form.default_locale.data = event.default_locale or ""
     else:
         form = EventForm()
     if form.validate_on_submit():
@@ -144,3 +147,4 @@ def outbox_message(event_id: int, message_id: int):
 def register(app: Flask) -> None:
     """The home page (core) lists the upcoming public events: this area says which."""
     app.extensions[HOME_EVENTS] = services.upcoming_public_events
+    app.extensions[EVENT_LOCALE] = event_default_locale

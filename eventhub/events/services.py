@@ -14,8 +14,8 @@ from eventhub.auth.services import grant_role
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
+from eventhub.events.models import EVENT_DEFAULT_LOCALES, Event, EventStatus
 from eventhub.events.models import EVENT_LANGUAGES as EVENT_LANGUAGES  # re-exported for callers of services
-from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.services import fill_from_waitlist
 from eventhub.tickets.codes import generate_signing_key
@@ -36,6 +36,7 @@ class EventData:
     remote_enabled: bool = True
     remote_capacity: int | None = None
     languages: tuple[str, ...] = ("fr",)
+    default_locale: str | None = None
 
 
 def slugify(text: str) -> str:
@@ -95,6 +96,8 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
             err("remote_enabled", _l("Remote attendees are already registered."))
     if not data.languages or any(code not in EVENT_LANGUAGES for code in data.languages):
         err("languages", _l("Choose among the supported languages."))
+    if data.default_locale is not None and data.default_locale not in EVENT_DEFAULT_LOCALES:
+        err("default_locale", _l("Choose among the supported languages."))
     if errors:
         raise ValidationFailed("invalid_event", _l("Please correct the errors below."), fields=errors)
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from eventhub.core.timefmt import format_in_zone, zone_label
 from eventhub.core.urls import external_url
+from eventhub.events.models import Event
 from eventhub.mail.services import Attachment, queue_mail
 from eventhub.registration.journey import journey
 from eventhub.registration.models import Registration
@@ -18,6 +19,12 @@ from eventhub.tickets import qr
 # Stands for the waiting-list position in a mail composed before the seat claim decides it (a number: the
 # templates format it with %d); `RegistrationMail.queue` writes the real one in.
 POSITION_MARK = 7302958164523
+
+
+def _region(event: Event) -> str | None:
+    """The region the event writes dates in (ar_DZ → DZ), for a mail rendered outside its pages."""
+    parts = (event.default_locale or "").split("_")
+    return parts[1] if len(parts) == 2 else None
 
 
 @dataclass
@@ -54,12 +61,13 @@ def compose_registration_mail(registration: Registration, kind: str, *, position
         "waitlisted": _("Waiting list: %(title)s", title=event.title),
         "promoted": _("A seat is yours: %(title)s", title=event.title),
         "ticket": _("Your ticket (sent again): %(title)s", title=event.title),
+        "cancelled": _("Registration cancelled: %(title)s", title=event.title),
     }
     plan = journey(ticket, external=True, schedule=schedule) if ticket else None
     context = {
         "registration": registration, "event": event, "kind": kind,
         "ticket_url": external_url("registration.ticket", code=ticket.code) if ticket else None,
-        "when": format_in_zone(event.starts_at, event.timezone),
+        "when": format_in_zone(event.starts_at, event.timezone, region=_region(event)),
         "position": position,
         "journey": plan,
         "zone_label": zone_label(event.timezone, event.starts_at),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -112,7 +113,7 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
         raise ValidationFailed("invalid_registration", _l("Please correct the errors below."), fields=errors)
     return RegistrationData(
         name=name, email=email, country=country, mode=mode, organization=organization, job_title=job_title,
-        consent=bool(data.consent), locale=data.locale if data.locale in ("fr", "en") else "fr",
+        consent=bool(data.consent), locale=data.locale if data.locale in current_app.config["LANGUAGES"] else "fr",
         organization_type=organization_type, listed=data.listed is not False,
     )
 
@@ -236,6 +237,7 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
             signals.ticket_revoked.send(ticket, reason="cancelled")
     db.session.flush()
     signals.registration_cancelled.send(registration.event, registration=registration)
+    _queue_registration_mail(registration, "cancelled")  # in their language, whoever cancels
     if was == RegistrationStatus.WAITLISTED:
         leave_waitlist(registration.event, registration.mode)
     if was != RegistrationStatus.CONFIRMED:
@@ -342,7 +344,9 @@ def get_registration(event: Event, registration_id: int) -> Registration:
 # --- mail -----------------------------------------------------------------------------------------------------
 
 def _queue_registration_mail(registration: Registration, kind: str) -> None:
-    """Promotion and ticket mails (no position: only the waitlisted mail of `register` shows one)."""
+    """Promotion, ticket and cancellation mails (no position: only `register`'s waitlisted mail shows one), in
+    the language the person registered in, whoever acts (an organizer's
+    cancellation, a promotion triggered by someone else's)."""
     with force_locale(registration.locale):
         render_registration_mail(registration, kind)
 

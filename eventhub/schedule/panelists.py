@@ -198,7 +198,12 @@ def revoke_links(panelist: Panelist) -> None:
 
 
 def _mail_locale(event: Event) -> str:
-    return next((code for code in event.language_list if code in ("fr", "en")), "fr")
+    """Panelists register nowhere: the event's default language, else the first it is held in."""
+    languages = current_app.config["LANGUAGES"]
+    default = (event.default_locale or "").split("_")[0]
+    if default in languages:
+        return default
+    return next((code for code in event.language_list if code in languages), "fr")
 
 
 def invite(panelist: Panelist, *, now: datetime | None = None) -> None:

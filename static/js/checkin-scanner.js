@@ -63,7 +63,7 @@ let snapshotEtag = null;
 let snapshotAt = null;
 function showSnapshotState() {
   $("snapshot-state").textContent = snapshot
-    ? fmt(T.snapshot, { n: Object.keys(snapshot.tickets).length, when: snapshotAt ? snapshotAt.toLocaleTimeString() : "" })
+    ? fmt(T.snapshot, { n: Object.keys(snapshot.tickets).length, when: snapshotAt ? snapshotAt.toLocaleTimeString(document.documentElement.lang || undefined) : "" })
     : T.noSnapshot;
 }
 async function loadSnapshot() {
@@ -137,7 +137,7 @@ function showResult(res, extraWhy) {
   let why = res.message || T["msg-" + res.result] || "";
   if (res.first) {
     const when = new Date(res.first.at);
-    why += " " + fmt(T.first, { when: isNaN(when) ? res.first.at : when.toLocaleString(), point: res.first.point, by: res.first.by || "—" });
+    why += " " + fmt(T.first, { when: isNaN(when) ? res.first.at : when.toLocaleString(document.documentElement.lang || undefined), point: res.first.point, by: res.first.by || "—" });
   }
   if (extraWhy) why += " " + extraWhy;
   $("result-why").textContent = why;
@@ -351,8 +351,9 @@ async function runSearch() {
 function searchRow(item) {
   const li = document.createElement("li");
   const who = document.createElement("span");
-  who.dir = "auto";
-  who.textContent = `${item.name} — ${item.organization} (${item.mode === "remote" ? T.remote : T.inPerson})`;
+  // Names and organizations in either script, each isolated so the line keeps the page's direction.
+  const bdi = (text) => Object.assign(document.createElement("bdi"), { textContent: text });
+  who.append(bdi(item.name), " — ", bdi(item.organization), ` (${item.mode === "remote" ? T.remote : T.inPerson})`);
   li.append(who);
   if (item.checked_in && item.checked_in[String(pointId())]) {
     const done = document.createElement("span");

@@ -8,9 +8,12 @@ for (const el of document.querySelectorAll("time[data-event-zone]")) {
   const text = new Intl.DateTimeFormat(lang, {
     weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
   }).format(when);
-  const out = el.parentElement.querySelector(".local-time");
+  const out = (el.closest("bdi") || el).parentElement.querySelector(".local-time"); // a range sits in a <bdi>
   if (out) {
-    out.textContent = " · " + (lang === "fr" ? "chez vous : " : "your time: ") + text;
+    // The label comes translated from the template (data-label); the time reads left to right inside it.
+    const time = document.createElement("bdi");
+    time.textContent = text;
+    out.replaceChildren(` · ${out.dataset.label || ""} `, time);
     out.hidden = false;
   }
 }

@@ -65,7 +65,8 @@ function renderQuestion(q, others) {
         q.pinned ? el("span", { class: "badge qa-badge-pinned", text: t.pinned }) : null,
         q.busy_source ? el("span", { class: "badge qa-badge-busy", title: q.source || "", text: t.busy_source }) : null,
         q.status !== "pending" && q.status !== "approved" ? el("span", { class: "badge", text: t[q.status] || q.status }) : null,
-        addressed ? el("span", { class: "badge", dir: "auto", text: `→ ${addressed.name}` }) : null,
+        addressed ? el("span", { class: "badge" }, el("span", { class: "dir-icon", "aria-hidden": "true", text: "→" }), " ",
+          el("bdi", { text: addressed.name })) : null,
         q.reject_reason ? el("span", { dir: "auto", text: ` ${t.reason_label} ${q.reject_reason}` }) : null),
       el("div", { class: "qa-actions" }, ...buttons)));
 }

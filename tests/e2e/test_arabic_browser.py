@@ -1,0 +1,198 @@
+"""The attendee and door pages in Arabic at phone size, right to left: the event page, the registration form, the
+ticket, the Q&A live page and the door scanner (and its result screen). Each is screenshotted, must say
+`dir="rtl"` and `lang="ar"`, and must not scroll or stick out sideways; axe-core (vendored, tests/e2e/vendor)
+must find no serious or critical accessibility violation on them in Arabic, French and English.
+
+Screenshots go to $EVENTHUB_TEST_ARTIFACTS/rtl (default test-artifacts/rtl, ignored by git)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
+DOOR_STAFF, PASSWORD = "accueil@cicb.ml", "bamako-2026"
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+BROWSER_LOCALES = {"ar": "ar-DZ", "fr": "fr-FR", "en": "en-US"}
+PAGES = ("event", "register", "ticket", "qa", "scanner")
+
+# Every visible element inside the viewport horizontally, unless a scrolling or clipping box of the page holds
+# it (that box is then judged itself); the skip link and visually hidden labels sit off-screen on purpose.
+OVERFLOW_JS = """() => {
+  const se = document.scrollingElement, width = document.documentElement.clientWidth, out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('[hidden], .visually-hidden, a.skip:not(:focus)')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || style.position === 'fixed') continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    let held = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible') { held = true; break; }
+    }
+    if (held) continue;
+    if (r.left < -1 || r.right > width + 1) {
+      const names = typeof el.className === 'string' ? el.className.trim().split(/\\s+/).filter(Boolean) : [];
+      const what = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + names.map((n) => '.' + n).join('');
+      out.push(`${what} [${Math.round(r.left)}, ${Math.round(r.right)}] of ${width}`);
+    }
+  }
+  return { scrollWidth: se.scrollWidth, clientWidth: se.clientWidth, out };
+}"""
+
+AXE_RUN_JS = """async () => {
+  const result = await window.axe.run(document, { resultTypes: ['violations'] });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+}"""
+
+
+def artifacts() -> Path:
+    base = Path(os.environ.get("EVENTHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+    path = base / "rtl"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class Urls:
+    event: str
+    register: str
+    ticket: str
+    qa: str
+    scanner: str
+    backup_code: str
+
+
+def _context(browser: Browser, lang: str) -> BrowserContext:
+    context = browser.new_context(locale=BROWSER_LOCALES[lang], timezone_id="Africa/Algiers", **PHONE)
+    context.set_default_timeout(60_000)  # a shared 2-core machine under load
+    return context
+
+
+def _sign_in_door(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", DOOR_STAFF)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/checkin/events/\d+/scan$"))
+
+
+@pytest.fixture(scope="module")
+def urls(browser: Browser, live_server: str) -> Urls:
+    """One registration made in Arabic (its ticket and live page), and the door's scanner."""
+    context = _context(browser, "ar")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/")
+        event = live_server + page.get_by_role("link", name=ROUND_TABLE).first.get_attribute("href")
+        page.goto(event)
+        register = live_server + page.locator("main a[href$='/register']").get_attribute("href")
+        page.goto(register)
+        stamp = str(time.time_ns())[-7:]
+        page.locator("#name").fill("ليلى بن علي")
+        page.locator("#email").fill(f"leila{stamp}@example.dz")
+        page.locator("#country").select_option("DZ")
+        page.locator("input[name=mode][value=in_person]").check()
+        page.locator("#consent").check()
+        page.locator("form:has(#consent) button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/t/[^/?]+"))
+        ticket = page.url.split("?")[0]
+        qa = live_server + page.locator(".live-links a").first.get_attribute("href")
+        backup_code = page.locator("#backup-code").inner_text()
+        _sign_in_door(page, live_server)
+        return Urls(event=event, register=register, ticket=ticket, qa=qa, scanner=page.url, backup_code=backup_code)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[callable]:
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(lang: str) -> Page:
+        context = _context(browser, lang)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        made.append((context, errors))
+        return page
+
+    yield make
+    problems = [e for _c, errors in made for e in errors]
+    for context, _errors in made:
+        context.close()
+    assert not problems, f"JavaScript errors: {problems}"
+
+
+def _open(page: Page, urls: Urls, name: str, live_server: str) -> None:
+    if name == "scanner":
+        _sign_in_door(page, live_server)
+    else:
+        page.goto(getattr(urls, name))
+    page.wait_for_load_state("networkidle")
+    if name == "qa":
+        expect(page.locator("#qa-ask")).to_be_visible()
+
+
+def _no_sideways_overflow(page: Page, what: str) -> None:
+    found = page.evaluate(OVERFLOW_JS)
+    assert found["scrollWidth"] <= found["clientWidth"], f"{what}: scrolls sideways ({found})"
+    assert not found["out"], f"{what}: elements stick out of the viewport:\n" + "\n".join(found["out"])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_arabic_page_reads_right_to_left_at_phone_size(phone, urls: Urls, live_server: str, name: str):
+    page = phone("ar")
+    _open(page, urls, name, live_server)
+    assert page.evaluate("[document.documentElement.dir, document.documentElement.lang, document.dir]") == [
+        "rtl", "ar", "rtl"]
+    # The body text runs right to left, from the right edge: what the logical properties promise.
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    page.screenshot(path=str(artifacts() / f"ar-{name}-360x740.png"), full_page=True)
+    _no_sideways_overflow(page, name)
+
+
+def test_arabic_scanner_result_screen(phone, urls: Urls, live_server: str):
+    page = phone("ar")
+    _open(page, urls, "scanner", live_server)
+    page.locator("#backup").fill(urls.backup_code)
+    page.locator("#backup-form button[type=submit]").click()
+    result = page.locator("#result")
+    expect(result).to_be_visible()
+    expect(result).to_have_attribute("data-result", re.compile(r"admitted|already_checked_in"))
+    expect(page.locator("#result-name")).to_have_text("ليلى بن علي")
+    assert page.evaluate("getComputedStyle(document.getElementById('result')).direction") == "rtl"
+    page.screenshot(path=str(artifacts() / "ar-scanner-result-360x740.png"))
+    _no_sideways_overflow(page, "scanner result")
+
+
+def test_ticket_codes_read_left_to_right_in_arabic(phone, urls: Urls, live_server: str):
+    page = phone("ar")
+    _open(page, urls, "ticket", live_server)
+    code = page.locator("#backup-code")
+    assert code.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    assert code.inner_text() == urls.backup_code
+
+
+@pytest.mark.parametrize("lang", ("ar", "fr", "en"))
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_accessibility_violation(phone, urls: Urls, live_server: str, name: str, lang: str):
+    page = phone(lang)
+    _open(page, urls, name, live_server)
+    assert page.evaluate("document.documentElement.lang") == lang
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools: the page's CSP does not apply
+    violations = page.evaluate(AXE_RUN_JS)
+    assert not violations, f"{name} in {lang}: " + "\n".join(
+        f"{v['impact']} {v['id']}: {v['help']} — {v['nodes']}" for v in violations)
