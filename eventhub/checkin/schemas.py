@@ -84,10 +84,21 @@ class ScanResultOut(BaseModel):
 
 
 class SyncItemOut(BaseModel):
+    """One uploaded scan: its result as a live scan answers it (`ok`), or the error that refused the item."""
+
     index: int
     nonce: str
     ok: bool
     result: ResultCode | None = None
+    color: Literal["green", "amber", "red"] | None = None
+    detail: str | None = None
+    message: str | None = None
+    scan_id: int | None = None
+    replayed: bool | None = None
+    double_entry: bool | None = None
+    attendee: Attendee | None = None
+    first: FirstCheckIn | None = None
+    checkin_id: int | None = None
     error: dict | None = None
 
 
