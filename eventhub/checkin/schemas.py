@@ -78,6 +78,7 @@ class ScanResultOut(BaseModel):
     scan_id: int | None
     replayed: bool
     double_entry: bool
+    time_clamped: bool = Field(False, description="An offline scan's device time was outside the sane window.")
     attendee: Attendee | None
     first: FirstCheckIn | None
     checkin_id: int | None = None
@@ -96,6 +97,7 @@ class SyncItemOut(BaseModel):
     scan_id: int | None = None
     replayed: bool | None = None
     double_entry: bool | None = None
+    time_clamped: bool | None = None
     attendee: Attendee | None = None
     first: FirstCheckIn | None = None
     checkin_id: int | None = None
