@@ -78,16 +78,29 @@ class ScanResultOut(BaseModel):
     scan_id: int | None
     replayed: bool
     double_entry: bool
+    time_clamped: bool = Field(False, description="An offline scan's device time was outside the sane window.")
     attendee: Attendee | None
     first: FirstCheckIn | None
     checkin_id: int | None = None
 
 
 class SyncItemOut(BaseModel):
+    """One uploaded scan: its result as a live scan answers it (`ok`), or the error that refused the item."""
+
     index: int
     nonce: str
     ok: bool
     result: ResultCode | None = None
+    color: Literal["green", "amber", "red"] | None = None
+    detail: str | None = None
+    message: str | None = None
+    scan_id: int | None = None
+    replayed: bool | None = None
+    double_entry: bool | None = None
+    time_clamped: bool | None = None
+    attendee: Attendee | None = None
+    first: FirstCheckIn | None = None
+    checkin_id: int | None = None
     error: dict | None = None
 
 

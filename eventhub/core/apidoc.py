@@ -17,8 +17,9 @@ replace the blueprint and the view signature, and every route of five blueprints
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal
@@ -39,6 +40,7 @@ ERROR_TEXT = {400: "Malformed request", 401: "Missing or invalid API token", 403
 _RULE_ARG = re.compile(r"<(?:(?P<conv>[a-z_]+)(?:\([^)]*\))?:)?(?P<name>[a-z_]+)>")
 _JSON_TYPE = {"int": "integer", "float": "number"}
 _UNDECLARED: Any = object()
+log = logging.getLogger(__name__)
 
 
 class ErrorDetail(BaseModel):
@@ -120,8 +122,28 @@ def serialize(op: Operation, rv: Any) -> Any:
         if isinstance(body, BaseModel) and not isinstance(body, spec):
             raise TypeError(f"{op.operation_id} answered a {type(body).__name__} for {status}, not a {spec.__name__}")
         model = body if isinstance(body, spec) else spec.model_validate(body)
-        body = model.model_dump(mode="json")
+        dumped = model.model_dump(mode="json")
+        lost = [] if body is model else list(_dropped(body, dumped))
+        if lost:  # the view answers more than the model (and so the document) says: they have drifted apart
+            message = f"{op.operation_id} answered keys its {spec.__name__} does not declare: {lost[:5]}"
+            if current_app.testing or current_app.debug:
+                raise TypeError(message)
+            log.error(message)
+        body = dumped
     return (body, *rest) if rest else body
+
+
+def _dropped(raw: Any, dumped: Any, where: str = "") -> Iterator[str]:
+    """Keys of the view's dict that the model's dump no longer has (the model ignores undeclared keys)."""
+    if isinstance(raw, dict) and isinstance(dumped, dict):
+        for key, value in raw.items():
+            if key not in dumped:
+                yield f"{where}.{key}"
+            else:
+                yield from _dropped(value, dumped[key], f"{where}.{key}")
+    elif isinstance(raw, list | tuple) and isinstance(dumped, list):
+        for i, (a, b) in enumerate(zip(raw, dumped, strict=False)):
+            yield from _dropped(a, b, f"{where}[{i}]")
 
 
 # --- the document ---------------------------------------------------------------------------------------------

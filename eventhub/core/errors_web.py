@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request
+from flask.sansio.blueprints import Blueprint as AnyBlueprint
 from flask_babel import gettext as _
 from flask_login import login_url
 from flask_wtf.csrf import CSRFError
@@ -44,7 +45,7 @@ def json_blueprint(bp: Blueprint) -> Blueprint:
     return bp
 
 
-def _json_blueprints() -> list[Blueprint]:
+def _json_blueprints() -> list[AnyBlueprint]:
     return [bp for bp in current_app.blueprints.values() if getattr(bp, "answers_json", False)]
 
 
