@@ -241,8 +241,9 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
         mine = [c for c in clients[:voters] if c is not None]
         sent = acked = refused = 0
         refusal: list[str] = []
+        lat: list[float] = []  # ms from sending a vote to its ack
         if not mine or rate <= 0:
-            return {"sent": 0, "acked": 0, "refused": 0, "refusals": []}
+            return {"sent": 0, "acked": 0, "refused": 0, "refusals": [], "lat": []}
         up: dict[tuple[int, int], bool] = {}
         pending: set[asyncio.Task] = set()
 
@@ -250,10 +251,12 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
             nonlocal acked, refused
             key = (v, qid)
             up[key] = not up.get(key, False)
+            sent_at = loop.time()
             try:
                 ack = await mine[v].call("vote", {"question_id": qid, "up": up[key]}, namespace=NS, timeout=30)
                 if isinstance(ack, dict) and ack.get("ok"):
                     acked += 1
+                    lat.append((loop.time() - sent_at) * 1000)
                 else:
                     refused += 1
                     if len(refusal) < 3:
@@ -277,7 +280,7 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
             await asyncio.sleep(0.01)
         if pending:
             await asyncio.wait(pending, timeout=30)
-        return {"sent": sent, "acked": acked, "refused": refused, "refusals": refusal}
+        return {"sent": sent, "acked": acked, "refused": refused, "refusals": refusal, "lat": lat}
 
     async def handle(cmd: tuple) -> object:
         what = cmd[0]
@@ -291,6 +294,8 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
             return await storm(*cmd[1:])
         if what == "report":
             return {"qa": qa_log, "votes": votes_log}
+        if what == "votes_since":  # the `votes` arrival times after time.time() cmd[1], per client
+            return [[t for t in log if t >= cmd[1]] for log in votes_log]
         if what == "stop":
             await asyncio.gather(*(c.disconnect() for c in clients if c is not None), return_exceptions=True)
             done.set()
