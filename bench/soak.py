@@ -92,10 +92,15 @@ class State:
         self.stop = threading.Event()
 
 
-def http_loop(kind: str, rate: float, urls: list[str], make, rec: Recorder, state: State) -> None:  # noqa: ANN001
-    """`rate` requests/s of `kind`, alternating between the servers; `make(i)` -> (path, json, headers, on_ok)."""
+WORKERS = 4  # client threads per HTTP kind: a slow answer does not stop the others (the rate stays the rate)
+
+
+def http_loop(kind: str, rate: float, urls: list[str], make, rec: Recorder, state: State,  # noqa: ANN001
+              offset: int = 0, step: int = 1) -> None:
+    """Requests i = offset, offset + step, ... of `kind` at `rate`/s in all, alternating between the servers;
+    `make(i)` -> (path, json, headers, on_ok), or None when there is nothing left."""
     sessions = [requests.Session() for _ in urls]
-    i = 0
+    i = offset
     start = time.monotonic()
     while not state.stop.is_set():
         delay = start + i / rate - time.monotonic()
@@ -118,7 +123,7 @@ def http_loop(kind: str, rate: float, urls: list[str], make, rec: Recorder, stat
                 rec.error(kind, f"HTTP {r.status_code} {r.text[:150]}")
         except requests.RequestException as exc:
             rec.error(kind, f"{type(exc).__name__}: {exc}")
-        i += 1
+        i += step
 
 
 async def phone(k: int, urls: list[str], auth: dict, session_id: int, qids: list[int], rec: Recorder,
@@ -318,9 +323,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
                      "consent": True}, scan_headers[0], on_ok)
 
         threads = [
-            threading.Thread(target=http_loop, args=("scan", args.scan_rate, urls, make_scan, rec, state), daemon=True),
-            threading.Thread(target=http_loop, args=("register", args.reg_rate, urls, make_registration, rec, state),
-                             daemon=True),
+            *(threading.Thread(target=http_loop, args=(kind, rate, urls, make, rec, state, w, WORKERS), daemon=True)
+              for kind, rate, make in (("scan", args.scan_rate, make_scan),
+                                       ("register", args.reg_rate, make_registration)) for w in range(WORKERS)),
             threading.Thread(target=phones_thread, args=(args.phones, urls, qa, qa["question_ids"], rec, state),
                              daemon=True),
         ]
