@@ -152,6 +152,7 @@ class Config:
         # needs more (see README).
         self.QA_ANONYMOUS_KEYS_LIMIT = env.get("QA_ANONYMOUS_KEYS_LIMIT", "30/hour")
         self.QA_JOIN_ADDRESS_LIMIT = env.get("QA_JOIN_ADDRESS_LIMIT", "300/10seconds")
+        self.QA_VOTE_LIMIT = env.get("QA_VOTE_LIMIT", "60/minute")  # Q&A and poll votes per participant
         # Offline check-in scans: device times older than this, or before the doors open (this long before the
         # event starts), are stored clamped and flagged.
         self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))

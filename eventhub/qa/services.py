@@ -6,20 +6,24 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from limits import parse
 from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
-from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
-from eventhub.extensions import db, limiter
+from eventhub.extensions import db
 from eventhub.qa import broadcast as bc
+from eventhub.qa.limits import RateLimited as RateLimited  # re-exported: callers use services.*
+from eventhub.qa.limits import check_join_rate as check_join_rate
+from eventhub.qa.limits import check_rate
 from eventhub.qa.models import (
     Moderation,
     Poll,
@@ -36,12 +40,7 @@ from eventhub.schedule.models import AgendaSession, SessionPanelist
 QUESTION_MAX = 500
 REASON_MAX = 300
 VISIBLE = (QuestionStatus.APPROVED, QuestionStatus.ANSWERED)  # what the audience lists and may vote on
-DEFAULT_LIMITS = {"ask": "5/minute", "vote": "60/minute"}
 _SHORT_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed from a projected slide
-
-
-class RateLimited(DomainError):
-    status = 429
 
 
 # --- sessions and settings ------------------------------------------------------------------------------------
@@ -140,30 +139,6 @@ def on_panel(session_id: int, panelist_id: int) -> bool:
         SessionPanelist.session_id == session_id, SessionPanelist.panelist_id == panelist_id)) is not None
 
 
-def check_rate(kind: str, participant: Participant) -> None:
-    """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    limit = parse(current_app.config.get(f"QA_{kind.upper()}_LIMIT", DEFAULT_LIMITS[kind]))
-    if not limiter.limiter.hit(limit, "qa", kind, participant.key):
-        message = _l("You are asking too fast. Please wait a minute.") if kind == "ask" else \
-            _l("You are voting too fast. Please wait a moment.")
-        raise RateLimited("rate_limited", message)
-
-
-JOIN_LIMITS = {"QA_JOIN_LIMIT": "20/10seconds", "QA_JOIN_ADDRESS_LIMIT": "300/10seconds"}
-
-
-def check_join_rate(connection: str, address: str | None) -> None:
-    """`join` builds a snapshot: per connection and per network address (a whole venue may share one address
-    behind its NAT, hence the generous default), across processes through the limiter's storage."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return
-    for name, key in (("QA_JOIN_LIMIT", connection), ("QA_JOIN_ADDRESS_LIMIT", address or "-")):
-        if not limiter.limiter.hit(parse(current_app.config.get(name, JOIN_LIMITS[name])), "qa-join", name, key):
-            raise RateLimited("rate_limited", _l("Too many joins: wait a few seconds and try again."))
-
-
 # --- questions ------------------------------------------------------------------------------------------------
 
 def one_line(text: Any) -> str:
@@ -184,10 +159,17 @@ def clean_text(text: Any, *, field: str = "text") -> str:
 
 
 def get_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id) if valid_id(question_id) else None
-    if question is None:
+    """The question, with its session, event and settings in the same round trip (the checks of a vote or a
+    moderation then find them in the session's identity map instead of asking the database four more times)."""
+    row = db.session.execute(
+        db.select(Question, AgendaSession, Event, QaSettings)
+        .join(AgendaSession, AgendaSession.id == Question.session_id).join(Event, Event.id == AgendaSession.event_id)
+        .outerjoin(QaSettings, QaSettings.session_id == Question.session_id).where(Question.id == question_id)
+    ).first() if valid_id(question_id) else None
+    if row is None:
         raise NotFound("question_not_found", _l("No such question."))
-    return question
+    db.session.info.setdefault("qa_context", []).append(row)  # the identity map holds objects weakly
+    return row[0]
 
 
 def ask(session: AgendaSession, participant: Participant, text: str, *, anonymous: bool = False,
@@ -215,7 +197,10 @@ def ask(session: AgendaSession, participant: Participant, text: str, *, anonymou
 
 
 def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple[Question, bool]:
-    """Upvote once (or take it back). Idempotent: a repeated `up` changes nothing. Returns (question, voted)."""
+    """Upvote once (or take it back). Idempotent: a repeated `up` changes nothing. Returns (question, voted).
+
+    The caller commits right after: the count's row lock (every voter of a question queues on it) is taken by the
+    transaction's last statement, so it is held for one round trip, not across the checks."""
     session = db.session.get_one(AgendaSession, question.session_id)
     check_participant(participant, session, get_settings(session))
     if question.status not in VISIBLE:
@@ -223,24 +208,29 @@ def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple
     if up and question.author_key == participant.key:
         raise Conflict("own_question", _l("You cannot upvote your own question."))
     check_rate("vote", participant)
-    changed = False
-    if up:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Vote(question_id=question.id, voter_key=participant.key))
-            changed = True
-        except IntegrityError:
-            pass  # already voted: the unique constraint says so, even under racing requests
-        delta = 1
-    else:
-        result = db.session.execute(delete(Vote).where(Vote.question_id == question.id,
-                                                       Vote.voter_key == participant.key))
-        changed, delta = result.rowcount == 1, -1  # type: ignore[attr-defined]  # a DELETE's CursorResult
-    if changed:
-        db.session.execute(update(Question).where(Question.id == question.id)
-                           .values(votes=Question.votes + delta).execution_options(synchronize_session=False))
-    db.session.refresh(question)
+    votes = _count_vote(question.id, participant.key, up)
+    if votes is None:  # nothing changed (a repeated vote, or no vote to take back): read the count, lock nothing
+        votes = db.session.scalar(db.select(Question.votes).where(Question.id == question.id))
+    set_committed_value(question, "votes", votes)
     return question, up
+
+
+def _count_vote(question_id: int, key: str, up: bool) -> int | None:
+    """Insert (ON CONFLICT DO NOTHING: the unique constraint keeps one vote per person, even under racing
+    requests) or delete the vote, and move the count: one statement on PostgreSQL, two on SQLite (one writer).
+    The new count, or None when the vote was already there (or already gone)."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    change = (pg_insert if postgres else sqlite_insert)(Vote).values(
+        question_id=question_id, voter_key=key, created_at=utcnow()).on_conflict_do_nothing() if up else \
+        delete(Vote).where(Vote.question_id == question_id, Vote.voter_key == key)
+    count = update(Question).values(votes=Question.votes + (1 if up else -1)).returning(Question.votes) \
+        .execution_options(synchronize_session=False)
+    if postgres:
+        moved = change.returning(Vote.question_id).cte("moved")
+        return db.session.scalar(count.where(Question.id == moved.c.question_id))
+    if db.session.execute(change).rowcount != 1:  # type: ignore[attr-defined]  # a DML CursorResult
+        return None
+    return db.session.scalar(count.where(Question.id == question_id))
 
 
 def voted_ids(session_id: int, participant: Participant | None) -> list[int]:

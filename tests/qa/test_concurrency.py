@@ -57,6 +57,27 @@ def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):
     assert q.votes == votes == VOTERS
 
 
+def test_racing_votes_and_withdrawals_keep_the_count_equal_to_the_votes(app, qa, monkeypatch):
+    """Threads vote up and take back for the same people at once (a vote storm's toggles): the stored count is
+    always the number of vote rows, and the ack's count is one the question really had (0..VOTERS)."""
+    session = db.session.get(AgendaSession, qa.session.id)
+    services.update_settings(services.get_settings(session), moderation="open", is_open=True, anonymous_allowed=False)
+    question = services.ask(session, pt.from_user(qa.outsider), "Et maintenant ?")
+    commit()
+    question_id = question.id
+    db.session.remove()
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)
+    told: list[int] = []
+    errors = _race(app, lambda k, n: told.append(services.toggle_vote(
+        services.get_question(question_id), pt.Participant(key=f"u:{2000 + n}", kind="user"), k % 2 == 0)[0].votes))
+    assert not errors, errors
+    q = db.session.get(Question, question_id)
+    db.session.refresh(q)
+    votes = db.session.scalar(db.select(db.func.count()).select_from(Vote).where(Vote.question_id == question_id))
+    assert q.votes == votes and 0 <= votes <= VOTERS
+    assert len(told) == THREADS * VOTERS and all(0 <= n <= VOTERS for n in told)
+
+
 def test_racing_poll_votes_count_once(app, qa, monkeypatch):
     session = db.session.get(AgendaSession, qa.session.id)
     poll = polls.create_poll(session, "Priorité ?", ["Fibre", "Satellite"])
