@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.core.db import on_commit
 from eventhub.core.errors import Conflict, DomainError, NotFound
@@ -175,7 +176,8 @@ def end_attendee_turn(stage: Stage, p: StageParticipant, *, media: Media | None,
         if stage.spotlight_id == p.id:
             stage.spotlight_id = None
             bc.record_stage(stage)
-        record(stage, p)
+    p.connection = "offline"  # nobody subscribes to them any more
+    record(stage, p)
     tokens = remove_tokens(db.select(StageToken).where(StageToken.participant_id == p.id), now or utcnow())
     server, room_id, secret, feed = stage.janus_server, stage.janus_room_id, stage.room_secret, p.feed_id
 
@@ -251,6 +253,7 @@ def end_stage(stage: Stage, *, by: User | None, media: Media | None, now: dateti
             m.remove_token(srv, token)
 
     media_after_commit(destroy, media)
+    signals.stage_ended.send(stage)
     return stage
 
 
