@@ -67,7 +67,7 @@ def _claim(channel: Channel, placed: Room, media: Any, token: str) -> int:
         update(Channel).where(Channel.id == channel.id,
                               Channel.janus_room_id.is_(None) if old is None else Channel.janus_room_id == old)
         .values(janus_server=server, janus_room_id=room, room_secret=secret)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     db.session.refresh(channel)
     if won:
         return room

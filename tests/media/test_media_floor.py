@@ -29,6 +29,11 @@ FLOOR = """async (sid) => {
 }"""
 
 
+LISTEN_STATE = """() => { const L = window.eventhubListen; return JSON.stringify({ error: L.error, channel: L.channelId,
+  janus: !!L.janus, handle: !!L.handle, creds: !!L.creds, out: document.getElementById('floor-listen').textContent,
+  source: document.getElementById('floor-listen').dataset.source }); }"""
+
+
 def floor_call(page, event: str, payload: dict) -> dict:  # noqa: ANN001
     ack = page.evaluate("([e, p]) => window.floorCall(e, p)", [event, payload])
     assert ack["ok"], (event, ack)
@@ -117,7 +122,10 @@ def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
             f"() => [...document.querySelectorAll('#stage-live [data-feed-id=\"{floor_feed}\"] video')].length") > 0,
             20, "the listener has the floor")
         listener.select_option("#floor-lang", "en")
-        js_true(listener, "window.eventhubListen.heard === true", 30, "the listener receives the channel")
+        try:
+            js_true(listener, "window.eventhubListen.heard === true", 30, "the listener receives the channel")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {listener.evaluate(LISTEN_STATE)}") from None
         tone = wait_until(lambda: (d := listener.evaluate("() => window.eventhubListen.dominant()")) and
                           d["db"] > -70 and 850 < d["hz"] < 910 and d, 20, "the listener hears 880 Hz")
         assert 850 < tone["hz"] < 910
