@@ -16,7 +16,8 @@ from tests.media.conftest import MediaApp, MediaEnv, wait_until
 from tests.media.test_media_stage import Stage, _room_publishers, inbound, js_true
 from tests.media.test_media_stage import stage as stage  # noqa: PLC0414 (the fixture, shared)
 
-pytestmark = pytest.mark.media
+# The first test also starts the session's app and Janus servers: on a loaded shared machine that alone took minutes.
+pytestmark = [pytest.mark.media, pytest.mark.timeout(600)]
 
 # The moderator's floor socket, opened from their signed-in page (same cookies as the console).
 FLOOR = """async (sid) => {
