@@ -104,7 +104,10 @@ def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
         stage: Stage, booth_browser: Browser) -> None:
     manager = stage.manager()
     minister, pid, floor_feed = stage.panelist(0)  # the floor: 440 Hz
-    stage.bring_live(manager, pid)
+    # Through the console's socket (its buttons re-render with every quality report: clicks race under load).
+    ack = manager.evaluate("(p) => window.eventhubStage.emit('manage', {action: 'bring_live', participant_id: p})",
+                           pid)
+    assert ack["ok"], ack
     ctx = booth_browser.new_context(permissions=["microphone"])
     try:
         booth = ctx.new_page()
@@ -117,7 +120,11 @@ def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
         booth.click("#interp-mic")
         js_true(booth, "window.eventhubInterp.joined === true", 30, "the interpreter speaks into the channel")
 
-        listener = stage.attendee(2)
+        listener = stage.new_page()
+        listener.set_default_timeout(60_000)  # two Chromiums and the app on a loaded machine: loads were seen > 20 s
+        listener.goto(stage.url(f"/t/{stage.seed['tickets'][2]}/stage/{stage.sid}"))
+        js_true(listener, "window.eventhubStage && window.eventhubStage.status === 'live' && "
+                "!!window.eventhubStage.janus", 40, "the listener's page follows the stage")
         js_true(listener, "!document.getElementById('floor-lang-row').hidden", 15, "languages offered")
         wait_until(lambda: listener.evaluate(
             f"() => [...document.querySelectorAll('#stage-live [data-feed-id=\"{floor_feed}\"] video')].length") > 0,
