@@ -26,7 +26,7 @@ function render(state) {
   for (const c of [...grid.children]) if (!shown.some((p) => p.feed_id === Number(c.dataset.feedId))) c.remove();
   for (const p of shown) if (!grid.querySelector(`[data-feed-id="${p.feed_id}"]`)) grid.append(tile(p, t));
   state.wanted = new Set(shown.filter((p) => receivable(state, p)).map((p) => p.feed_id));
-  syncFeeds(state, state.wanted, onTrack);
+  syncFeeds(state, state.wanted, onTrack, { audioOnly: () => true });  // an interpreter needs the sound only
   floorLevel();
 }
 
