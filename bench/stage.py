@@ -208,11 +208,11 @@ class Bench:
             self.browser = pw.chromium.launch(executable_path=str(wrapper), headless=True,
                                               args=harness.chromium_args(self.y4m, self.wav), timeout=60_000)
             pages: dict[str, list[float]] = {}
-            if self.args.page_joins:
+            if self.args.page_joins or self.args.speaker_starts:
                 print("the stage's own pages: the app inside the namespace (SQLite, seeded)", flush=True)
                 stage_pages = StagePages(self, self.args.page_joins, self.args.switches)
                 stage_pages.start(self.work / "app")
-                pages = stage_pages.run()
+                pages = stage_pages.run() if self.args.page_joins else {}
                 if self.args.speaker_starts:
                     print(f"speaker start: {self.args.speaker_starts} floor starts, alternating two panelists",
                           flush=True)
@@ -256,7 +256,7 @@ class Bench:
             "raw_joins": len(joins), "raw_switch_p50_ms": round(statistics.median(switches)),
             "raw_switch_p95_ms": round(percentile(switches, 95)),
         }
-        if pages:
+        if pages.get("joins"):
             pj, ps = sorted(pages["joins"]), sorted(pages["switches"])
             main = {"join_p50_ms": round(statistics.median(pj)), "join_p95_ms": round(percentile(pj, 95)),
                     "join_max_ms": round(pj[-1]), "joins": len(pj), "live_switch_p50_ms": round(statistics.median(ps)),
