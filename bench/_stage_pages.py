@@ -53,7 +53,7 @@ class StagePages:
     def start(self, work: Path) -> MediaApp:
         b = self.bench
         self.app = start_app(b.ns, [b.janus.server_entry()], work, turn_urls=[], turn_secret="unused",
-                             keep=b.procs, extra_panelists=self.joins + 1)
+                             keep=b.procs, extra_panelists=self.joins + 1, timeout=120)  # loaded machines
         b.procs.append(self.app.proc)
         return self.app
 

@@ -1,6 +1,7 @@
 """The stage's media path: join time, live switch, what viewers receive, Janus CPU per subscriber.
 
     python -m bench.stage [--joins 12] [--switches 10] [--subscribers 20] [--measure-seconds 10]
+                          [--speaker-starts 10] [--beeps 12]
 
 Root only (it makes a network namespace, like the media tests: tests/media/harness.py). Starts, inside `ehm<pid>`:
 Janus (the config eventhub.media.launcher generates, ICE on the veth v0), a static server for the bench page
@@ -18,6 +19,11 @@ made server-side with eventhub.media (the same calls the stage makes), through a
   switched off / on simulcast substream 0.
 - janus_cpu_pct_per_subscriber: Janus's CPU (user+system, % of one core) with `--subscribers` aiortc receive-only
   subscribers of one simulcast publisher (the highest layer), minus the same without them, divided by the number.
+
+- speaker_start_p50_ms / _p95_ms (the floor, on the stage's own pages): the moderator's floor `start` of a remote
+  panelist connected backstage → their audio playing on the hall's screen (bench/_stage_floor.py). Goal ≤ 1 s.
+- interpretation_extra_delay_ms: the median over beeps of (onset on an interpretation channel, AudioBridge) −
+  (onset on the floor, VideoRoom) for the same track sent into both (p95 and spread printed). Goal ≤ 300 ms.
 
 Readable lines, and last one JSON object. Exit status 0 when the run completed, 2 when it could not be set up.
 """
@@ -37,6 +43,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from bench._server import percentile, proc_cpu
+from bench._stage_floor import interpretation_delay, speaker_starts, summary
 from bench._stage_pages import StagePages
 from eventhub.media import launcher
 from eventhub.media.janus import JanusClient
@@ -201,12 +208,21 @@ class Bench:
             self.browser = pw.chromium.launch(executable_path=str(wrapper), headless=True,
                                               args=harness.chromium_args(self.y4m, self.wav), timeout=60_000)
             pages: dict[str, list[float]] = {}
-            if self.args.page_joins:
+            if self.args.page_joins or self.args.speaker_starts:
                 print("the stage's own pages: the app inside the namespace (SQLite, seeded)", flush=True)
                 stage_pages = StagePages(self, self.args.page_joins, self.args.switches)
                 stage_pages.start(self.work / "app")
-                pages = stage_pages.run()
+                pages = stage_pages.run() if self.args.page_joins else {}
+                if self.args.speaker_starts:
+                    print(f"speaker start: {self.args.speaker_starts} floor starts, alternating two panelists",
+                          flush=True)
+                    pages["speaker_starts"] = speaker_starts(stage_pages, stage_pages.app, self.args.speaker_starts)
                 launcher.stop(stage_pages.app.proc)  # type: ignore[union-attr]
+            extra: list[float] = []
+            if self.args.beeps:
+                print(f"interpretation: {self.args.beeps} beeps into the floor and a channel", flush=True)
+                extra = interpretation_delay(self, self.args.beeps)
+                print(f"  channel − floor per beep (ms): {[round(x) for x in extra]}", flush=True)
             _sctx, screen = self.page(self.screen_token)
             screen.evaluate("cfg => bench.watch(cfg)", {**self.cfg, "token": self.screen_token})
             print(f"run directory {self.work} (logs); namespace {self.ns.name}", flush=True)
@@ -240,7 +256,7 @@ class Bench:
             "raw_joins": len(joins), "raw_switch_p50_ms": round(statistics.median(switches)),
             "raw_switch_p95_ms": round(percentile(switches, 95)),
         }
-        if pages:
+        if pages.get("joins"):
             pj, ps = sorted(pages["joins"]), sorted(pages["switches"])
             main = {"join_p50_ms": round(statistics.median(pj)), "join_p95_ms": round(percentile(pj, 95)),
                     "join_max_ms": round(pj[-1]), "joins": len(pj), "live_switch_p50_ms": round(statistics.median(ps)),
@@ -250,8 +266,19 @@ class Bench:
             main = {"join_p50_ms": raw["raw_join_p50_ms"], "join_p95_ms": raw["raw_join_p95_ms"],
                     "joins": len(joins), "live_switch_p50_ms": raw["raw_switch_p50_ms"],
                     "live_switch_p95_ms": raw["raw_switch_p95_ms"], "measured_on": "plain janus.js pages"}
+        floor: dict[str, Any] = {}
+        if pages.get("speaker_starts"):
+            st = summary(pages["speaker_starts"])
+            floor.update(speaker_start_p50_ms=st["p50"], speaker_start_p95_ms=st["p95"],
+                         speaker_start_max_ms=st["max"], speaker_starts=st["n"])
+        if extra:
+            ex = sorted(extra)
+            floor.update(interpretation_extra_delay_ms=round(statistics.median(ex)),
+                         interpretation_extra_delay_p95_ms=round(percentile(ex, 95)),
+                         interpretation_extra_delay_min_ms=round(ex[0]),
+                         interpretation_extra_delay_max_ms=round(ex[-1]), interpretation_beeps=len(ex))
         return {
-            **main, **raw, "load_average_1min": round(harness.os.getloadavg()[0], 1),
+            **main, **raw, **floor, "load_average_1min": round(harness.os.getloadavg()[0], 1),
             "audio_only_kbps": round(audio_only, 1), "low_layer_kbps": round(low, 1),
             "low_layer_width": low_info["width"], "top_layer_kbps": round(high, 1),
             "subscribers": swarm.get("clients", 0), "janus_cpu_pct_base": round(base, 1),
@@ -266,6 +293,8 @@ def main() -> int:
     ap.add_argument("--switches", type=int, default=10)
     ap.add_argument("--subscribers", type=int, default=20)
     ap.add_argument("--measure-seconds", type=float, default=10)
+    ap.add_argument("--speaker-starts", type=int, default=10, help="floor starts on the stage pages (0: skip)")
+    ap.add_argument("--beeps", type=int, default=12, help="beeps for the interpretation delay (0: skip)")
     args = ap.parse_args()
     reason = harness.why_not() if harness.os.environ.get("EVENTHUB_TEST_MEDIA") == "1" else None
     if reason is None:

@@ -23,6 +23,9 @@ checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage
 speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
+# stage: sender is the Stage, inside the transaction that ended it (its Janus room goes after the commit); the
+# floor's interpretation rooms follow it
+stage_ended = _signals.signal("stage-ended")
 # checkin: sender is the event id (int); sent inside the transaction that admitted or undid a check-in there
 checkins_changed = _signals.signal("checkins-changed")
 # qa: sender is the AgendaSession's id (int); kwargs: kind= ("question" | "poll" | "settings"); sent inside the

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
@@ -171,6 +171,10 @@ class Channel(Model):
     interpreter_email: Mapped[str] = mapped_column(String(254), default="")
     link_version: Mapped[int] = mapped_column(default=1)
     relay_from_id: Mapped[int | None] = mapped_column(ForeignKey("floor_channels.id", ondelete="SET NULL"))
+    # Its Janus AudioBridge room, on the stage's server, while the stage is open (eventhub/floor/interpretation.py).
+    janus_server: Mapped[str | None] = mapped_column(String(100))
+    janus_room_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    room_secret: Mapped[str] = mapped_column(String(64), default="")  # never leaves the server
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

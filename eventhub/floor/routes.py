@@ -18,6 +18,8 @@ from eventhub.floor import broadcast as bc
 from eventhub.floor import channels, hands, services, speeches, totals
 from eventhub.floor.models import FloorSettings
 from eventhub.schedule.models import AgendaSession
+from eventhub.stage import services as stage_services
+from eventhub.stage.routes import stage_csp, stage_strings
 
 bp = Blueprint("floor", __name__)
 
@@ -166,6 +168,8 @@ def interpreter(token: str):
     session = services.session_of(channel.session_id)
     response = make_response(render_template(
         "floor/interpreter.html", session=session, channel=channel, token=token,
-        others=[c for c in channels.channels_of(session.id) if c.id != channel.id]))
+        others=[c for c in channels.channels_of(session.id) if c.id != channel.id],
+        media=stage_services.media_backend() is not None, stage_strings=stage_strings))
+    response.headers["Content-Security-Policy"] = stage_csp()  # janus.js talks to the Janus origins
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -94,8 +94,15 @@ class HandDecideIn(_In):
 
 
 class ListenIn(_In):
+    """`media`: also the Janus credentials to hear the channel (the stage page asks; the Q&A page does not)."""
     session_id: Id
     language: Annotated[str, Field(max_length=8)] | None = None
+    media: bool = False
+
+
+class ChannelMediaIn(_In):
+    """The interpreter's credentials for their channel's AudioBridge room (and the relayed channel's)."""
+    session_id: Id
 
 
 class RelayIn(_In):

@@ -23,10 +23,11 @@ from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
 from eventhub.core.types import utcnow
 from eventhub.extensions import db, socketio
 from eventhub.floor import broadcast as bc
-from eventhub.floor import channels, hands, reporting, schemas, services, speeches
+from eventhub.floor import channels, hands, interpretation, reporting, schemas, services, speeches
 from eventhub.qa import participants as pt
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession, SessionPanelist
+from eventhub.stage import services as stage_services
 
 NAMESPACE = bc.NAMESPACE
 
@@ -286,9 +287,27 @@ class FloorNamespace(LiveNamespace):
         data = parse_payload(schemas.ListenIn, payload)
         session = services.get_session(data.session_id)
         _check_viewer(conn, session)
-        return ok({"listen": channels.listener_source(session, data.language)})
+        listen = channels.listener_source(session, data.language)
+        if data.media and listen["channel_id"] is not None:
+            listen["media"] = interpretation.listener_media(session, listen["channel_id"], conn.participant,
+                                                            media=stage_services.media_backend())
+            commit()
+        return ok({"listen": listen})
 
     # --- interpreters ---------------------------------------------------------------------------------------
+
+    def on_channel_media(self, payload: Any = None) -> dict:
+        conn = _conn()
+        data = parse_payload(schemas.ChannelMediaIn, payload)
+        if conn.channel_id is None:
+            raise Forbidden("not_interpreter", _("Only this channel's interpreter may speak into it."))
+        channel = channels.get_channel(conn.channel_id)
+        if channel.session_id != data.session_id:
+            raise Forbidden("wrong_session", _("Your link is for another session."))
+        creds = interpretation.interpreter_media(
+            channel, media=stage_services.media_backend())
+        commit()
+        return ok(creds)
 
     def on_relay(self, payload: Any = None) -> dict:
         conn = _conn()
@@ -312,4 +331,5 @@ def register(app: Flask) -> None:
     attach(FloorNamespace(NAMESPACE))
     signals.report_collect.connect(reporting.report_sections)
     signals.dashboard_collect.connect(reporting.dashboard_rows)
+    signals.stage_ended.connect(interpretation.on_stage_ended)
     user_logged_out.connect(_on_logout)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from eventhub.media.janus import (
     AUDIOBRIDGE,
+    AUDIOBRIDGE_ROOM_EXISTS,
     VIDEOROOM,
     VIDEOROOM_ROOM_EXISTS,
     JanusClient,
@@ -321,6 +322,38 @@ class MediaPool:
 
     def is_healthy(self, server: str) -> bool:
         return self.pool.is_up(server)
+
+    # --- AudioBridge rooms (interpretation channels), on a server the caller names (the stage's) ---------------
+    def place_audio_room(self, server: str, *, room_id: int, secret: str, description: str,
+                         allowed: list[str]) -> None:
+        """A private AudioBridge room with the token ACL on; one left over with that id is replaced."""
+        bridge = self.pool.audiobridge(server)
+        # A short jitter buffer (3 × 20 ms packets): the channel should add little over the floor's own delay.
+        extra = {"default_prebuffering": 3}
+        try:
+            bridge.create(room_id, secret=secret, allowed=allowed, description=description, extra=extra)
+        except JanusError as exc:
+            if exc.code != AUDIOBRIDGE_ROOM_EXISTS:
+                raise
+            bridge.destroy(room_id, secret=secret)
+            bridge.create(room_id, secret=secret, allowed=allowed, description=description, extra=extra)
+
+    def destroy_audio_room(self, server: str, room_id: int, secret: str) -> None:
+        self.pool.audiobridge(server).destroy(room_id, secret=secret)
+
+    def audio_room_exists(self, server: str, room_id: int) -> bool:
+        return self.pool.audiobridge(server).exists(room_id)
+
+    def allow_audio(self, server: str, room_id: int, secret: str, tokens: list[str], *, add: bool) -> None:
+        bridge = self.pool.audiobridge(server)
+        (bridge.allow if add else bridge.disallow)(room_id, secret=secret, tokens=tokens)
+
+    def add_audio_token(self, server: str, token: str) -> None:
+        """A core token that may attach only to the AudioBridge (an interpreter's or a listener's)."""
+        self.pool.client(server).add_token(token, [AUDIOBRIDGE])
+
+    def audio_participants(self, server: str, room_id: int) -> list[dict[str, Any]]:
+        return self.pool.audiobridge(server).participants(room_id)
 
     @property
     def available(self) -> bool:

@@ -41,7 +41,7 @@ def participant_view(p: StageParticipant, panelist: Any = None) -> dict[str, Any
     return {
         "id": p.id, "role": p.role.value, "feed_id": p.feed_id, "display": p.display,
         "panelist_id": p.panelist_id, "state": p.state.value, "muted": p.muted, "self_muted": p.self_muted,
-        "screen_share_allowed": p.screen_share_allowed,
+        "screen_share_allowed": p.screen_share_allowed, "hand_id": p.hand_id, "video_allowed": p.video_allowed,
         "title": getattr(panelist, "title", "") or "", "country": getattr(panelist, "country", "") or "",
         "organization": getattr(panelist, "organization", "") or "",
         "connection": p.connection, "quality": p.quality or {}, "reported_at": _iso(p.reported_at),

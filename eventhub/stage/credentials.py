@@ -1,6 +1,7 @@
 """Join credentials: a short-lived Janus core token per person per stage, the publish right (the room's
-`allowed` ACL) only for panelists and the room feed, heartbeats that keep a token alive, and the sweep that
-removes expired or no-longer-deserved tokens from Janus (which ends the Janus session that used it)."""
+`allowed` ACL) only for panelists, the room feed and a remote attendee during their accepted turn, heartbeats
+that keep a token alive, and the sweep that removes expired or no-longer-deserved tokens from Janus (which ends
+the Janus session that used it)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,20 @@ def participant_for(stage: Stage, holder: Holder) -> StageParticipant | None:
         return svc.ensure_participant(stage, StageRole.ROOM_FEED)
     if holder.kind == StageRole.PANELIST:
         return svc.ensure_participant(stage, StageRole.PANELIST, db.session.get(Panelist, holder.panelist_id))
+    if holder.kind == StageRole.ATTENDEE:
+        return attendee_speaker(stage, holder)
     return None
+
+
+def attendee_speaker(stage: Stage, holder: Holder) -> StageParticipant | None:
+    """The attendee's publisher row, only while it is live: the floor brought them on at their turn's start and
+    sends them back at its end (`receivers`); the row alone grants nothing."""
+    if holder.kind != StageRole.ATTENDEE or holder.registration_id is None:
+        return None
+    return db.session.scalar(db.select(StageParticipant).where(
+        StageParticipant.stage_id == stage.id, StageParticipant.role == StageRole.ATTENDEE,
+        StageParticipant.registration_id == holder.registration_id,
+        StageParticipant.state == ParticipantState.LIVE))
 
 
 def check_holder(stage: Stage, holder: Holder, *, publish: bool) -> None:
@@ -45,7 +59,7 @@ def check_holder(stage: Stage, holder: Holder, *, publish: bool) -> None:
     if holder.kind == StageRole.PANELIST and not access.panelist_on_session(
             db.session.get(Panelist, holder.panelist_id), session):
         raise Forbidden("not_on_this_stage", _l("You are not on this session's panel."))
-    if publish and not holder.kind.publishes:
+    if publish and not holder.kind.publishes and attendee_speaker(stage, holder) is None:
         if holder.kind == StageRole.ATTENDEE:
             raise Forbidden("attendee_cannot_publish", _l("Attendees follow the stage; they do not publish."))
         raise Forbidden("cannot_publish", _l("Only panelists and the room feed publish on the stage."))
@@ -53,8 +67,11 @@ def check_holder(stage: Stage, holder: Holder, *, publish: bool) -> None:
         raise Conflict("stage_closed", _l("The stage is not open yet."))
 
 
-def existing_participant(stage: Stage, holder: Holder) -> StageParticipant | None:
-    """Read only: the publisher row this holder would use, if it exists yet."""
+def existing_participant(stage: Stage, holder: Holder, *, publish: bool = True) -> StageParticipant | None:
+    """Read only: the publisher row this holder would use, if it exists yet. An attendee's receive-only token
+    belongs to no row (ending their turn removes only the tokens they published with)."""
+    if holder.kind == StageRole.ATTENDEE:
+        return attendee_speaker(stage, holder) if publish else None
     if holder.kind not in (StageRole.PANELIST, StageRole.ROOM_FEED):
         return None
     query = db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
@@ -83,7 +100,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
     check_holder(stage, holder, publish=publish)
     media = svc.require_media(media)
     now = now or utcnow()
-    participant = existing_participant(stage, holder)
+    participant = existing_participant(stage, holder, publish=publish)
     if publish and participant is not None and participant.state == ParticipantState.REMOVED:
         raise Forbidden("removed_from_stage", _l("A stage manager removed you from the stage."))
     token = secrets.token_urlsafe(24)
@@ -118,6 +135,8 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         "feed_id": participant.feed_id if participant else None,
         "participant_id": participant.id if participant else None,
         "display": participant.display if participant else holder.name,
+        "video_allowed": bool(participant.video_allowed) if participant and participant.role == StageRole.ATTENDEE
+        else None,
         "expires_at": row.expires_at.isoformat(), "ttl": token_ttl(),
         "ice_transport_policy": current_app.config.get("MEDIA_ICE_TRANSPORT_POLICY", "all"),
     }
@@ -150,7 +169,8 @@ def leave(stage: Stage, token: object, *, media: svc.Media | None, now: datetime
     if row is None or row.removed_at is not None:
         return
     tokens = svc.remove_tokens(db.select(StageToken).where(StageToken.id == row.id), now or utcnow())
-    svc.remove_tokens_after_commit(tokens, media, allowed_of=stage if row.role.publishes else None)
+    svc.remove_tokens_after_commit(tokens, media, allowed_of=stage if row.role.publishes or row.participant_id
+                                   else None)
     _offline_if_gone(stage, row.participant_id, now)
 
 

@@ -26,7 +26,8 @@ class StageRole(enum.StrEnum):
     ROOM_FEED = "room_feed"  # the hall's camera + PA mix: publishes
     MANAGER = "manager"  # moderator or organizer: receives only (watches everyone)
     SCREEN = "screen"  # the projector in the hall: receives only
-    ATTENDEE = "attendee"  # remote ticket holder: receives only
+    ATTENDEE = "attendee"  # remote ticket holder: receives only, publishes only during an accepted turn
+    INTERPRETER = "interpreter"  # hears the floor (receives only); speaks into their AudioBridge channel
 
     @property
     def publishes(self) -> bool:
@@ -66,8 +67,9 @@ class Stage(Model):
 
 
 class StageParticipant(Model):
-    """A publisher on the stage: a remote panelist (`panelist_id`) or the room feed. `feed_id` is the Janus
-    publisher id the app assigned; the screen share, when allowed, publishes as `feed_id + 1`."""
+    """A publisher on the stage: a remote panelist (`panelist_id`), the room feed, or a remote attendee whose raised
+    hand was accepted (`registration_id`, `hand_id`: they may publish only while live, i.e. during their turn).
+    `feed_id` is the Janus publisher id the app assigned; the screen share, when allowed, publishes as `feed_id + 1`."""
 
     __tablename__ = "stage_participants"
     __table_args__ = (
@@ -80,6 +82,10 @@ class StageParticipant(Model):
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
     role: Mapped[StageRole] = mapped_column(str_enum(StageRole))
     panelist_id: Mapped[int | None] = mapped_column(ForeignKey("panelists.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                        index=True)
+    hand_id: Mapped[int | None] = mapped_column()  # the floor's hand (no FK: the floor is another area)
+    video_allowed: Mapped[bool] = mapped_column(default=False)  # attendees: audio only unless the moderator allows
     feed_id: Mapped[int] = mapped_column(BigInteger)
     display: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[ParticipantState] = mapped_column(str_enum(ParticipantState), default=ParticipantState.BACKSTAGE)

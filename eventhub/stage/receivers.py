@@ -10,7 +10,7 @@ from eventhub.extensions import db
 from eventhub.schedule.models import AgendaSession, Panelist
 from eventhub.stage import access, credentials
 from eventhub.stage import services as svc
-from eventhub.stage.models import ParticipantState, Stage, StageRole, StageState
+from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,44 @@ def _stage_and_participant(sender: Any):  # noqa: ANN202
     return stage, svc.ensure_participant(stage, StageRole.PANELIST, panelist)
 
 
-def on_speech_started(sender: Any, **_kw: Any) -> None:
-    """The floor gave a panelist the word: a remote one goes live on the screen (unless a manager removed them)."""
+def _attendee_turn(sender: Any, speaker: Any) -> tuple[Stage | None, int | None]:
+    """A remote attendee's accepted hand (the floor's speaker with a ticket's key "r:<registration id>")."""
+    key = getattr(speaker, "participant_key", None) or ""
+    if getattr(speaker, "kind", None) != "attendee" or not getattr(speaker, "remote", False) \
+            or not key.startswith("r:") or not key[2:].isdigit():
+        return None, None
+    session_id = getattr(sender, "session_id", None)
+    stage = db.session.scalar(db.select(Stage).where(Stage.session_id == session_id))
+    if stage is None or stage.state not in (StageState.OPEN, StageState.LIVE):
+        return None, None
+    return stage, int(key[2:])
+
+
+def on_speech_started(sender: Any, speaker: Any = None, **_kw: Any) -> None:
+    """The floor gave a panelist the word: a remote one goes live on the screen (unless a manager removed them).
+    A remote attendee given the floor gets a publisher row, live: that is their right to publish for the turn."""
+    stage, registration_id = _attendee_turn(sender, speaker)
+    if stage is not None and registration_id is not None:
+        p = svc.ensure_attendee_speaker(stage, registration_id=registration_id, hand_id=speaker.hand_id,
+                                        name=speaker.name, video_allowed=bool(speaker.video_allowed))
+        if p.state != ParticipantState.REMOVED:
+            svc.bring_live(stage, p, by=None, floor=True)
+        return
     stage, participant = _stage_and_participant(sender)
     if stage is None or participant is None or participant.state == ParticipantState.REMOVED:
         return
     svc.bring_live(stage, participant, by=None, floor=True)
 
 
-def on_speech_ended(sender: Any, **_kw: Any) -> None:
+def on_speech_ended(sender: Any, speaker: Any = None, **_kw: Any) -> None:
+    stage, registration_id = _attendee_turn(sender, speaker)
+    if stage is not None and registration_id is not None:
+        row = db.session.scalar(db.select(StageParticipant).where(
+            StageParticipant.stage_id == stage.id, StageParticipant.role == StageRole.ATTENDEE,
+            StageParticipant.registration_id == registration_id))
+        if row is not None:
+            svc.end_attendee_turn(stage, row, media=svc.media_backend())
+        return
     stage, participant = _stage_and_participant(sender)
     if stage is None or participant is None or participant.state != ParticipantState.LIVE:
         return

@@ -44,6 +44,7 @@ def stage_strings() -> dict[str, str]:
         "join": _("Join the stage"), "leave": _("Leave"), "room_feed": _("The room"), "nobody_live": _("Nobody is "
                                                                                                        "live yet."),
         "refused": _("This link is not valid for the stage."),
+        "turn_over": _("Your turn is over. Thank you."),
     }
 
 

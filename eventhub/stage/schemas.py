@@ -19,13 +19,13 @@ class JoinIn(_In):
     session_id: Id
     since: Annotated[int, Field(ge=0)] | None = None
     # Which of the connection's identities to use: a stage manager may also run the room feed page.
-    role: Literal["manager", "panelist", "room_feed", "screen", "attendee"] | None = None
+    role: Literal["manager", "panelist", "room_feed", "screen", "attendee", "interpreter"] | None = None
 
 
 class CredentialsIn(_In):
     session_id: Id
     publish: bool = False
-    role: Literal["manager", "panelist", "room_feed", "screen", "attendee"] | None = None
+    role: Literal["manager", "panelist", "room_feed", "screen", "attendee", "interpreter"] | None = None
 
 
 class TokenIn(_In):

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.core.db import on_commit
 from eventhub.core.errors import Conflict, DomainError, NotFound
@@ -148,6 +149,47 @@ def ensure_participant(stage: Stage, role: StageRole, panelist: Panelist | None 
     return p
 
 
+def ensure_attendee_speaker(stage: Stage, *, registration_id: int, hand_id: int | None, name: str,
+                            video_allowed: bool) -> StageParticipant:
+    """The publisher row of a remote attendee given the floor (one per registration and stage, reused for a later
+    turn: the moderator's latest video choice wins)."""
+    p = db.session.scalar(db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
+                                                            StageParticipant.role == StageRole.ATTENDEE,
+                                                            StageParticipant.registration_id == registration_id))
+    if p is None:
+        p = StageParticipant(stage_id=stage.id, role=StageRole.ATTENDEE, registration_id=registration_id,
+                             feed_id=_new_feed_id(stage), state=ParticipantState.BACKSTAGE, muted=False,
+                             self_muted=False, screen_share_allowed=False, connection="offline", quality={})
+        db.session.add(p)
+    p.hand_id, p.display, p.video_allowed = hand_id, name[:200], video_allowed
+    db.session.flush()
+    record(stage, p)
+    return p
+
+
+def end_attendee_turn(stage: Stage, p: StageParticipant, *, media: Media | None,
+                      now: datetime | None = None) -> StageParticipant:
+    """The attendee's turn is over: backstage, kicked from the room and their publishing tokens removed (out of
+    the room's ACL and out of Janus), so their browser cannot publish again without a new turn."""
+    if p.state == ParticipantState.LIVE:
+        p.state = ParticipantState.BACKSTAGE
+        if stage.spotlight_id == p.id:
+            stage.spotlight_id = None
+            bc.record_stage(stage)
+    p.connection = "offline"  # nobody subscribes to them any more
+    record(stage, p)
+    tokens = remove_tokens(db.select(StageToken).where(StageToken.participant_id == p.id), now or utcnow())
+    server, room_id, secret, feed = stage.janus_server, stage.janus_room_id, stage.room_secret, p.feed_id
+
+    def kick(m: Media) -> None:
+        if server and room_id:
+            m.kick(server, room_id, secret, feed)
+
+    media_after_commit(kick, media)
+    remove_tokens_after_commit(tokens, media, allowed_of=stage)
+    return p
+
+
 # --- the stage's own state ------------------------------------------------------------------------------------
 
 def _require_state(stage: Stage, *states: StageState) -> None:
@@ -211,6 +253,7 @@ def end_stage(stage: Stage, *, by: User | None, media: Media | None, now: dateti
             m.remove_token(srv, token)
 
     media_after_commit(destroy, media)
+    signals.stage_ended.send(stage)
     return stage
 
 

@@ -20,6 +20,7 @@ from eventhub.auth.services import live_account
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db
+from eventhub.floor.channels import channel_from_token
 from eventhub.schedule.models import AgendaSession, Panelist
 from eventhub.stage import access, credentials, schemas
 from eventhub.stage import broadcast as bc
@@ -36,6 +37,8 @@ class Conn:
     session_version: int | None = None
     panelist: access.Holder | None = None
     attendee: access.Holder | None = None
+    interpreter: access.Holder | None = None  # hears the floor of one session (their channel's)
+    interpreter_session_id: int | None = None
     key: str | None = None
     roles: dict[int, StageRole] = field(default_factory=dict)  # session id → role it joined with
     publishing: dict[int, int] = field(default_factory=dict)  # stage id → its StageParticipant id
@@ -103,6 +106,8 @@ def holder_for(conn: Conn, session: AgendaSession, stage: Stage, wanted: str | N
     if conn.attendee is not None:
         access.require_same_event(conn.attendee, session)
         options[StageRole.ATTENDEE] = conn.attendee
+    if conn.interpreter is not None and conn.interpreter_session_id == session.id:
+        options[StageRole.INTERPRETER] = conn.interpreter
     if wanted is not None:
         holder = options.get(StageRole(wanted))
         if holder is None:
@@ -111,7 +116,8 @@ def holder_for(conn: Conn, session: AgendaSession, stage: Stage, wanted: str | N
                                                        "do this."))
             raise Forbidden("not_on_this_stage", _("You may not take this place on the stage."))
         return holder
-    for kind in (StageRole.MANAGER, StageRole.PANELIST, StageRole.ROOM_FEED, StageRole.SCREEN, StageRole.ATTENDEE):
+    for kind in (StageRole.MANAGER, StageRole.PANELIST, StageRole.ROOM_FEED, StageRole.SCREEN, StageRole.ATTENDEE,
+                 StageRole.INTERPRETER):
         if kind in options:
             return options[kind]
     if not session.is_published:
@@ -149,6 +155,14 @@ class StageNamespace(LiveNamespace):
             conn.attendee = access.ticket_holder(auth["ticket"]) if isinstance(auth["ticket"], str) else None
             if conn.attendee is None:
                 raise _refuse("invalid_ticket")
+        if "interpreter_token" in auth:  # the floor's personal link of an interpretation channel
+            channel = channel_from_token(auth["interpreter_token"])
+            session = db.session.get(AgendaSession, channel.session_id) if channel is not None else None
+            if channel is None or session is None:
+                raise _refuse("invalid_link")
+            conn.interpreter = access.Holder(StageRole.INTERPRETER, event_id=session.event_id,
+                                             name=channel.interpreter_name or channel.language)
+            conn.interpreter_session_id = session.id
         if "key" in auth:
             if not isinstance(auth["key"], str) or len(auth["key"]) > 100:
                 raise _refuse("invalid_key")

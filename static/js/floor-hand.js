@@ -50,6 +50,8 @@ if (root && qa) {
       ? el("strong", { dir: "auto", text: `${t.speaking}: ${state.current.name}` })
       : el("span", { class: "muted", text: t.nobody }));
     const hand = myHand();
+    // The stage page brings an accepted attendee on when their turn starts (stage-speaker.js).
+    document.dispatchEvent(new CustomEvent("floor:hand", { detail: hand }));
     const open = state && state.settings && state.settings.hands_open;
     form.hidden = !canAsk || !open || (hand && hand.status === "pending");
     withdraw.hidden = !(hand && hand.status === "pending");
@@ -70,8 +72,11 @@ if (root && qa) {
 
   async function listen() {
     try { localStorage.setItem(langKey, lang.value); } catch { /* not remembered */ }
-    const ack = await live.call("listen", { session_id: sessionId, language: lang.value || null });
+    // On the stage page (which plays the sound) the answer also carries the channel's Janus credentials.
+    const media = !!document.querySelector('#stage[data-media="1"]');
+    const ack = await live.call("listen", { session_id: sessionId, language: lang.value || null, media });
     const out = document.getElementById("floor-listen");
+    out.textContent = ack.ok ? "" : (ack.error.message || ack.error.code);
     out.dataset.source = ack.ok ? ack.data.listen.source : "";
     out.dataset.channel = ack.ok && ack.data.listen.channel_id ? String(ack.data.listen.channel_id) : "";
     // The stage's media layer subscribes to ack.data.listen (the floor, or the channel's AudioBridge room).

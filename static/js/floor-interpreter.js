@@ -1,5 +1,6 @@
 // The interpreter's page: who speaks, the list, the timer, and the source they interpret from (the floor or a
-// relay of another channel). The audio itself is joined by the stage's media layer from the "floor:source" event.
+// relay of another channel). The audio (hearing the floor or the relay, the microphone into the channel) is
+// stage-interpreter.js, told of the source by the "floor:source" event.
 import { countdown, el, i18n, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor-interpreter");
@@ -17,6 +18,7 @@ if (root) {
       if (l.info.interpreter) document.dispatchEvent(new CustomEvent("floor:source", { detail: l.info.interpreter.source }));
     },
   });
+  window.eventhubFloor = live;  // stage-interpreter.js asks for the channel's media credentials through it
   const timer = document.getElementById("floor-timer");
   setInterval(() => {
     const cur = live.state && live.state.current;

@@ -1,6 +1,8 @@
 // The remote attendee: the stage (room feed + live speakers), receive only; steps down by itself on a weak link
 // (simulcast low layer, then audio only) and offers an "audio only" button.
 import { attachTrack, i18n, joinReceiver, pcOf, setAudioOnly, setLayer, startStage, syncFeeds, tile, receivable } from "./stage-common.js";
+import { attendeeSpeaker } from "./stage-speaker.js";
+import { startListening } from "./stage-listen.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -11,7 +13,10 @@ function onTrack(feed, track, _mid, on) {
 }
 
 function render(state) {
-  const shown = [...state.participants.values()].filter((p) => p.role === "room_feed" || (p.role === "panelist" && p.state === "live"));
+  // The room, live panelists and an attendee given the floor (oneself excepted: one does not receive oneself).
+  const own = state.speaker && state.speaker.feedId;
+  const shown = [...state.participants.values()].filter((p) => p.role === "room_feed" ||
+    ((p.role === "panelist" || p.role === "attendee") && p.state === "live" && p.feed_id !== own));
   state.live = shown.map((p) => p.feed_id);
   const grid = document.getElementById("stage-live");
   for (const c of [...grid.children]) if (!state.live.includes(Number(c.dataset.feedId))) c.remove();
@@ -20,6 +25,8 @@ function render(state) {
   document.getElementById("stage-closed").hidden = s.state === "open" || s.state === "live";
   state.wanted = new Set(shown.filter((p) => receivable(state, p)).map((p) => p.feed_id));
   syncFeeds(state, state.wanted, onTrack, { audioOnly: () => state.layer === "audio" });
+  state.updateSpeaker?.();
+  state.listen?.floorChanged();
 }
 
 function applyLayer(state, layer) {
@@ -68,6 +75,8 @@ function start() {
     onChange: render, onStatus: (kind) => { status.textContent = kind === "live" ? "" : (t[kind] || kind); } });
   state.layer = "high";
   if (root.dataset.media !== "1") { status.textContent = t.no_media; return; }
+  state.updateSpeaker = attendeeSpeaker(state, t);
+  state.listen = startListening(state);
   joinReceiver(state, { role: "attendee", onReady: () => render(state), onError: () => {} });
   adapt(state);
   document.getElementById("audio-only").addEventListener("click", () => {

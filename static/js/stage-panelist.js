@@ -2,31 +2,13 @@
 // (sees and hears the live speakers and the room), ON AIR when a stage manager brings them live, self-mute,
 // screen share when allowed. Rejoins by itself after a network drop; the stage manager sees "reconnecting".
 import { attachTrack, connectJanus, credentials, i18n, pcOf, publish, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
+import { preview as previewDevices } from "./stage-prejoin.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
 let stream = null;
 
-async function preview() {
-  const cam = document.getElementById("camera").value, mic = document.getElementById("microphone").value;
-  stream?.getTracks().forEach((x) => x.stop());
-  stream = await navigator.mediaDevices.getUserMedia({
-    video: cam ? { deviceId: { exact: cam } } : true,
-    audio: { echoCancellation: true, noiseSuppression: true, ...(mic ? { deviceId: { exact: mic } } : {}) } });
-  document.getElementById("preview").srcObject = stream;
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  for (const [id, kind] of [["camera", "videoinput"], ["microphone", "audioinput"]]) {
-    const select = document.getElementById(id), current = select.value;
-    select.replaceChildren(...devices.filter((d) => d.kind === kind).map((d, i) => {
-      const o = document.createElement("option"); o.value = d.deviceId; o.textContent = d.label || `${kind} ${i + 1}`; return o; }));
-    if (current) select.value = current;
-  }
-  const ctx = new AudioContext(), analyser = ctx.createAnalyser();
-  ctx.createMediaStreamSource(stream).connect(analyser);
-  const data = new Uint8Array(analyser.fftSize), meter = document.getElementById("mic-level");
-  const tick = () => { analyser.getByteTimeDomainData(data); let peak = 0; for (const v of data) peak = Math.max(peak, Math.abs(v - 128) / 128); meter.value = peak; requestAnimationFrame(tick); };
-  tick();
-}
+async function preview() { stream = await previewDevices(stream); }
 
 function onTrack(feed, track, _mid, on) {
   const box = document.querySelector(`#stage-live [data-feed-id="${feed}"]`);

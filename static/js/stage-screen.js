@@ -14,7 +14,7 @@ function onTrack(feed, track, _mid, on) {
 // Every connected remote panelist is received (hidden and silent while backstage), so "bring live" only has to
 // show the tile and open its sound: no subscription, no keyframe wait on the switch.
 function render(state) {
-  const panel = [...state.participants.values()].filter((p) => p.role === "panelist" && p.state !== "removed");
+  const panel = [...state.participants.values()].filter((p) => (p.role === "panelist" || p.role === "attendee") && p.state !== "removed");
   const live = panel.filter((p) => p.state === "live");
   state.live = live.map((p) => p.feed_id);
   const grid = document.getElementById("stage-live");

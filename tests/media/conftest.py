@@ -156,7 +156,8 @@ def media_app(media_env: MediaEnv) -> Iterator[MediaApp]:
     assert media_env.janus2 is not None
     try:
         app = start_app(media_env.ns, [media_env.janus.server_entry(), media_env.janus2.server_entry()], work,
-                        turn_urls=media_env.coturn.urls, turn_secret=media_env.coturn.secret, keep=media_env.procs)
+                        turn_urls=media_env.coturn.urls, turn_secret=media_env.coturn.secret, keep=media_env.procs,
+                        timeout=120)  # a loaded shared machine: create_app() alone was seen taking 34 s
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:

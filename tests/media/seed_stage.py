@@ -15,6 +15,7 @@ from eventhub.auth.models import Role
 from eventhub.auth.services import create_user, grant_role
 from eventhub.core.db import commit
 from eventhub.events.services import EventData, create_event, publish_event
+from eventhub.floor import channels
 from eventhub.registration.services import RegistrationData, register
 from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as schedule
@@ -51,12 +52,15 @@ def main(extra_panelists: int = 0) -> None:
                                                     country="ML", mode="remote", consent=True)).registration.ticket.code
                    for k in range(3)]
         stage = stage_services.get_stage(session)
+        # An English interpretation channel (the floor's tests: the interpreter's page and a listener).
+        channel = channels.add_channel(session, by=manager, language="en", interpreter_name="Booth EN")
         commit()
         print(json.dumps({
             "event_id": event.id, "slug": event.slug, "session_id": session.id, "stage_id": stage.id,
             "manager_email": MANAGER_EMAIL, "manager_password": MANAGER_PASSWORD,
             "panelists": [{"id": p.id, "name": p.name, "token": pan.make_link_token(p)} for p in panelists],
             "tickets": tickets, "screen_key": stage.screen_key,
+            "channel_id": channel.id, "interpreter_token": channels.make_link_token(channel),
         }), flush=True)
 
 

@@ -1,0 +1,148 @@
+"""End to end, the floor's media in the namespace (real app, Janus, Chromium): a remote attendee raises a hand, the
+moderator accepts and starts them, the hall's screen hears them and, when the turn ends, Janus no longer has them
+as a publisher; an interpreter (in a second Chromium whose fake microphone plays 880 Hz, the floor's is 440 Hz)
+speaks into the English channel and a listener who picks English hears 880 Hz (AnalyserNode), the floor faint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.media import harness
+from tests.media.conftest import MediaApp, MediaEnv, wait_until
+from tests.media.test_media_stage import Stage, _room_publishers, inbound, js_true
+from tests.media.test_media_stage import stage as stage  # noqa: PLC0414 (the fixture, shared)
+
+# The first test also starts the session's app and Janus servers: on a loaded shared machine that alone took minutes.
+pytestmark = [pytest.mark.media, pytest.mark.timeout(600)]
+
+# The moderator's floor socket, opened from their signed-in page (same cookies as the console).
+FLOOR = """async (sid) => {
+  if (!window.floorCall) {
+    const s = window.io("/floor", { transports: ["websocket"] });
+    await new Promise((r) => s.on("connect", r));
+    window.floorCall = (e, p) => new Promise((r) => s.emit(e, p, r));
+  }
+  return window.floorCall("join", { session_id: sid });
+}"""
+
+
+LISTEN_STATE = """() => { const L = window.eventhubListen; return JSON.stringify({ error: L.error, channel: L.channelId,
+  janus: !!L.janus, handle: !!L.handle, creds: !!L.creds, out: document.getElementById('floor-listen').textContent,
+  source: document.getElementById('floor-listen').dataset.source }); }"""
+
+
+def floor_call(page, event: str, payload: dict) -> dict:  # noqa: ANN001
+    ack = page.evaluate("([e, p]) => window.floorCall(e, p)", [event, payload])
+    assert ack["ok"], (event, ack)
+    return ack["data"]
+
+
+def own_publish_refused(page) -> str:  # noqa: ANN001
+    ack = page.evaluate("() => window.eventhubStage.emit('credentials', {publish: true, role: 'attendee'})")
+    return "" if ack["ok"] else ack["error"]["code"]
+
+
+@pytest.fixture(scope="module")
+def booth_browser(media_env: MediaEnv, playwright_session: Any) -> Iterator[Browser]:
+    """A second Chromium, the interpreter's booth: its fake microphone plays 880 Hz."""
+    work = media_env.work / "booth"
+    work.mkdir(exist_ok=True)
+    wav = harness.make_wav(work / "tone-880.wav", freq=880.0)
+    browser = playwright_session.chromium.launch(executable_path=str(harness.chromium_wrapper(media_env.ns, work)),
+                                                 headless=True, args=harness.chromium_args(media_env.y4m, wav),
+                                                 timeout=60_000)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def test_an_accepted_attendee_is_heard_on_screen_and_leaves_the_stage_at_the_end(
+        stage: Stage, media_env: MediaEnv, media_app: MediaApp) -> None:
+    manager = stage.manager()
+    screen = stage.screen()
+    home = stage.attendee(1)
+    # Not accepted: no right to publish.
+    assert own_publish_refused(home) == "attendee_cannot_publish"
+    js_true(home, "!document.getElementById('floor-hand').hidden", 15, "the hand form is offered")
+    home.fill("#floor-topic", "Le corridor numérique Alger–Bamako")
+    home.click("#floor-hand-button")
+    js_true(home, "document.getElementById('floor-hand-state').dataset.status === 'pending'", 10, "hand pending")
+    joined = manager.evaluate(FLOOR, stage.sid)
+    assert joined["ok"], joined
+    hand = next(h for h in joined["data"]["snapshot"]["hands"] if h["name"] == "Suiveur 1")
+    speaker = floor_call(manager, "decide_hand", {"hand_id": hand["id"], "accept": True})["speaker"]
+    js_true(home, "document.getElementById('floor-hand-state').dataset.status === 'accepted'", 10, "accepted")
+    assert own_publish_refused(home) == "attendee_cannot_publish"  # accepted, but the turn has not started
+    floor_call(manager, "start", {"speaker_id": speaker["id"]})
+    js_true(home, "!document.getElementById('my-turn').hidden", 15, "the attendee is told it is their turn")
+    assert home.evaluate("() => document.getElementById('my-turn-audio').hidden") is False  # audio only
+    home.click("#check")  # the device check, as panelists do it
+    js_true(home, "!!window.eventhubStage.speaker.stream", 10, "the microphone is checked")
+    home.click("#join")
+    js_true(home, "window.eventhubStage.speaker.joined === true", 30, "the attendee publishes")
+    feed = home.evaluate("() => window.eventhubStage.speaker.feedId")
+    assert feed in _room_publishers(media_env, media_app)
+    first = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > 20 and s["energy"] > 0 and s,
+                       25, "the screen receives the attendee's audio")
+    later = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > first["audioPackets"] + 25
+                       and s, 15, "the attendee's audio keeps arriving")
+    assert later["energy"] > first["energy"] and later["frames"] == 0  # heard, and no video: audio only
+    # The turn ends: the page stops publishing and Janus no longer has them.
+    floor_call(manager, "end", {"session_id": stage.sid})
+    js_true(home, "window.eventhubStage.speaker.joined === false && document.getElementById('my-turn').hidden", 15,
+            "the attendee's page hung up")
+    wait_until(lambda: feed not in _room_publishers(media_env, media_app), 15, "Janus dropped the attendee")
+    assert own_publish_refused(home) == "attendee_cannot_publish"
+
+
+def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
+        stage: Stage, booth_browser: Browser) -> None:
+    manager = stage.manager()
+    minister, pid, floor_feed = stage.panelist(0)  # the floor: 440 Hz
+    # Through the console's socket (its buttons re-render with every quality report: clicks race under load).
+    ack = manager.evaluate("(p) => window.eventhubStage.emit('manage', {action: 'bring_live', participant_id: p})",
+                           pid)
+    assert ack["ok"], ack
+    ctx = booth_browser.new_context(permissions=["microphone"])
+    try:
+        booth = ctx.new_page()
+        booth.set_default_timeout(20_000)
+        booth.goto(stage.url(f"/floor/interpreter/{stage.seed['interpreter_token']}"))
+        js_true(booth, "window.eventhubStage && window.eventhubStage.status === 'live' && !!window.eventhubStage.janus",
+                20, "the interpreter's page follows the stage")
+        wait_until(lambda: (s := inbound(booth, floor_feed)) and s["audioPackets"] > 20 and s, 25,
+                   "the interpreter hears the floor")
+        booth.click("#interp-mic")
+        js_true(booth, "window.eventhubInterp.joined === true", 30, "the interpreter speaks into the channel")
+
+        listener = stage.new_page()
+        listener.set_default_timeout(60_000)  # two Chromiums and the app on a loaded machine: loads were seen > 20 s
+        listener.goto(stage.url(f"/t/{stage.seed['tickets'][2]}/stage/{stage.sid}"))
+        js_true(listener, "window.eventhubStage && window.eventhubStage.status === 'live' && "
+                "!!window.eventhubStage.janus", 40, "the listener's page follows the stage")
+        js_true(listener, "!document.getElementById('floor-lang-row').hidden", 15, "languages offered")
+        wait_until(lambda: listener.evaluate(
+            f"() => [...document.querySelectorAll('#stage-live [data-feed-id=\"{floor_feed}\"] video')].length") > 0,
+            20, "the listener has the floor")
+        listener.select_option("#floor-lang", "en")
+        try:
+            js_true(listener, "window.eventhubListen.heard === true", 30, "the listener receives the channel")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {listener.evaluate(LISTEN_STATE)}") from None
+        tone = wait_until(lambda: (d := listener.evaluate("() => window.eventhubListen.dominant()")) and
+                          d["db"] > -70 and 850 < d["hz"] < 910 and d, 20, "the listener hears 880 Hz")
+        assert 850 < tone["hz"] < 910
+        volumes = listener.evaluate("() => [...document.querySelectorAll('#stage-live video')].map((v) => v.volume)")
+        assert volumes and all(abs(v - 0.15) < 1e-6 for v in volumes)  # the floor, faint underneath
+        # Back to the floor: the channel goes, the floor comes back at full level.
+        listener.select_option("#floor-lang", "")
+        js_true(listener, "window.eventhubListen.channelId === null && [...document.querySelectorAll("
+                "'#stage-live video')].every((v) => v.volume === 1)", 15, "back to the floor")
+    finally:
+        ctx.close()
+        minister.close()
