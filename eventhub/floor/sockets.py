@@ -291,7 +291,6 @@ class FloorNamespace(LiveNamespace):
         if data.media and listen["channel_id"] is not None:
             listen["media"] = interpretation.listener_media(session, listen["channel_id"], conn.participant,
                                                             media=stage_services.media_backend())
-            commit()
         return ok({"listen": listen})
 
     # --- interpreters ---------------------------------------------------------------------------------------
@@ -306,7 +305,6 @@ class FloorNamespace(LiveNamespace):
             raise Forbidden("wrong_session", _("Your link is for another session."))
         creds = interpretation.interpreter_media(
             channel, media=stage_services.media_backend())
-        commit()
         return ok(creds)
 
     def on_relay(self, payload: Any = None) -> dict:

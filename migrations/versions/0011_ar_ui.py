@@ -1,13 +1,13 @@
 """ar_ui: an event's default interface language (and the region its dates follow)
 
 Revision ID: 0011_ar_ui
-Revises: 0008_journeys
+Revises: 0011_perf_door
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_ar_ui'
-down_revision = '0008_journeys'
+down_revision = '0011_perf_door'
 branch_labels = None
 depends_on = None
 

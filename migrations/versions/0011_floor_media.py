@@ -2,13 +2,13 @@
 AudioBridge rooms
 
 Revision ID: 0011_floor_media
-Revises: 0008_journeys
+Revises: 0011_ar_ui
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_floor_media'
-down_revision = '0008_journeys'
+down_revision = '0011_ar_ui'
 branch_labels = None
 depends_on = None
 
