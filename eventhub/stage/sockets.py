@@ -22,7 +22,7 @@ from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db
 from eventhub.schedule.models import AgendaSession, Panelist
-from eventhub.stage import access, credentials, schemas
+from eventhub.stage import access, credentials, schemas, throttle
 from eventhub.stage import broadcast as bc
 from eventhub.stage import services as svc
 from eventhub.stage.models import Stage, StageParticipant, StageRole
@@ -134,6 +134,16 @@ def _own_participant(stage: Stage, token: str) -> StageParticipant:
     return p
 
 
+def _who() -> str:
+    conn = _conns.get(_sid()) or Conn()
+    return throttle.identity(user_id=conn.user_id, sid=_sid(), key=conn.key,
+                             panelist_id=conn.panelist.panelist_id if conn.panelist else None,
+                             registration_id=conn.attendee.registration_id if conn.attendee else None)
+
+
+limited = throttle.limited(_who)
+
+
 class StageNamespace(LiveNamespace):
     def on_connect(self, auth: Any = None) -> bool:
         auth = auth if isinstance(auth, dict) else {}
@@ -169,6 +179,7 @@ class StageNamespace(LiveNamespace):
                 svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
         commit()
 
+    @limited
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.JoinIn, payload)
@@ -186,6 +197,7 @@ class StageNamespace(LiveNamespace):
         return ok({"seq": seq, "role": holder.kind.value,
                    "snapshot": snapshot(stage, session, manager=manager, holder=holder)})
 
+    @limited
     def on_credentials(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.CredentialsIn, payload)
@@ -199,6 +211,7 @@ class StageNamespace(LiveNamespace):
                 conn.publishing[stage.id] = creds["participant_id"]
         return ok(creds)
 
+    @limited
     def on_heartbeat(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.TokenIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -207,6 +220,7 @@ class StageNamespace(LiveNamespace):
         commit()
         return ok({"expires_at": expires})
 
+    @limited
     def on_leave(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.TokenIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -214,6 +228,7 @@ class StageNamespace(LiveNamespace):
         commit()
         return ok()
 
+    @limited
     def on_report(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.ReportIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -223,6 +238,7 @@ class StageNamespace(LiveNamespace):
         commit()
         return ok()
 
+    @limited
     def on_self_mute(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.SelfMuteIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -231,6 +247,7 @@ class StageNamespace(LiveNamespace):
         commit()
         return ok({"participant": bc.public_participant(view)})
 
+    @limited
     def on_manage(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.ManageIn, payload)
