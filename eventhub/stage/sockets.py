@@ -234,6 +234,10 @@ class StageNamespace(LiveNamespace):
         _session, stage = _session_and_stage(data.session_id)
         credentials.heartbeat(stage, data.token)
         p = _own_participant(stage, data.token)
+        if (conn := _conns.get(_sid())) is not None:
+            # Only publishers report. A process started after their `credentials` (an app restart) learns here
+            # that this socket publishes, so its drop still shows "reconnecting" to the managers.
+            conn.publishing.setdefault(stage.id, p.id)
         svc.report(stage, p, connection=data.connection, quality=data.quality.model_dump(exclude_none=True))
         commit()
         return ok()

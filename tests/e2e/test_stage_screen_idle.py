@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_journeys_screen import seed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # the first test also starts the server
 
 SIZES = [(1920, 1080), (1280, 720)]
 WAIT = 15.0

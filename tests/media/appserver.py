@@ -85,3 +85,23 @@ def start_app(ns: harness.Namespace, servers: list[dict[str, str]], work: Path, 
         time.sleep(0.2)
     return MediaApp(base_url=f"http://127.0.0.1:{APP_PORT}", outside_url=outside, seed=seed, env=env, proc=proc,
                     log=log)
+
+
+def restart_app(ns: harness.Namespace, app: MediaApp, *, timeout: float = 120) -> None:
+    """Stop the app server (SIGTERM, as a deploy does) and start it again on the same database, address and
+    environment; wait for /healthz. The browsers' sockets drop and reconnect by themselves; Janus is untouched."""
+    harness.launcher.stop(app.proc)
+    app.proc = ns.popen([sys.executable, "-m", "eventhub"], log=app.log, env=app.env,
+                        cwd=ROOT)
+    deadline = time.monotonic() + timeout
+    while True:
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"the restarted app exited with {app.proc.returncode}")
+        try:
+            if requests.get(app.outside_url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the restarted app did not answer /healthz within {timeout:.0f}s")
+        time.sleep(0.2)
