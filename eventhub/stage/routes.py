@@ -92,7 +92,8 @@ def next_session(session: AgendaSession, event: Event) -> AgendaSession | None:
     later = [s for s in sessions_of(event, published_only=True, include_cancelled=False)
              if s.starts_at >= session.ends_at and s.id != session.id]
     same_room = [s for s in later if session.room_id is not None and s.room_id == session.room_id]
-    return (same_room or later or [None])[0]
+    found = same_room or later
+    return found[0] if found else None
 
 
 @bp.get("/stage/<int:session_id>/room-feed")

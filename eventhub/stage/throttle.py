@@ -19,7 +19,7 @@ from eventhub.core.errors import DomainError
 from eventhub.extensions import limiter
 
 # A publishing page sends a report every 3 s and a heartbeat every ≥ 5 s; a stage manager clicks in bursts.
-DEFAULT_LIMIT = "10/second; 120/minute"
+DEFAULT_LIMIT = "20/second; 120/minute"
 
 
 class RateLimited(DomainError):
