@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
@@ -171,13 +171,13 @@ class StageNamespace(LiveNamespace):
         """A publisher's socket dropping is the managers' first sign of a network drop: "reconnecting" until the
         page reports again (or "offline" once its token expires)."""
         conn = _conns.pop(_sid(), None)
-        if conn is None:
+        if conn is None or not conn.publishing:
             return
-        for stage_id, participant_id in conn.publishing.items():
-            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
-            if stage is not None and p is not None and p.connection == "joined":
-                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
-        commit()
+        # In a task of its own, with its own app context and session: python-socketio runs a dead socket's
+        # disconnect inside whatever emit found it dead, which may be the after-commit broadcast of another
+        # handler (or disconnect) still committing on this very session.
+        self.socketio.start_background_task(_mark_reconnecting, current_app._get_current_object(),
+                                            dict(conn.publishing))
 
     @limited
     def on_join(self, payload: Any = None) -> dict:
@@ -260,6 +260,15 @@ class StageNamespace(LiveNamespace):
         result = perform(stage, user, data.action, data.participant_id)
         commit()
         return ok(result)
+
+
+def _mark_reconnecting(app: Flask, publishing: dict[int, int]) -> None:
+    with app.app_context():
+        for stage_id, participant_id in publishing.items():
+            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+            if stage is not None and p is not None and p.connection == "joined":
+                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        commit()
 
 
 def perform(stage: Stage, user: User, action: str, participant_id: int | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ No media server here: the page says so and everything else works (the media test
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -91,6 +92,8 @@ def test_idle_screen_then_live_layout(browser, live_server: str, hall: dict, con
         expect(join).to_have_text(re.compile(r"^[^/]+/q/[a-z0-9]+$"))
         short = join.inner_text()
         assert requests.get(f"http://{short}", timeout=WAIT, allow_redirects=False).status_code == 302
+        if os.environ.get("SCREEN_SHOTS"):
+            page.screenshot(path=f"{os.environ['SCREEN_SHOTS']}/stage-idle-{width}x{height}.png")
         m = page.evaluate(MEASURE)
         assert m["out"] == [], f"outside the {width}×{height} viewport: {m['out']}"
         assert m["scrollW"] <= width and m["scrollH"] <= height, m
@@ -104,6 +107,8 @@ def test_idle_screen_then_live_layout(browser, live_server: str, hall: dict, con
         expect(tile).to_be_visible()
         expect(tile).to_contain_text("Ministre Amina Benali")
         assert page.locator("#stage-live").get_attribute("data-count") == "1"
+        if os.environ.get("SCREEN_SHOTS"):
+            page.screenshot(path=f"{os.environ['SCREEN_SHOTS']}/stage-live-{width}x{height}.png")
         m = page.evaluate(MEASURE)
         assert m["out"] == [], f"live layout outside the {width}×{height} viewport: {m['out']}"
 
