@@ -47,7 +47,8 @@ def app_env(servers: list[dict[str, str]], work: Path, *, turn_urls: list[str], 
 
 
 def run_child(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    timeout = float(os.environ.get("EVENTHUB_E2E_CLI_TIMEOUT", "180"))  # a loaded 2-core box needs minutes
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"`{' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
