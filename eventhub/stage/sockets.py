@@ -176,8 +176,8 @@ class StageNamespace(LiveNamespace):
         # In a task of its own, with its own app context and session: python-socketio runs a dead socket's
         # disconnect inside whatever emit found it dead, which may be the after-commit broadcast of another
         # handler (or disconnect) still committing on this very session.
-        self.socketio.start_background_task(_mark_reconnecting, current_app._get_current_object(),
-                                            dict(conn.publishing))
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.socketio.start_background_task(_mark_reconnecting, app, dict(conn.publishing))
 
     @limited
     def on_join(self, payload: Any = None) -> dict:
