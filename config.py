@@ -182,6 +182,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = 1 * 1024 * 1024
         # The stage: how long a Janus join token lives without a heartbeat from its browser (seconds).
         self.STAGE_TOKEN_TTL = int(env.get("STAGE_TOKEN_TTL", "120"))
+        # /stage socket events one participant (account, speaker link, ticket or stage key) may send.
+        self.STAGE_EVENT_LIMIT = env.get("STAGE_EVENT_LIMIT", "20/second; 120/minute")
         # Media (docs/stage.md). JANUS_SERVERS: a JSON list of {"name","url","api_secret","admin_url","admin_secret",
         # "public_url"} or comma-separated `url|api_secret|admin_url|admin_secret[|public_url]`; unset, the local
         # Janus that `make run` starts (instance/janus/servers.json, written by `flask media janus-config`).

@@ -12,16 +12,18 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.templating import CSP
+from eventhub.core.urls import external_url
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.media.setup import media_csp
 from eventhub.qa import services as qa_services
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
-from eventhub.schedule.services import get_by_id
+from eventhub.schedule.services import get_by_id, sessions_of
 from eventhub.stage import access
 from eventhub.stage import services as svc
 from eventhub.stage.models import Stage
+from eventhub.tickets import qr
 
 bp = Blueprint("stage", __name__)
 
@@ -77,7 +79,22 @@ def screen(session_id: int):
     session, event, stage = _session(session_id)
     if access.key_holder(stage, request.args.get("key"), room_feed=False) is None:
         abort(404)
-    return _page("stage/screen.html", session=session, event=event, key=stage.screen_key)
+    settings = qa_services.get_settings(session)  # its short code: the QR code of the idle screen
+    commit()
+    join_url = external_url("qa.join", code=settings.short_code)
+    return _page("stage/screen.html", session=session, event=event, key=stage.screen_key,
+                 next_session=next_session(session, event), join_url=join_url,
+                 qr_svg=qr.svg(join_url, title=_("QR code of the session's Q&A")))
+
+
+def next_session(session: AgendaSession, event: Event) -> AgendaSession | None:
+    """What the hall's screen announces while nobody is live: the next published session in the same room, else
+    the event's next one."""
+    later = [s for s in sessions_of(event, published_only=True, include_cancelled=False)
+             if s.starts_at >= session.ends_at and s.id != session.id]
+    same_room = [s for s in later if session.room_id is not None and s.room_id == session.room_id]
+    found = same_room or later
+    return found[0] if found else None
 
 
 @bp.get("/stage/<int:session_id>/room-feed")

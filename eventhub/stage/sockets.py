@@ -10,19 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
+from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db
 from eventhub.floor.channels import channel_from_token
 from eventhub.schedule.models import AgendaSession, Panelist
-from eventhub.stage import access, credentials, schemas
+from eventhub.stage import access, credentials, schemas, throttle
 from eventhub.stage import broadcast as bc
 from eventhub.stage import services as svc
 from eventhub.stage.models import Stage, StageParticipant, StageRole
@@ -139,6 +140,16 @@ def _own_participant(stage: Stage, token: str) -> StageParticipant:
     return p
 
 
+def _who() -> str:
+    conn = _conns.get(_sid()) or Conn()
+    return throttle.identity(user_id=conn.user_id, sid=_sid(), key=conn.key,
+                             panelist_id=conn.panelist.panelist_id if conn.panelist else None,
+                             registration_id=conn.attendee.registration_id if conn.attendee else None)
+
+
+limited = throttle.limited(_who)
+
+
 class StageNamespace(LiveNamespace):
     def on_connect(self, auth: Any = None) -> bool:
         auth = auth if isinstance(auth, dict) else {}
@@ -174,13 +185,15 @@ class StageNamespace(LiveNamespace):
         """A publisher's socket dropping is the managers' first sign of a network drop: "reconnecting" until the
         page reports again (or "offline" once its token expires)."""
         conn = _conns.pop(_sid(), None)
-        if conn is None:
+        if conn is None or not conn.publishing:
             return
-        for stage_id, participant_id in conn.publishing.items():
-            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
-            if stage is not None and p is not None and p.connection == "joined":
-                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        # In a task of its own, with its own app context and session: python-socketio runs a dead socket's
+        # disconnect inside whatever emit found it dead, which may be the after-commit broadcast of another
+        # handler (or disconnect) still committing on this very session.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.socketio.start_background_task(_mark_reconnecting, app, dict(conn.publishing))
 
+    @limited
     def on_join(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.JoinIn, payload)
@@ -197,6 +210,7 @@ class StageNamespace(LiveNamespace):
         return ok({"seq": seq, "role": holder.kind.value,
                    "snapshot": snapshot(stage, session, manager=manager, holder=holder)})
 
+    @limited
     def on_credentials(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.CredentialsIn, payload)
@@ -209,6 +223,7 @@ class StageNamespace(LiveNamespace):
                 conn.publishing[stage.id] = creds["participant_id"]
         return ok(creds)
 
+    @limited
     def on_heartbeat(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.TokenIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -216,20 +231,27 @@ class StageNamespace(LiveNamespace):
         expires = row.expires_at.isoformat()
         return ok({"expires_at": expires})
 
+    @limited
     def on_leave(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.TokenIn, payload)
         _session, stage = _session_and_stage(data.session_id)
         credentials.leave(stage, data.token, media=svc.media_backend())
         return ok()
 
+    @limited
     def on_report(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.ReportIn, payload)
         _session, stage = _session_and_stage(data.session_id)
         credentials.heartbeat(stage, data.token)
         p = _own_participant(stage, data.token)
+        if (conn := _conns.get(_sid())) is not None:
+            # Only publishers report. A process started after their `credentials` (an app restart) learns here
+            # that this socket publishes, so its drop still shows "reconnecting" to the managers.
+            conn.publishing.setdefault(stage.id, p.id)
         svc.report(stage, p, connection=data.connection, quality=data.quality.model_dump(exclude_none=True))
         return ok()
 
+    @limited
     def on_self_mute(self, payload: Any = None) -> dict:
         data = parse_payload(schemas.SelfMuteIn, payload)
         _session, stage = _session_and_stage(data.session_id)
@@ -237,6 +259,7 @@ class StageNamespace(LiveNamespace):
         view = bc.participant_view(p)
         return ok({"participant": bc.public_participant(view)})
 
+    @limited
     def on_manage(self, payload: Any = None) -> dict:
         conn = _conn()
         data = parse_payload(schemas.ManageIn, payload)
@@ -244,6 +267,15 @@ class StageNamespace(LiveNamespace):
         user = _manager(conn, session)
         result = perform(stage, user, data.action, data.participant_id)
         return ok(result)
+
+
+def _mark_reconnecting(app: Flask, publishing: dict[int, int]) -> None:
+    with app.app_context():
+        for stage_id, participant_id in publishing.items():
+            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+            if stage is not None and p is not None and p.connection == "joined":
+                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        commit()
 
 
 def perform(stage: Stage, user: User, action: str, participant_id: int | None) -> dict[str, Any]:

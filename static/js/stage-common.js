@@ -29,8 +29,10 @@ export function startStage({ sessionId, auth = {}, role = null, onChange = () =>
     if (m.kind === "participant") state.participants.set(m.participant.id, m.participant);
     state.seq = m.seq;
   };
-  socket.on("connect", () => {
+  const join = () => {
     socket.emit("join", { session_id: sessionId, since: state.seq ?? undefined, role: role ?? undefined }, (ack) => {
+      // Over the rate limit (a burst after a long outage): not a refusal, join again in a moment.
+      if (ack && ack.error && ack.error.code === "rate_limited") { setTimeout(() => { if (socket.connected) join(); }, 2000); return; }
       if (!ack || !ack.ok) { state.status = "refused"; state.error = ack && ack.error; onStatus("refused", ack); return; }
       const d = ack.data;
       if (d.snapshot) {
@@ -40,14 +42,20 @@ export function startStage({ sessionId, auth = {}, role = null, onChange = () =>
       state.seq = d.seq; state.status = "live";
       onStatus("live"); onChange(state);
     });
-  });
+  };
+  socket.on("connect", join);
   socket.on("disconnect", () => { state.status = "offline"; onStatus("offline"); });
   socket.on("stage", (m) => { apply(m); onChange(state); });
   socket.on("stage_quality", (m) => {
     const old = state.participants.get(m.participant.id);
     state.participants.set(m.participant.id, { ...old, ...m.participant }); onChange(state);
   });
-  state.emit = (event, payload) => new Promise((resolve) => socket.emit(event, { session_id: sessionId, ...payload }, resolve));
+  // Reports and heartbeats are periodic: while the socket is down they are dropped, not queued (socket.io would
+  // send the whole backlog at once on reconnect, ahead of the join, and run into the stage's rate limit).
+  state.emit = (event, payload) => new Promise((resolve) => {
+    if (!socket.connected && (event === "report" || event === "heartbeat")) { resolve(null); return; }
+    socket.emit(event, { session_id: sessionId, ...payload }, resolve);
+  });
   return state;
 }
 

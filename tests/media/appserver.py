@@ -47,7 +47,8 @@ def app_env(servers: list[dict[str, str]], work: Path, *, turn_urls: list[str], 
 
 
 def run_child(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    timeout = float(os.environ.get("EVENTHUB_E2E_CLI_TIMEOUT", "180"))  # a loaded 2-core box needs minutes
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"`{' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
@@ -85,3 +86,23 @@ def start_app(ns: harness.Namespace, servers: list[dict[str, str]], work: Path, 
         time.sleep(0.2)
     return MediaApp(base_url=f"http://127.0.0.1:{APP_PORT}", outside_url=outside, seed=seed, env=env, proc=proc,
                     log=log)
+
+
+def restart_app(ns: harness.Namespace, app: MediaApp, *, timeout: float = 120) -> None:
+    """Stop the app server (SIGTERM, as a deploy does) and start it again on the same database, address and
+    environment; wait for /healthz. The browsers' sockets drop and reconnect by themselves; Janus is untouched."""
+    harness.launcher.stop(app.proc)
+    app.proc = ns.popen([sys.executable, "-m", "eventhub"], log=app.log, env=app.env,
+                        cwd=ROOT)
+    deadline = time.monotonic() + timeout
+    while True:
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"the restarted app exited with {app.proc.returncode}")
+        try:
+            if requests.get(app.outside_url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the restarted app did not answer /healthz within {timeout:.0f}s")
+        time.sleep(0.2)

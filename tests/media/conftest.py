@@ -5,6 +5,7 @@ otherwise they are skipped with the reason, repeated in the terminal summary."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import time
@@ -25,6 +26,7 @@ from tests.media.appserver import MediaApp, start_app
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = Path(__file__).resolve().parent / "pages"
 STATIC_PORT = 8000
+START_TIMEOUT = float(os.environ.get("EVENTHUB_E2E_START_TIMEOUT", "30"))  # the app server: more on a loaded box
 _skips: list[str] = []
 
 
@@ -157,7 +159,7 @@ def media_app(media_env: MediaEnv) -> Iterator[MediaApp]:
     try:
         app = start_app(media_env.ns, [media_env.janus.server_entry(), media_env.janus2.server_entry()], work,
                         turn_urls=media_env.coturn.urls, turn_secret=media_env.coturn.secret, keep=media_env.procs,
-                        timeout=120)  # a loaded shared machine: create_app() alone was seen taking 34 s
+                        timeout=START_TIMEOUT)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
