@@ -80,7 +80,6 @@ def screen(session_id: int):
     if access.key_holder(stage, request.args.get("key"), room_feed=False) is None:
         abort(404)
     settings = qa_services.get_settings(session)  # its short code: the QR code of the idle screen
-    commit()
     join_url = external_url("qa.join", code=settings.short_code)
     return _page("stage/screen.html", session=session, event=event, key=stage.screen_key,
                  next_session=next_session(session, event), join_url=join_url,
