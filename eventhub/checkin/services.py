@@ -21,7 +21,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from eventhub.auth.models import User
-from eventhub.checkin.models import CheckIn, CheckInPoint, CheckInSettings, PointKind, Scan
+from eventhub.checkin.models import CheckIn, CheckInPoint, PointKind, Scan
+from eventhub.checkin.points import (  # re-exported: services stays the area's one entry point
+    MAX_ID as MAX_ID,
+)
+from eventhub.checkin.points import add_point as add_point
+from eventhub.checkin.points import archive_point as archive_point
+from eventhub.checkin.points import ensure_default_point as ensure_default_point
+from eventhub.checkin.points import get_point as get_point
+from eventhub.checkin.points import points_for as points_for
+from eventhub.checkin.points import remote_upgrade_allowed as remote_upgrade_allowed
+from eventhub.checkin.points import set_remote_upgrade as set_remote_upgrade
+from eventhub.checkin.points import settings_for as settings_for
+from eventhub.checkin.points import valid_id as valid_id
 from eventhub.checkin.results import (
     ADMITTED,
     ADMITTED_UPGRADE,
@@ -49,87 +61,6 @@ from eventhub.tickets import codes
 
 MAX_NONCE = 64
 MAX_DEVICE = 64
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger one cannot exist (and the driver would refuse it)
-
-
-def valid_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
-
-# --- points and settings --------------------------------------------------------------------------------------
-
-def settings_for(event: Event) -> CheckInSettings:
-    settings = db.session.get(CheckInSettings, event.id)
-    if settings is None:
-        try:
-            with db.session.begin_nested():
-                settings = CheckInSettings(event_id=event.id, remote_upgrade=False)
-                db.session.add(settings)
-                db.session.flush()
-        except IntegrityError:  # another request created it at the same moment
-            settings = db.session.get_one(CheckInSettings, event.id)
-    return settings
-
-
-def remote_upgrade_allowed(event: Event) -> bool:
-    """Read only (no row is created): the scan path must not write before its first real write."""
-    return bool(db.session.scalar(
-        db.select(CheckInSettings.remote_upgrade).where(CheckInSettings.event_id == event.id)))
-
-
-def set_remote_upgrade(event: Event, allowed: bool) -> CheckInSettings:
-    settings = settings_for(event)
-    settings.remote_upgrade = bool(allowed)
-    db.session.flush()
-    return settings
-
-
-def points_for(event: Event, *, include_archived: bool = False) -> list[CheckInPoint]:
-    query = db.select(CheckInPoint).where(CheckInPoint.event_id == event.id).order_by(CheckInPoint.id)
-    if not include_archived:
-        query = query.where(CheckInPoint.archived_at.is_(None))
-    return list(db.session.scalars(query))
-
-
-def ensure_default_point(event: Event) -> list[CheckInPoint]:
-    """Every event gets a main entrance the first time someone opens the scanner."""
-    points = points_for(event)
-    if not points:
-        add_point(event, str(_l("Main entrance")))
-        points = points_for(event)
-    return points
-
-
-def add_point(event: Event, name: str, *, kind: PointKind | str = PointKind.ENTRANCE,
-              agenda_session_id: int | None = None, requires_entry: bool = False) -> CheckInPoint:
-    clean = " ".join(strip_control(str(name or "")).split())
-    if not clean or len(clean) > 100:
-        raise ValidationFailed("invalid_point", _l("Give the check-in point a name (at most 100 characters)."),
-                               fields={"name": [str(_l("Give the check-in point a name (at most 100 characters)."))]})
-    try:
-        kind = PointKind(kind)
-    except ValueError:
-        raise ValidationFailed("invalid_point", _l("Choose entrance or session room."),
-                               fields={"kind": [str(_l("Choose entrance or session room."))]}) from None
-    point = CheckInPoint(event_id=event.id, name=clean, kind=kind, agenda_session_id=agenda_session_id,
-                         requires_entry=bool(requires_entry) and kind == PointKind.SESSION)
-    db.session.add(point)
-    db.session.flush()
-    return point
-
-
-def archive_point(point: CheckInPoint) -> None:
-    point.archived_at = point.archived_at or utcnow()
-    db.session.flush()
-
-
-def get_point(event: Event, point_id: object) -> CheckInPoint:
-    point = db.session.get(CheckInPoint, point_id) if valid_id(point_id) else None
-    if point is None or point.event_id != event.id:
-        raise NotFound("point_not_found", _l("No such check-in point for this event."))
-    if point.archived_at is not None:
-        raise Conflict("point_archived", _l("This check-in point is closed."))
-    return point
 
 
 # --- the check-in ---------------------------------------------------------------------------------------------

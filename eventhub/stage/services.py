@@ -7,81 +7,32 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from eventhub import signals
 from eventhub.auth.models import User
-from eventhub.core.db import on_commit
-from eventhub.core.errors import Conflict, DomainError, NotFound
+from eventhub.core.errors import Conflict, NotFound
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.media.janus import JanusError
 from eventhub.schedule.models import AgendaSession, Panelist, ParticipationMode
 from eventhub.stage import broadcast as bc
 from eventhub.stage.access import require_stage_manager
+from eventhub.stage.backend import MEDIA_EXTENSION as MEDIA_EXTENSION  # re-exported: callers use services
+from eventhub.stage.backend import Media as Media
+from eventhub.stage.backend import MediaUnavailable as MediaUnavailable
+from eventhub.stage.backend import media_after_commit as media_after_commit
+from eventhub.stage.backend import media_backend as media_backend
+from eventhub.stage.backend import media_refused as media_refused
+from eventhub.stage.backend import require_media as require_media
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState, StageToken
 
 log = logging.getLogger(__name__)
 PUBLISHER_MARGIN = 2  # a rejoin may briefly overlap its own ghost until the kick lands
-MEDIA_EXTENSION = "eventhub_media"
-
-
-class Media(Protocol):
-    """What the stage needs from eventhub.media (NOTES-stage.md); implemented by stage-media's pool."""
-
-    def place_room(self, *, room_id: int, publishers: int, secret: str, description: str,
-                   allowed: list[str], exclude: Iterable[str] = ()) -> str: ...
-    def room_exists(self, server: str, room_id: int) -> bool: ...
-    def list_publisher_ids(self, server: str, room_id: int) -> list[int]: ...
-    def is_healthy(self, server: str) -> bool: ...
-    def destroy_room(self, server: str, room_id: int, secret: str) -> None: ...
-    def allow(self, server: str, room_id: int, secret: str, tokens: list[str], *, add: bool) -> None: ...
-    def add_token(self, server: str, token: str) -> None: ...
-    def remove_token(self, server: str, token: str) -> None: ...
-    def kick(self, server: str, room_id: int, secret: str, feed_id: int) -> None: ...
-    def moderate(self, server: str, room_id: int, secret: str, feed_id: int, *, mute: bool) -> None: ...
-    def browser_config(self, server: str, *, user: str) -> dict[str, Any]: ...
-
-
-class MediaUnavailable(DomainError):
-    status = 503
-
-
-def media_backend() -> Media | None:
-    return current_app.extensions.get(MEDIA_EXTENSION)
-
-
-def require_media(media: Media | None) -> Media:
-    if media is None:
-        raise MediaUnavailable("media_unavailable", _l("The stage's media server is not configured or not "
-                                                       "reachable. Everything else works."))
-    return media
-
-
-def media_refused(exc: JanusError) -> MediaUnavailable:
-    log.warning("stage media refused: %s", exc)
-    return MediaUnavailable("media_unavailable", _l("The stage's media server did not answer. Try again in a "
-                                                    "moment."))
-
-
-def media_after_commit(action: Callable[[Media], None], media: Media | None) -> None:
-    """Run a Janus call once the database holds the change; a failure is logged (the sweep retries)."""
-    if media is None:
-        return
-
-    def run() -> None:
-        try:
-            action(media)
-        except Exception:  # Janus down: the database is right, Janus catches up on the next sweep
-            log.exception("stage media call failed")
-
-    on_commit(run)
 
 
 # --- loading --------------------------------------------------------------------------------------------------
