@@ -284,6 +284,8 @@ ACCESS: dict[str, Rule] = {
     "checkin.scan": Rule(Access.DOOR_STAFF, {
         "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan", json={"code": w.ticket_code,
                                                                        "point_id": _point(w)})}),
+    "checkin.open_door": Rule(Access.DOOR_STAFF, {"POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan/open",
+                                                                            data={})}),
     "checkin.sync": Rule(Access.DOOR_STAFF, {
         "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/sync", json={"scans": []})}),
     "checkin.snapshot": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/snapshot")}),
@@ -660,6 +662,13 @@ def test_table_agrees_with_the_route_guards(app, endpoint):
 
 # --- the walk -------------------------------------------------------------------------------------------------
 
+def _answers_json(app, endpoint: str) -> bool:
+    """A JSON route (marked by its view or its blueprint): its errors, the missing login included, are JSON."""
+    view = app.view_functions[endpoint]
+    blueprint = app.blueprints.get(endpoint.rpartition(".")[0])
+    return bool(getattr(view, "json_view", False) or getattr(blueprint, "answers_json", False))
+
+
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 def test_role_walk(app, world, clients, endpoint):
     rule = ACCESS[endpoint]
@@ -685,6 +694,10 @@ def test_role_walk(app, world, clients, endpoint):
             elif actor in SIGNED_IN_ACTORS:
                 if status != 403:
                     failures.append(f"{where}: should be refused with 403, got {status}")
+            elif req.json is not None or _answers_json(app, endpoint):
+                # A JSON call without a login is answered 401 JSON (a script cannot follow a login redirect).
+                if status != 401 or (response.get_json() or {}).get("error", {}).get("code") != "unauthorized":
+                    failures.append(f"{where}: a JSON call should be refused 401 unauthorized, got {status}")
             elif not _is_login_redirect(response):
                 failures.append(f"{where}: should redirect to /login, got {status} {response.headers.get('Location')}")
     assert not failures, "\n".join(failures)
