@@ -67,7 +67,7 @@ def test_unknown_id_on_a_json_route_is_a_json_404(client, login, make_event, mak
     assert scan.status_code == 404
     assert scan.get_json()["error"]["code"] == "point_not_found"
     api = client.get("/api/v1/events/2000000000", headers={"Accept": "application/json"})
-    assert api.status_code == 401 and api.get_json()["error"]["code"] == "unauthorized"  # no token: 401 first
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "event_not_found"  # a public read
     unknown = client.get("/api/v1/nothing-here")
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
 
