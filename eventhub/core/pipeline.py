@@ -112,7 +112,8 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
 
 def _on_execute(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        _refuse_write(str(state.statement).split(None, 1)[0])
+        # Named, not compiled: an ORM bulk INSERT cannot be stringified outside its own execution.
+        _refuse_write("INSERT" if state.is_insert else "UPDATE" if state.is_update else "DELETE")
 
 
 def install(app: Flask) -> None:
