@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import Engine, event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from eventhub.extensions import db
 
@@ -37,6 +37,13 @@ def has_work() -> bool:
 
 def _flushed(session: Session, _context: object) -> None:
     session.info[_FLUSHED] = True
+
+
+def _executed(state: ORMExecuteState) -> None:
+    """A statement run through the session (a vote's INSERT … ON CONFLICT, an UPDATE … RETURNING) is work to
+    commit even though no object was flushed."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_FLUSHED] = True
 
 
 def _run_callbacks(session: Session) -> None:
@@ -84,3 +91,4 @@ def install_session_hooks() -> None:
         event.listen(Session, "after_commit", _run_callbacks)
         event.listen(Session, "after_soft_rollback", _drop_callbacks)
         event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "do_orm_execute", _executed)
