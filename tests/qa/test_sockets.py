@@ -6,8 +6,9 @@ import pytest
 from flask import current_app
 
 from eventhub.core.loops import drain_all
-from eventhub.extensions import socketio
+from eventhub.extensions import db, socketio
 from eventhub.qa.coalesce import votes
+from eventhub.qa.models import Question, Vote
 from tests.qa.sockets import NS, call, events, join, set_open, signed_in
 
 
@@ -42,6 +43,9 @@ def test_ask_approve_pin_vote_reach_the_right_rooms(qa, connect, moderator):
     assert drain_all(current_app) >= 1  # the vote loop's work, done now (tests do not start the loops)
     counts = events(aminata, "votes")
     assert counts and counts[-1]["counts"] == {str(qid): 1}
+    db.session.remove()  # a fresh session sees only what the event committed
+    assert db.session.get(Question, qid).votes == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Vote).where(Vote.question_id == qid)) == 1
 
 
 def test_reconnect_with_since_gets_exactly_what_was_missed(qa, connect, moderator):
