@@ -31,6 +31,20 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
+def disconnect_after_commit(sids: list[str], namespace: str) -> None:
+    """End these connections once the current request has committed (a sign-out). A server-side disconnect runs
+    the namespace's disconnect handler right here, inside the request: before the commit, that handler's unit of
+    work would commit the request's half-done changes (and detach its objects)."""
+    if not sids:
+        return
+
+    def run() -> None:
+        for sid in sids:
+            socketio.server.disconnect(sid, namespace=namespace)
+
+    on_commit(run)
+
+
 def ok(data: Any = None) -> dict:
     return {"ok": True} if data is None else {"ok": True, "data": data}
 

@@ -19,9 +19,9 @@ from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
 from eventhub.core.errors import Forbidden, NotFound
-from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
+from eventhub.core.live import LiveNamespace, attach, disconnect_after_commit, ok, parse_payload
 from eventhub.core.types import utcnow
-from eventhub.extensions import db, socketio
+from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
 from eventhub.floor import channels, hands, interpretation, reporting, schemas, services, speeches
 from eventhub.qa import participants as pt
@@ -321,8 +321,7 @@ def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
     """Signing out ends the user's floor connections on this process (moderator rights are also re-read on every
     moderator action, so another process's connection loses them at its next action)."""
     user_id = getattr(user, "id", None)
-    for sid in list(_user_sids.get(user_id, ()) if isinstance(user_id, int) else ()):
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    disconnect_after_commit(list(_user_sids.get(user_id, ()) if isinstance(user_id, int) else ()), NAMESPACE)
 
 
 def register(app: Flask) -> None:

@@ -21,7 +21,7 @@ from eventhub.auth.models import User
 from eventhub.auth.services import live_account
 from eventhub.core import revocations
 from eventhub.core.errors import Forbidden, NotFound
-from eventhub.core.live import LiveNamespace, attach, ok, parse_payload
+from eventhub.core.live import LiveNamespace, attach, disconnect_after_commit, ok, parse_payload
 from eventhub.core.loops import register_loop
 from eventhub.extensions import db, socketio
 from eventhub.qa import broadcast as bc
@@ -280,8 +280,7 @@ class QaNamespace(LiveNamespace):
 def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
     """Signing out ends the user's live connections on this process (other processes: the rights sweep)."""
     user_id = getattr(user, "id", None)
-    for sid in list(_user_sids.get(user_id, ())):
-        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    disconnect_after_commit(list(_user_sids.get(user_id, ())), NAMESPACE)
 
 
 def _sweep_rights() -> None:
