@@ -7,8 +7,9 @@ from datetime import timedelta
 import time_machine
 
 from eventhub.core.db import commit
-from eventhub.extensions import socketio
+from eventhub.extensions import db, socketio
 from eventhub.schedule import panelists as pan
+from eventhub.schedule.models import Panelist
 from tests.schedule.conftest import utc
 
 NS = "/greenroom"
@@ -63,7 +64,9 @@ def test_moderator_sees_a_panelist_arrive_live_and_a_later_moderator_gets_the_sn
     late.disconnect(namespace=NS)
 
 
-def test_opening_the_page_over_http_also_broadcasts(app, client, login, world, make_session):
+def test_opening_the_page_over_http_broadcasts_no_arrival(app, client, login, world, make_session):
+    """A GET writes nothing: a mail client's link preview must not mark the panelist arrived (the page's own
+    green-room join does)."""
     make_session("Session 1", utc(10), utc(11), panelists=[world.sf])
     with time_machine.travel(utc(8), tick=False):  # the link was sent the same morning
         url, sf = f"/e/{world.event.slug}/panelist/{pan.make_link_token(world.sf)}", world.sf.id
@@ -73,7 +76,8 @@ def test_opening_the_page_over_http_also_broadcasts(app, client, login, world, m
     mod.emit("watch", {"event_id": event_id}, namespace=NS, callback=True)
     with time_machine.travel(utc(9), tick=False):
         assert app.test_client().get(url).status_code == 200
-    assert [e["panelist_id"] for e in presence_events(mod)] == [sf]
+    assert presence_events(mod) == []
+    assert db.session.get(Panelist, sf).arrived_at is None
     mod.disconnect(namespace=NS)
 
 
