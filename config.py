@@ -162,6 +162,7 @@ class Config:
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
         self.PASSWORD_RESET_MAX_AGE = 3600 * 2
+        self.PASSWORD_HASH_PROFILE = "recommended"  # noqa: S105 (a profile name) argon2id, RFC 9106 low memory (eventhub.auth.passwords)
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
@@ -248,6 +249,7 @@ class TestingConfig(Config):
         self.BACKGROUND_LOOPS = False  # tests call eventhub.core.loops.drain_all(app): no fixed sleeps
         self.JANUS_SERVERS = ""  # media tests point the app at the Janus they start
         self.TURN_URLS, self.TURN_SECRET = "", None
+        self.PASSWORD_HASH_PROFILE = "cheapest"  # noqa: S105 (a profile name) same argon2id path, far cheaper
 
 
 def config_from_env() -> Config:

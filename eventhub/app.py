@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from config import Config, config_from_env
 from eventhub import cli, labels
 from eventhub.api.routes import bp as api_bp
+from eventhub.auth import passwords
 from eventhub.auth.routes import bp as auth_bp
 from eventhub.auth.services import load_user_from_session_id
 from eventhub.checkin.api import bp as checkin_api_bp
@@ -69,6 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
 
+    passwords.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

@@ -108,7 +108,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
                 _empty_tables(db.engine, tables)
                 break
             except OperationalError:
-                # TRUNCATE locks table after table; a background thread's query (live counters, the Q&A rights
+                # The DELETEs lock table after table; a background thread's query (live counters, the Q&A rights
                 # sweep) can take them in another order: PostgreSQL breaks the deadlock, we try again.
                 if attempt == 4:
                     raise
@@ -117,13 +117,17 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _empty_tables(engine, tables: list[str]) -> None:  # noqa: ANN001
+    """DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE of every table cost 0.25 s a test on
+    PostgreSQL (new files per table) against 1 ms for DELETE. Tables come children first; sequences restart so
+    ids do not depend on the tests that ran before."""
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            # A connection a test's worker thread left idle in a transaction would block TRUNCATE forever.
+            # A connection a test's worker thread left idle in a transaction would block the DELETE forever.
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(text("; ".join(f"DELETE FROM {name}" for name in tables)))
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))

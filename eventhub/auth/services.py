@@ -6,21 +6,17 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from eventhub.auth.models import ApiToken, EventRole, Role, User
+from eventhub.auth.passwords import passwords
 from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
-
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# A hash of a random password, verified against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_PASSWORD_LENGTH = 10
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -31,7 +27,7 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return passwords().hasher.hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -64,15 +60,16 @@ def authenticate(email: str, password: str) -> User | None:
     user = get_user_by_email(email)
     if user is None or not user.password_hash or not user.is_active_account:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            passwords().hasher.verify(passwords().dummy_hash, password)
         except VerificationError:
             pass
         return None
+    hasher = passwords().hasher
     try:
-        _hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

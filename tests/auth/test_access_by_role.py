@@ -554,17 +554,7 @@ TOKEN_ENDPOINTS = sorted(e for e, r in ACCESS.items() if r.access is Access.TOKE
 # --- fixtures -------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def fast_hashing(monkeypatch):
-    """Cheap argon2 parameters: the walk signs in many users and tests authorization, not hashing."""
-    from argon2 import PasswordHasher
-
-    from eventhub.auth import services
-
-    monkeypatch.setattr(services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture
-def world(app, ctx, fast_hashing, make_user, make_event) -> World:
+def world(app, ctx, make_user, make_event) -> World:
     from eventhub.auth.services import create_api_token, grant_role, make_reset_token, revoke_api_token
     from eventhub.core.db import commit
     from eventhub.extensions import db

@@ -24,6 +24,27 @@ def test_passwords_are_hashed_with_argon2(make_user):
     assert "passphrase" not in user.password_hash
 
 
+def test_outside_the_tests_passwords_use_argon2s_recommended_parameters(app):
+    """The suite hashes with the cheapest parameters; every other configuration keeps RFC 9106's."""
+    from argon2 import PasswordHasher, extract_parameters, profiles
+    from flask import Flask
+
+    from config import Config
+    from eventhub.auth.passwords import init_app, passwords
+
+    plain = Flask("eventhub-passwords")
+    plain.config.from_object(Config())
+    init_app(plain)
+    with plain.app_context():
+        hashed = passwords().hasher.hash("a long enough passphrase")
+    assert extract_parameters(hashed) == extract_parameters(PasswordHasher.from_parameters(
+        profiles.RFC_9106_LOW_MEMORY).hash("x"))
+    assert extract_parameters(hashed).memory_cost == 65536
+    # A user whose hash has other parameters is re-hashed at their next sign-in (check_needs_rehash).
+    with app.app_context():
+        assert passwords().hasher.check_needs_rehash(hashed)
+
+
 def test_login_and_logout(client, make_user):
     user = make_user()
     response = client.post("/login", data={"email": user.email.upper(), "password": "correct horse battery"})

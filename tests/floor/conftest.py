@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from argon2 import PasswordHasher
 
-from eventhub.auth import services as auth_services
 from eventhub.auth.models import Role
 from eventhub.auth.services import grant_role
 from eventhub.core.db import commit
@@ -26,14 +24,6 @@ T0 = datetime(2027, 3, 14, 10, 0, tzinfo=UTC)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch):
-    """Cheap argon2 parameters: these tests are about the floor, not about hashing passwords."""
-
-
-    monkeypatch.setattr(auth_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
