@@ -19,8 +19,9 @@ Figures per storm:
 - server CPU per vote (utime + stime of the server process over the storm / acked votes).
 
 `--ceiling` then raises the rate by `--step` from `--rate` until the ack p99 passes 1 s (or `--max-rate`): the
-ceiling is the highest rate whose ack p99 stayed within 1 s. `--profile` runs the server under cProfile and writes
-`server.prof` (and the top functions) in the run directory. Readable lines, and last one JSON object.
+ceiling is the highest rate whose ack p99 stayed within 1 s. `--profile` samples the server with py-spy (`pip
+install py-spy`; cProfile sees one greenlet at a time under gevent) during the first storm and writes
+`profile.txt`: the functions with the most samples, self and inclusive. Readable lines, and last one JSON object.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pstats
-import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from itertools import pairwise
+from pathlib import Path
 
 from bench._server import (
     ROOT,
@@ -52,14 +53,20 @@ from bench.qa_fanout import DB_NAME, Actor, Swarm, rss_kb
 GOALS = {"ack_p99_ms": 500, "max_gap_s": 1.0, "broadcasts_per_s": 5}
 
 
-def storm(swarm: Swarm, server: Server, question_ids: list[int], rate: float, seconds: float) -> dict:
-    """One storm at `rate` votes/s; its figures."""
+def storm(swarm: Swarm, server: Server, question_ids: list[int], rate: float, seconds: float,
+          profile: Path | None = None) -> dict:
+    """One storm at `rate` votes/s; its figures. `profile`: py-spy samples the server into this file meanwhile."""
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.proc.pid),
+                            "-d", str(int(seconds)), "-r", "200", "-f", "raw", "-o", str(profile)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if profile else None
     cpu0 = proc_cpu(server.proc.pid)
     t0 = time.time()
     stats = swarm.ask(("storm", question_ids, rate / len(swarm.workers), seconds), timeout=seconds + 90)
     t1 = time.time()
     cpu1 = proc_cpu(server.proc.pid)
     time.sleep(1.0)  # the last coalesced broadcast
+    if spy is not None:
+        spy.wait(timeout=60)
     arrivals = [log for rep in swarm.ask(("votes_since", t0)) for log in rep]
     acked = sum(s["acked"] for s in stats)
     lat = sorted(x for s in stats for x in s["lat"])
@@ -89,6 +96,27 @@ def storm(swarm: Swarm, server: Server, question_ids: list[int], rate: float, se
                               and (out["max_gap_s"] or 99) <= GOALS["max_gap_s"]
                               and out["broadcasts_per_s_max"] <= GOALS["broadcasts_per_s"])
     return out
+
+
+def top_of_profile(raw: Path, rows: int = 45) -> str:
+    """py-spy's collapsed stacks ("frame;frame;frame count") as two tables: self and inclusive samples."""
+    own: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    samples = 0
+    for text in raw.read_text().splitlines():
+        stack, _, count = text.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = stack.split(";")
+        samples += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            total[frame] += int(count)
+    out = [f"{samples} samples"]
+    for title, table in (("self", own), ("inclusive", total)):
+        out.append(f"--- {title}")
+        out += [f"{n * 100 / samples:5.1f}%  {frame}" for frame, n in table.most_common(rows)]
+    return "\n".join(out) + "\n"
 
 
 def line(s: dict) -> str:
@@ -136,17 +164,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
         print(f"seeding failed:\n{done.stderr[-3000:]}", file=sys.stderr)
         return 2
     fixture = json.loads(done.stdout.strip().splitlines()[-1])
-    argv_ = [sys.executable, "-m", "cProfile", "-o", str(run_dir / "server.prof"), "-m", "eventhub"] \
-        if args.profile else None
-    server = Server(env, run_dir, "gevent", argv=argv_, name="eventhub")
+    server = Server(env, run_dir, "gevent", name="eventhub")
     swarm = actor = None
     storms: list[dict] = []
     ceiling = None
     try:
         server.start()
         server.wait_healthy(timeout=180)  # a loaded shared machine starts slowly
-        log(f"eventhub           pid {server.proc.pid}, {backend}, {args.voters} voters, {args.questions} questions"
-            f"{' (under cProfile)' if args.profile else ''}")
+        log(f"eventhub           pid {server.proc.pid}, {backend}, {args.voters} voters, {args.questions} questions")
         actor = Actor(server.base_url, baseline=False, session_id=fixture["session_id"],
                       moderator_email=fixture["moderator_email"])
         for qid in fixture["question_ids"]:
@@ -158,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
         log(f"connected          {connected} voters; server VmRSS {rss_kb(server.proc.pid)} kB")
         log(f"storms             {args.seconds:.0f} s each (goals: ack p99 <= 500 ms, no wait > 1 s for a count, "
             "<= 5 `votes`/s per session)")
-        for _ in range(args.repeats):
-            storms.append(storm(swarm, server, fixture["question_ids"], args.rate, args.seconds))
+        for k in range(args.repeats):
+            storms.append(storm(swarm, server, fixture["question_ids"], args.rate, args.seconds,
+                                profile=run_dir / "pyspy.raw" if args.profile and k == 0 else None))
             log(line(storms[-1]))
             for r in storms[-1]["refusals"]:
                 log(f"    refusal {r}")
@@ -185,18 +211,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0915
             actor.close()
         if swarm:
             swarm.close()
-        if args.profile and server.proc and server.proc.poll() is None:
-            os.killpg(server.proc.pid, signal.SIGINT)  # cProfile writes its file on KeyboardInterrupt
-            try:
-                server.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
         server.stop()
     scan = scan_server_log(server.stderr_path)
-    prof = run_dir / "server.prof"
-    if args.profile and prof.exists():
-        with open(run_dir / "profile.txt", "w") as f:
-            pstats.Stats(str(prof), stream=f).sort_stats("tottime").print_stats(40)
+    if args.profile and (run_dir / "pyspy.raw").exists():
+        (run_dir / "profile.txt").write_text(top_of_profile(run_dir / "pyspy.raw"))
         log(f"profile            {run_dir / 'profile.txt'}")
     at_rate = [s for s in storms if s["rate"] == args.rate]
     if len(at_rate) > 1:

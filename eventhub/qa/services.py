@@ -7,16 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
-from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -112,17 +108,29 @@ def require_moderator(user: User | None, session: AgendaSession) -> None:
 
 def check_participant(participant: Participant | None, session: AgendaSession, settings: QaSettings) -> Participant:
     """The participant may ask and vote in this session; else a domain error saying why."""
-    if participant is None:
-        raise Forbidden("not_participant", _l("Open the Q&A with your ticket link or sign in to take part."))
-    if participant.kind == "ticket" and participant.event_id != session.event_id:
-        raise Forbidden("wrong_event", _l("Your ticket is for another event."))
-    if participant.kind == "anonymous":
-        if participant.session_id != session.id:
-            raise Forbidden("wrong_session", _l("This participant key is for another session."))
-        if not settings.anonymous_allowed:
-            raise Forbidden("anonymous_not_allowed",
-                            _l("This session does not take anonymous participants: use your ticket link."))
+    refusal = participant_refusal(participant, session_id=session.id, event_id=session.event_id,
+                                  anonymous_allowed=settings.anonymous_allowed)
+    if refusal is not None:
+        raise refusal
+    assert participant is not None
     return participant
+
+
+def participant_refusal(participant: Participant | None, *, session_id: int, event_id: int,
+                        anonymous_allowed: bool) -> DomainError | None:
+    """Why this participant may not ask or vote in the session (None: they may). Votes are judged in batches
+    (eventhub.qa.ballots), so the rule returns its refusal instead of raising it."""
+    if participant is None:
+        return Forbidden("not_participant", _l("Open the Q&A with your ticket link or sign in to take part."))
+    if participant.kind == "ticket" and participant.event_id != event_id:
+        return Forbidden("wrong_event", _l("Your ticket is for another event."))
+    if participant.kind == "anonymous":
+        if participant.session_id != session_id:
+            return Forbidden("wrong_session", _l("This participant key is for another session."))
+        if not anonymous_allowed:
+            return Forbidden("anonymous_not_allowed",
+                             _l("This session does not take anonymous participants: use your ticket link."))
+    return None
 
 
 def check_viewer(session: AgendaSession, participant: Participant | None, *, panelist_event_id: int | None) -> None:
@@ -194,43 +202,6 @@ def ask(session: AgendaSession, participant: Participant, text: str, *, anonymou
     db.session.add(question)
     bc.record_question(question)
     return question
-
-
-def toggle_vote(question: Question, participant: Participant, up: bool) -> tuple[Question, bool]:
-    """Upvote once (or take it back). Idempotent: a repeated `up` changes nothing. Returns (question, voted).
-
-    The caller commits right after: the count's row lock (every voter of a question queues on it) is taken by the
-    transaction's last statement, so it is held for one round trip, not across the checks."""
-    session = db.session.get_one(AgendaSession, question.session_id)
-    check_participant(participant, session, get_settings(session))
-    if question.status not in VISIBLE:
-        raise Conflict("not_votable", _l("This question cannot be voted on."))
-    if up and question.author_key == participant.key:
-        raise Conflict("own_question", _l("You cannot upvote your own question."))
-    check_rate("vote", participant)
-    votes = _count_vote(question.id, participant.key, up)
-    if votes is None:  # nothing changed (a repeated vote, or no vote to take back): read the count, lock nothing
-        votes = db.session.scalar(db.select(Question.votes).where(Question.id == question.id))
-    set_committed_value(question, "votes", votes)
-    return question, up
-
-
-def _count_vote(question_id: int, key: str, up: bool) -> int | None:
-    """Insert (ON CONFLICT DO NOTHING: the unique constraint keeps one vote per person, even under racing
-    requests) or delete the vote, and move the count: one statement on PostgreSQL, two on SQLite (one writer).
-    The new count, or None when the vote was already there (or already gone)."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    change = (pg_insert if postgres else sqlite_insert)(Vote).values(
-        question_id=question_id, voter_key=key, created_at=utcnow()).on_conflict_do_nothing() if up else \
-        delete(Vote).where(Vote.question_id == question_id, Vote.voter_key == key)
-    count = update(Question).values(votes=Question.votes + (1 if up else -1)).returning(Question.votes) \
-        .execution_options(synchronize_session=False)
-    if postgres:
-        moved = change.returning(Vote.question_id).cte("moved")
-        return db.session.scalar(count.where(Question.id == moved.c.question_id))
-    if db.session.execute(change).rowcount != 1:  # type: ignore[attr-defined]  # a DML CursorResult
-        return None
-    return db.session.scalar(count.where(Question.id == question_id))
 
 
 def voted_ids(session_id: int, participant: Participant | None) -> list[int]:

@@ -24,9 +24,9 @@ from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, disconnect_after_commit, ok, parse_payload
 from eventhub.core.loops import register_loop
 from eventhub.extensions import db, socketio
+from eventhub.qa import ballots, polls, schemas, services
 from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
-from eventhub.qa import polls, schemas, services
 from eventhub.qa.coalesce import RightsSweep, VoteFlush, coalescer
 from eventhub.registration.models import Registration, RegistrationStatus, Ticket
 from eventhub.schedule import panelists as pan
@@ -215,15 +215,20 @@ class QaNamespace(LiveNamespace):
         return ok({"question": bc.author_question(bc.question_view(question))})
 
     def on_vote(self, payload: Any = None) -> dict:
+        """Counted with the other votes arriving meanwhile (eventhub.qa.ballots): the handler touches no database
+        connection itself, and its ack leaves once the batch is committed."""
         conn = _conn()
         data = parse_payload(schemas.VoteIn, payload)
-        question = services.get_question(data.question_id)
-        _visible(question.session_id, conn, NotFound("question_not_found", _("No such question.")))
-        question, voted = services.toggle_vote(question, conn.participant, data.up)
-        result = {"question_id": question.id, "votes": question.votes, "voted": voted}
-        session_id = question.session_id
-        coalescer.mark_question(current_app._get_current_object(), session_id, result["question_id"])
-        return ok(result)
+        ballot = ballots.Ballot(data.question_id, data.up, ballots.Voter(
+            conn.participant, user_id=conn.user_id, session_version=conn.session_version,
+            panelist_event_id=conn.panelist_event_id))
+        try:
+            return ok(ballots.ballot_box(current_app._get_current_object()).cast(ballot))
+        except Forbidden as exc:
+            if exc.code == "session_ended":  # as `_current_user` does: the connection's sign-in is over
+                _drop_moderation(request.sid, conn)
+                conn.user_id = None
+            raise
 
     def on_moderate(self, payload: Any = None) -> dict:
         conn = _conn()
@@ -344,6 +349,7 @@ def _sweep_credentials() -> None:
 
 def register(app: Flask) -> None:
     attach(QaNamespace(NAMESPACE))
+    ballots.install(app)
     user_logged_out.connect(_on_logout)
     register_loop(app, VoteFlush(app))
     register_loop(app, RightsSweep(app, [_sweep_rights]))

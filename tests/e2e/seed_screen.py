@@ -20,8 +20,8 @@ def main(stamp: str) -> None:
     from eventhub.auth.services import create_user
     from eventhub.core.db import commit
     from eventhub.events.services import EventData, create_event, publish_event
+    from eventhub.qa import ballots, polls
     from eventhub.qa import participants as pt
-    from eventhub.qa import polls
     from eventhub.qa import services as qa
     from eventhub.registration.services import RegistrationData, register
     from eventhub.schedule import services as schedule
@@ -53,7 +53,7 @@ def main(stamp: str) -> None:
         qa.moderate(pinned, "pin", by=organizer)
         for k, q in enumerate(questions):
             for voter in people[k + 2:]:
-                qa.toggle_vote(q, voter, True)
+                ballots.toggle_vote(q, voter, True)
         poll = polls.create_poll(session, "Quel chantier de coopération prioriser en premier ?",
                                  ["Paiement mobile", "Fibre transsaharienne", "Fonds d'amorçage", "Formation"])
         commit()

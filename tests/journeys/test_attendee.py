@@ -10,6 +10,7 @@ import pytest
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
+from eventhub.qa import ballots
 from eventhub.qa import participants as pt
 from eventhub.qa import services as qa_services
 from eventhub.registration import remember
@@ -157,11 +158,11 @@ def test_attendee_cannot_upvote_their_own_question(qa):
     question = qa_services.ask(qa.session, me, "Quel financement pour les start-up ?")
     commit()
     with pytest.raises(DomainError) as exc:
-        qa_services.toggle_vote(question, me, True)
+        ballots.toggle_vote(question, me, True)
     assert exc.value.code == "own_question" and exc.value.status == 409
     db.session.rollback()
     question = qa_services.get_question(question.id)
-    assert qa_services.toggle_vote(question, other, True)[0].votes == 1
+    assert ballots.toggle_vote(question, other, True)[0].votes == 1
 
 
 def test_merged_question_stays_visible_to_its_author(qa):

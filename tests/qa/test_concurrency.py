@@ -7,8 +7,8 @@ import threading
 
 from eventhub.core.db import commit
 from eventhub.extensions import db
+from eventhub.qa import ballots, polls, services
 from eventhub.qa import participants as pt
-from eventhub.qa import polls, services
 from eventhub.qa.models import Poll, Question, Vote
 from eventhub.schedule.models import AgendaSession
 
@@ -49,7 +49,7 @@ def test_racing_upvotes_count_once_per_voter(app, qa, monkeypatch):
     db.session.remove()
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)  # restored after the test
     # Every thread upvotes for the same VOTERS people: each person must count once.
-    errors = _race(app, lambda k, n: services.toggle_vote(
+    errors = _race(app, lambda k, n: ballots.toggle_vote(
         db.session.get(Question, question_id), pt.Participant(key=f"u:{1000 + n}", kind="user"), True))
     assert not errors, errors
     q = db.session.get(Question, question_id)
@@ -68,7 +68,7 @@ def test_racing_votes_and_withdrawals_keep_the_count_equal_to_the_votes(app, qa,
     db.session.remove()
     monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)
     told: list[int] = []
-    errors = _race(app, lambda k, n: told.append(services.toggle_vote(
+    errors = _race(app, lambda k, n: told.append(ballots.toggle_vote(
         services.get_question(question_id), pt.Participant(key=f"u:{2000 + n}", kind="user"), k % 2 == 0)[0].votes))
     assert not errors, errors
     q = db.session.get(Question, question_id)

@@ -7,9 +7,9 @@ import pytest
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
+from eventhub.qa import ballots, polls, services
 from eventhub.qa import broadcast as bc
 from eventhub.qa import participants as pt
-from eventhub.qa import polls, services
 from eventhub.qa.models import QaBroadcast, QuestionStatus
 
 
@@ -109,14 +109,14 @@ def test_votes_toggle_once_per_person(qa, people):
     q = services.ask(qa.session, people["aminata"], "Financement ?")
     commit()
     for _ in range(3):
-        services.toggle_vote(q, people["karim"], True)
+        ballots.toggle_vote(q, people["karim"], True)
         commit()
     assert q.votes == 1
-    services.toggle_vote(q, people["user"], True)
+    ballots.toggle_vote(q, people["user"], True)
     commit()
     assert q.votes == 2
-    services.toggle_vote(q, people["karim"], False)
-    services.toggle_vote(q, people["karim"], False)
+    ballots.toggle_vote(q, people["karim"], False)
+    ballots.toggle_vote(q, people["karim"], False)
     commit()
     assert q.votes == 1 and services.voted_ids(qa.session.id, people["user"]) == [q.id]
 
@@ -124,11 +124,11 @@ def test_votes_toggle_once_per_person(qa, people):
 def test_cannot_vote_on_pending_or_rejected(qa, people):
     q = services.ask(qa.session, people["aminata"], "En attente")
     commit()
-    assert _code(lambda: services.toggle_vote(q, people["karim"], True)) == "not_votable"
+    assert _code(lambda: ballots.toggle_vote(q, people["karim"], True)) == "not_votable"
     services.moderate(q, "reject", by=qa.moderator, reason="Hors sujet")
     commit()
     assert q.reject_reason == "Hors sujet"
-    assert _code(lambda: services.toggle_vote(q, people["karim"], True)) == "not_votable"
+    assert _code(lambda: ballots.toggle_vote(q, people["karim"], True)) == "not_votable"
 
 
 def test_moderation_states(qa, people):
@@ -161,8 +161,8 @@ def test_merge_moves_votes_once(qa, people):
     keep = services.ask(qa.session, people["aminata"], "Banque des start-up ?")
     dup = services.ask(qa.session, people["karim"], "Une banque pour financer les start-up ?")
     commit()
-    services.toggle_vote(keep, people["user"], True)
-    services.toggle_vote(dup, people["user"], True)
+    ballots.toggle_vote(keep, people["user"], True)
+    ballots.toggle_vote(dup, people["user"], True)
     commit()
     changed = services.moderate(dup, "merge", by=qa.moderator, into_id=keep.id)
     commit()
@@ -189,7 +189,7 @@ def test_rate_limits(qa, people, app):
     results = []
     for n in range(62):
         try:
-            services.toggle_vote(q, people["user"], n % 2 == 0)
+            ballots.toggle_vote(q, people["user"], n % 2 == 0)
             commit()
             results.append("ok")
         except DomainError as exc:

@@ -15,8 +15,8 @@ from eventhub.checkin import services as checkin
 from eventhub.checkin.models import PointKind
 from eventhub.core.db import commit
 from eventhub.extensions import db
+from eventhub.qa import ballots, polls
 from eventhub.qa import participants as pt
-from eventhub.qa import polls
 from eventhub.qa import services as qa
 from eventhub.registration import services as reg
 from eventhub.report import services
@@ -87,8 +87,8 @@ def rt(ctx, make_event, make_user):
     qa.moderate(q[0], "answer", by=moderator)
     commit()
     for i in (5, 6, 7):
-        qa.toggle_vote(q[0], people[i], True)
-    qa.toggle_vote(q[1], people[5], True)
+        ballots.toggle_vote(q[0], people[i], True)
+    ballots.toggle_vote(q[1], people[5], True)
     poll = polls.create_poll(s1, "Priorité n°1 ?", ["Fibre", "Satellite", "Formation"])
     polls.set_state(poll, "open")
     commit()
