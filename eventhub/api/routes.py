@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
 from eventhub.api import schemas
 from eventhub.api.openapi import build_openapi
-from eventhub.auth.services import record_token_use, token_use_due
-from eventhub.auth.tokens import bearer_token, token_for_this_event, token_required
+from eventhub.auth.tokens import bearer_token, record_use, token_for_this_event, token_required
 from eventhub.core.apidoc import Query, operation, request_body
 from eventhub.core.errors import NotFound
 from eventhub.core.urls import external_url
@@ -31,9 +30,7 @@ def _record_token_use(response: Response) -> Response:
     """Token usage is written here, once per LAST_USED_PRECISION, after the view and its commit point (and after
     the body, read before the view: eventhub.core.http), in a short transaction of its own: never on the way in,
     where it held the write lock while a slow client sent its body."""
-    token = g.get("api_token_checked")
-    if token is not None and token_use_due(token):
-        record_token_use(token.id)  # the request's own unit of work has ended (eventhub.core.pipeline)
+    record_use()  # the request's own unit of work has ended (eventhub.core.pipeline)
     return response
 
 

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from eventhub.auth.models import ApiToken, EventRole, Role, User
 from eventhub.auth.passwords import passwords
@@ -212,16 +213,18 @@ def authenticate_api_token(plaintext: str) -> ApiToken | None:
     the token row's lock on PostgreSQL, while a slow client sent its body)."""
     if not plaintext or len(plaintext) > 200:
         return None
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
+    # The creator and their roles come with the token: the checks below read both on every call.
+    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
+                              .options(joinedload(ApiToken.created_by).selectinload(User.roles)))
     if token is None or token_inactive_reason(token) is not None:
         return None
     return token
 
 
-def token_use_due(token: ApiToken, *, now: datetime | None = None) -> bool:
-    """Whether this use should be written: at most once per LAST_USED_PRECISION per token, so read-only calls
-    take no write lock at all in between."""
-    return token.last_used_at is None or (now or utcnow()) - token.last_used_at > LAST_USED_PRECISION
+def token_use_due(token_id: int, last_used_at: datetime | None, *, now: datetime | None = None) -> bool:
+    """Whether this use of the token should be written: at most once per LAST_USED_PRECISION per token, so
+    read-only calls take no write lock at all in between."""
+    return last_used_at is None or (now or utcnow()) - last_used_at > LAST_USED_PRECISION
 
 
 def record_token_use(token_id: int, *, now: datetime | None = None) -> bool:

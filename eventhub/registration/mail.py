@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from eventhub.core.timefmt import format_in_zone, zone_label
 from eventhub.core.urls import external_url
 from eventhub.events.models import Event
+from eventhub.mail.models import MailMessage
 from eventhub.mail.services import Attachment, queue_mail
 from eventhub.registration.journey import journey
 from eventhub.registration.models import Registration
@@ -37,11 +38,14 @@ class RegistrationMail:
     attachments: list[Attachment]
     event_id: int
 
-    def queue(self, position: int | None = None) -> None:
+    def queue(self, position: int | None = None, *, keep_mark: bool = False) -> MailMessage:
+        """Into the outbox with `position` written in; `keep_mark`: with POSITION_MARK left for the seat claim to
+        replace (eventhub.registration.seats.settle)."""
         mark, told = str(POSITION_MARK), str(position or 0)
-        queue_mail(kind=self.kind, to=self.to, subject=self.subject, event_id=self.event_id,
-                   text=self.text.replace(mark, told), html=self.html.replace(mark, told),
-                   attachments=self.attachments)
+        text, html = (self.text, self.html) if keep_mark else (self.text.replace(mark, told),
+                                                               self.html.replace(mark, told))
+        return queue_mail(kind=self.kind, to=self.to, subject=self.subject, event_id=self.event_id, text=text,
+                          html=html, attachments=self.attachments)
 
 
 def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None,

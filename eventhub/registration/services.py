@@ -24,10 +24,15 @@ from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.countries import is_country
 from eventhub.registration.journey import schedule_of
-from eventhub.registration.mail import RegistrationMail, compose_registration_mail, render_registration_mail
+from eventhub.registration.mail import (
+    POSITION_MARK,
+    RegistrationMail,
+    compose_registration_mail,
+    render_registration_mail,
+)
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
 from eventhub.registration.seats import claim_seat as claim_seat
-from eventhub.registration.seats import leave_waitlist, line_order, take_seat_or_place
+from eventhub.registration.seats import leave_waitlist, line_order, settle
 from eventhub.registration.seats import release_seat as release_seat
 from eventhub.registration.seats import waiting_count as waiting_count
 from eventhub.registration.seats import waitlist_position as waitlist_position
@@ -171,19 +176,19 @@ def register(
         raise _already_registered() from None
     ticket = issue_ticket(registration)
     # Everything costly or that reads is done before the seat claim: from it to the commit the event's row is
-    # locked and every registration for the event queues on it (seats.py). So the mail is composed first, for the
-    # outcome the seat count predicts (QR code included, ~6 ms of CPU, only for a ticket likely to admit); it is
-    # composed again under the lock only when a race proves the guess wrong, near the last seat.
+    # locked and every registration for the event queues on it (seats.py). So the mail is composed and written
+    # first, for the outcome the seat count predicts (QR code included, ~6 ms of CPU, only for a ticket likely to
+    # admit), with a mark where the position goes; the claim writes the status and the position in the same
+    # statement. Only when a race proves the guess wrong, near the last seat, is the mail composed again under
+    # the lock.
     seat_likely = _seat_likely(event, mode)
-    mail = _compose(registration, ticket, seat_likely, now, schedule_of(event))
-    place = take_seat_or_place(event, mode)
-    if place.seat:
-        registration.status, registration.confirmed_at = RegistrationStatus.CONFIRMED, now
-    else:
-        registration.waitlist_seq = place.seq
+    schedule = schedule_of(event)
+    message = _compose(registration, ticket, seat_likely, now, schedule).queue(keep_mark=True)
+    db.session.flush()
+    place = settle(event, registration, message, str(POSITION_MARK), now)
     if place.seat != seat_likely:
-        mail = _compose(registration, ticket, place.seat, now, schedule_of(event))
-    mail.queue(place.position)
+        db.session.delete(message)
+        _compose(registration, ticket, place.seat, now, schedule).queue(place.position)
     return RegistrationResult(registration, place.position)
 
 

@@ -136,6 +136,16 @@ def test_concurrent_registrations_are_told_distinct_correct_waitlist_positions(a
     assert {e: listed[by_email[e].id] for e in waiting} == waiting
     assert {e: services.waitlist_position(by_email[e]) for e in waiting} == waiting
     assert event.waitlisted_in_person == PEOPLE - CAPACITY
+    # Each mail says what its 201 said: the position was written into it by the seat claim's own statement.
+    from eventhub.mail.models import MailMessage
+    from eventhub.registration.mail import POSITION_MARK
+
+    mails = {m.recipient: m for m in db.session.scalars(db.select(MailMessage))}
+    assert len(mails) == PEOPLE
+    assert all(str(POSITION_MARK) not in m.body_text + (m.body_html or "") for m in mails.values())
+    for email, position in waiting.items():
+        assert mails[email].kind == "waitlisted" and f"position {position}." in mails[email].body_text
+    assert all(mails[e].kind == "confirmation" for e in confirmed)
     # The seat a cancellation frees goes to whoever was told position 1; the next newcomer is told the end of line.
     first = next(e for e, p in waiting.items() if p == 1)
     services.cancel_registration(by_email[confirmed[0]])
