@@ -214,8 +214,9 @@ def authenticate_api_token(plaintext: str) -> ApiToken | None:
     if not plaintext or len(plaintext) > 200:
         return None
     # The creator and their roles come with the token: the checks below read both on every call.
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
-                              .options(joinedload(ApiToken.created_by).selectinload(User.roles)))
+    token = db.session.execute(db.select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext))
+                               .options(joinedload(ApiToken.created_by).joinedload(User.roles))
+                               ).unique().scalar_one_or_none()
     if token is None or token_inactive_reason(token) is not None:
         return None
     return token

@@ -86,7 +86,8 @@ def take_seat_or_place(event: Event, mode: AttendanceMode) -> Place:
         ).one()
         _expire(event)
         return Place(False, row[0], row[1])
-    row = db.session.execute(select(*_claim(event, mode).c)).one()
+    claim = _claim(event, mode)
+    row = db.session.execute(select(claim.c.free, claim.c.seq, claim.c.position)).one()
     _expire(event)
     return Place(True) if row[0] else Place(False, row[1], row[2])
 
@@ -104,11 +105,12 @@ def settle(event: Event, registration: Registration, mail: MailMessage, mark: st
     status = case((claim.c.free, literal(RegistrationStatus.CONFIRMED.value)),
                   else_=literal(RegistrationStatus.WAITLISTED.value))
     row = db.session.execute(
-        select(*claim.c)
+        select(claim.c.free, claim.c.seq, claim.c.position)
         .add_cte(update(regs).where(regs.c.id == registration.id).values(
             status=status, confirmed_at=case((claim.c.free, now), else_=None),
-            waitlist_seq=case((claim.c.free, None), else_=claim.c.seq)).returning(regs.c.id).cte("settled"))
-        .add_cte(update(mails).where(mails.c.id == mail.id).values(
+            waitlist_seq=case((claim.c.free, None), else_=claim.c.seq))
+            .where(regs.c.event_id == claim.c.event_id).returning(regs.c.id).cte("settled"))
+        .add_cte(update(mails).where(mails.c.id == mail.id, mails.c.event_id == claim.c.event_id).values(
             body_text=func.replace(mails.c.body_text, mark, told),
             body_html=func.replace(mails.c.body_html, mark, told)).returning(mails.c.id).cte("told"))
     ).one()
@@ -130,7 +132,8 @@ def _claim(event: Event, mode: AttendanceMode):  # noqa: ANN202  (a CTE: free, s
         Event.waitlist_last: Event.waitlist_last + case((locked.c.free, 0), else_=1),
         # Kept: a seat is not an edit of the event, and inside a CTE the column's Python onupdate would be NULL.
         Event.updated_at: Event.updated_at,
-    }).returning(locked.c.free.label("free"), Event.waitlist_last.label("seq"), waiting.label("position"))
+    }).returning(locked.c.free.label("free"), Event.waitlist_last.label("seq"), waiting.label("position"),
+                 Event.id.label("event_id"))
         .cte("claim"))
 
 

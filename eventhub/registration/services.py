@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventhub import signals
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
@@ -158,22 +159,20 @@ def register(
     clean = validate_registration_data(data, require_consent=require_consent)
     mode = AttendanceMode(clean.mode)
     check_registration_open(event, mode, now)
-    if find_live_registration(event, clean.email):
-        raise _already_registered()
     registration = Registration(
         event_id=event.id, name=clean.name, email=clean.email, email_normalized=clean.email.lower(),
         organization=clean.organization, country=clean.country, job_title=clean.job_title, mode=mode,
-        status=RegistrationStatus.WAITLISTED, locale=clean.locale, source=source, created_at=now,
+        status=RegistrationStatus.WAITLISTED, confirmed_at=None, locale=clean.locale, source=source, created_at=now,
         consent_at=now if clean.consent else None, organization_type=clean.organization_type, listed=clean.listed,
     )
     refresh_search_text(registration)
-    try:
+    try:  # the partial unique index on the live email is the check (one round trip fewer than asking first)
         with db.session.begin_nested():
             db.session.add(registration)
             db.session.flush()
     except IntegrityError:
-        # Another request registered the same email between our check and our insert.
         raise _already_registered() from None
+    set_committed_value(registration, "tickets", [])  # new: nothing to load before the ticket is appended
     ticket = issue_ticket(registration)
     # Everything costly or that reads is done before the seat claim: from it to the commit the event's row is
     # locked and every registration for the event queues on it (seats.py). So the mail is composed and written
