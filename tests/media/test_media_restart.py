@@ -28,12 +28,12 @@ def _bytes(page, feed: int) -> int:  # noqa: ANN001
 
 
 def _keeps_growing(page, feed: int, what: str, times: int = 3) -> None:  # noqa: ANN001
-    """Inbound video bytes move `times` times in a row (each within 10 s on a loaded machine). A count lower than
-    the last one is a fresh subscription (the page re-subscribed after its socket came back): it counts as long as
-    it is counting."""
+    """Inbound video bytes move `times` times in a row. A count lower than the last one is a fresh subscription
+    (the page re-subscribed after its socket came back): it counts as long as it is counting. Each step may take
+    up to 25 s: a re-subscription's ICE and DTLS took over 10 s on a CI machine at load 40 (seen once)."""
     last = _bytes(page, feed)
     for k in range(times):
-        last = wait_until(lambda floor=last: (b := _bytes(page, feed)) != floor and b > 0 and b, 10,
+        last = wait_until(lambda floor=last: (b := _bytes(page, feed)) != floor and b > 0 and b, 25,
                           f"{what} ({k + 1}/{times})", interval=0.3)
 
 
