@@ -22,9 +22,8 @@ bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 @token_required
 def scan(event_id: int):
     started = time.perf_counter()
-    event = event_services.get_event(event_id)
     body: schemas.ScanIn = request_body()
-    point = services.get_point(event, body.point_id)
+    _event, point = services.event_and_point(event_id, body.point_id)
     result = services.check_in(body.code, by=g.api_token.created_by, point=point, nonce=body.nonce,
                                device_id=body.device_id or f"token-{g.api_token.id}")
     return timed(result.to_dict(), started)

@@ -28,6 +28,7 @@ from eventhub.checkin.points import (  # re-exported: services stays the area's 
 from eventhub.checkin.points import add_point as add_point
 from eventhub.checkin.points import archive_point as archive_point
 from eventhub.checkin.points import ensure_default_point as ensure_default_point
+from eventhub.checkin.points import event_and_point as event_and_point
 from eventhub.checkin.points import get_point as get_point
 from eventhub.checkin.points import points_for as points_for
 from eventhub.checkin.points import remote_upgrade_allowed as remote_upgrade_allowed
@@ -157,10 +158,9 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
     if at.tzinfo is None:
         raise ValidationFailed("invalid_time", _l("A time zone offset is required."))
     prefix, digest = _code_fingerprint(code)
-    if nonce is not None:
-        replay = _replay(event, nonce, digest)
-        if replay is not None:
-            return replay.freeze()
+    # A retried nonce is not looked up first (a round trip every scan paid for the rare retry): the scan's INSERT
+    # meets the nonce's unique index, and the answer given the first time is returned below, any admission made
+    # meanwhile taken back.
     ticket, result, detail = _judge(point, code)
     if device_refused and result == ADMITTED:
         # The device turned them away (a stale copy, a setting changed since): so it stays.
