@@ -5,10 +5,11 @@ channel watches that channel's mountpoint, like a listener. The floor itself sta
 keep it faint underneath; the stage screen plays only the floor).
 
 Every browser gets its own core token: a listener's may attach to the Streaming plugin only; an interpreter's also
-to the AudioBridge, and it is in the ACL of their own channel's room only. Tokens are recorded as StageToken rows,
-so the stage's heartbeat, sweep (expiry, a revoked ticket) and end remove them from Janus like every stage token. A
-channel is created on first need (and again after the stage moved to another server or Janus restarted), destroyed
-when the stage ends (`stage_ended`).
+to the AudioBridge, and it is in the ACL of their own channel's room only. Tokens are recorded as StageToken rows
+(an interpreter's with their channel), so the stage's heartbeat, sweep (expiry, a revoked ticket), end, and the
+revocation of the interpreter's link (`on_link_revoked`) remove them from Janus like every stage token. A channel
+is created on first need (and again after the stage moved to another server or Janus restarted), destroyed when the
+stage ends (`stage_ended`).
 
 Janus is called before this transaction writes (the stage's SQLite rule: never hold the write lock across a Janus
 call).
@@ -25,9 +26,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from eventhub.core import revocations
 from eventhub.core.errors import Conflict, Forbidden
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
+from eventhub.floor.channels import CHANNEL_REVOKED
 from eventhub.floor.models import Channel
 from eventhub.media.channels import listen_pin
 from eventhub.media.janus import JanusError
@@ -99,6 +102,7 @@ def grant(stage: Stage, *, speak: Channel | None, hear: Channel | None, role: St
     mountpoint = _claim(hear, heard, media, token, speak=False) if hear is not None and heard else None
     ttl = stage_credentials.token_ttl()
     row = StageToken(stage_id=stage.id, token=token, role=role, registration_id=registration_id,
+                     channel_id=speak.id if speak is not None and role == StageRole.INTERPRETER else None,
                      janus_server=server, expires_at=utcnow() + timedelta(seconds=ttl))
     db.session.add(row)
     db.session.flush()
@@ -129,6 +133,30 @@ def listener_media(session: AgendaSession, channel_id: int, participant: Any, *,
         raise Conflict("stage_closed", _l("The stage is not open yet."))
     return grant(stage, speak=None, hear=channel, role=StageRole.ATTENDEE, registration_id=registration_id,
                  media=media)
+
+
+def on_link_revoked(sender: Any, **_kw: Any) -> None:
+    """The interpreter's link was revoked (`interpreter_link_revoked`): every token issued for that channel's
+    interpreter goes now — out of the channel room's ACL and out of Janus, which ends the Janus sessions that used
+    it (the booth's microphone, the relay, the floor they heard) — and whoever is in the channel's room is kicked.
+    Their live connections end on every process (`revocations`). All after the commit."""
+    if not isinstance(sender, Channel):
+        return
+    tokens = svc.remove_tokens(db.select(StageToken).where(StageToken.channel_id == sender.id), utcnow())
+    room = (sender.janus_server or "", sender.janus_room_id or 0, sender.room_secret)
+
+    def cut(m: Any) -> None:
+        if room[0] and room[1]:
+            with contextlib.suppress(JanusError):  # the channel may be gone already (stage ended, Janus restarted)
+                if tokens:
+                    m.allow_audio(*room, [t for _s, t in tokens], add=False)
+                for p in m.audio_participants(room[0], room[1]):
+                    m.kick_audio(*room, int(p["id"]))
+        for server, token in tokens:
+            m.remove_token(server, token)
+
+    svc.media_after_commit(cut, svc.media_backend())
+    revocations.announce_after_commit(CHANNEL_REVOKED, sender.id)
 
 
 def on_stage_ended(sender: Any, **_kw: Any) -> None:

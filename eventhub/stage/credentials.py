@@ -123,7 +123,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         svc.remove_tokens_after_commit(old, media, allowed_of=stage)
     row = StageToken(stage_id=stage.id, token=token, role=holder.kind,
                      participant_id=participant.id if participant else None, user_id=holder.user_id,
-                     registration_id=holder.registration_id, janus_server=server,
+                     registration_id=holder.registration_id, channel_id=holder.channel_id, janus_server=server,
                      expires_at=now + timedelta(seconds=token_ttl()))
     db.session.add(row)
     db.session.flush()

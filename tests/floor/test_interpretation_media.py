@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from eventhub.core.db import commit
+from eventhub.core.errors import DomainError
 from eventhub.extensions import db, socketio
 from eventhub.floor import channels
 from eventhub.floor.models import Channel
@@ -123,6 +124,7 @@ def test_rooms_tokens_and_relay_in_janus(app, floor, connect, booths, media):  #
         assert creds["room"] == room and secret and secret not in repr(creds)
         row = db.session.scalar(db.select(StageToken).where(StageToken.token == creds["token"]))
         assert row.role == StageRole.INTERPRETER and row.stage_id == stage_id and row.removed_at is None
+        assert row.channel_id == ar_id
     assert media.channel_exists(server, room, secret)
     tokens = {t["token"]: sorted(t["allowed_plugins"]) for t in media.pool.client(server).list_tokens()}
     assert tokens[creds["token"]] == sorted([AUDIOBRIDGE, STREAMING])  # no VideoRoom: no publishing on the stage
@@ -167,7 +169,7 @@ def test_rooms_tokens_and_relay_in_janus(app, floor, connect, booths, media):  #
         == 453  # the PIN is mandatory
     with app.app_context():
         row = db.session.scalar(db.select(StageToken).where(StageToken.token == heard["token"]))
-        assert row.role == StageRole.ATTENDEE and row.registration_id is not None
+        assert row.role == StageRole.ATTENDEE and row.registration_id is not None and row.channel_id is None
     # The stage ends: the channels go with it (rooms and mountpoints).
     with app.app_context():
         stage = stage_svc.get_stage(db.session.get(AgendaSession, sid))
@@ -197,3 +199,72 @@ def test_the_interpreter_hears_the_floor_through_the_stage_namespace(app, floor,
         client.disconnect("/stage")
         refused = bad.test_client(app, namespace="/stage", auth={"interpreter_token": "junk"})
         assert not refused.is_connected("/stage")
+
+
+def _join_and_stay(media, server: str, token: str, room: int) -> tuple[JanusClient, int]:  # noqa: ANN001
+    """A booth joined to its channel's AudioBridge room with `token`, its Janus session left open."""
+    url = media.pool.get(server).url.rstrip("/")
+    browser = JanusClient(JanusServer(name="booth", url=url), timeout=3)
+    sid = int(browser.request("", {"janus": "create", "token": token})["data"]["id"])
+    hid = int(browser.request(str(sid), {"janus": "attach", "plugin": AUDIOBRIDGE, "token": token})["data"]["id"])
+    browser.request(f"{sid}/{hid}", {"janus": "message", "token": token, "transaction": "j-1", "body": {
+        "request": "join", "room": room, "token": token, "display": "booth", "muted": False}})
+    return browser, sid
+
+
+def _until(predicate, what: str, timeout: float = 5.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_revoking_the_interpreters_link_cuts_their_tokens_room_and_connections(app, floor, connect, booths,  # noqa: F811
+                                                                               media):
+    sid = floor.session.id
+    _open_stage(app, floor, media)
+    ar_id, ar_token = booths["ar"]
+    _fr_id, fr_token = booths["fr"]
+    interpreter = connect({"interpreter_token": ar_token})
+    join(interpreter, sid)
+    other = connect({"interpreter_token": fr_token})
+    join(other, sid)
+    creds = call(interpreter, "channel_media", {"session_id": sid})["data"]
+    other_creds = call(other, "channel_media", {"session_id": sid})["data"]
+    with app.app_context():
+        hears = socketio.test_client(app, namespace="/stage", auth={"interpreter_token": ar_token})
+        floor_creds = hears.emit("credentials", {"session_id": sid, "publish": False, "role": "interpreter"},
+                                 namespace="/stage", callback=True)["data"]
+    with app.app_context():
+        ar = db.session.get(Channel, ar_id)
+        server, room = ar.janus_server, ar.janus_room_id
+        rows = db.session.scalars(db.select(StageToken).where(StageToken.channel_id == ar_id)).all()
+        assert sorted(r.token for r in rows) == sorted([creds["token"], floor_creds["token"]])
+    booth, booth_session = _join_and_stay(media, server, creds["token"], room)
+    _until(lambda: len(media.audio_participants(server, room)) == 1, "the booth is in its room")
+    # Someone else may not revoke it; the channel's moderator may.
+    with app.app_context():
+        channel = db.session.get(Channel, ar_id)
+        with pytest.raises(DomainError) as refused:
+            channels.revoke_link(channel, by=floor.outsider)
+        assert refused.value.code == "not_moderator"
+        db.session.rollback()
+        channels.revoke_link(db.session.get(Channel, ar_id), by=floor.moderator)
+        assert interpreter.is_connected("/floor") and hears.is_connected("/stage")  # nothing before the commit
+        commit()
+    # At once, not at the tokens' expiry: gone from Janus, out of the room, and the live connections ended.
+    in_janus = {t["token"] for t in media.pool.client(server).list_tokens()}
+    assert creds["token"] not in in_janus and floor_creds["token"] not in in_janus
+    assert other_creds["token"] in in_janus  # the French booth is untouched
+    _until(lambda: media.audio_participants(server, room) == [], "the booth was dropped from its room")
+    with pytest.raises(JanusError) as gone:
+        booth.request(str(booth_session), {"janus": "keepalive", "token": creds["token"]})
+    assert gone.value.code in (403, 458)  # the token is refused, or its session is already gone with it
+    assert not interpreter.is_connected("/floor") and not hears.is_connected("/stage")
+    assert other.is_connected("/floor")
+    with app.app_context():
+        assert all(r.removed_at is not None for r in db.session.scalars(
+            db.select(StageToken).where(StageToken.channel_id == ar_id)))
+        assert not socketio.test_client(app, namespace="/stage", auth={"interpreter_token": ar_token}) \
+            .is_connected("/stage")
+    assert not connect({"interpreter_token": ar_token}).is_connected("/floor")
