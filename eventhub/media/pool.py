@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from eventhub.media.channels import ChannelMedia
+from eventhub.media.guard import AudioOnlyMedia
 from eventhub.media.janus import (
     AUDIOBRIDGE,
     STREAMING,
@@ -267,7 +268,7 @@ class JanusPool:
             m.client.close()
 
 
-class MediaPool(ChannelMedia):
+class MediaPool(ChannelMedia, AudioOnlyMedia):
     """What the stage area calls (app.extensions["eventhub_media"]; None when no Janus is configured).
 
     Every method may raise `MediaUnavailable` (server unreachable) or `JanusError` (Janus refused; `.code`).

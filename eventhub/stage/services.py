@@ -134,6 +134,7 @@ def end_attendee_turn(stage: Stage, p: StageParticipant, *, media: Media | None,
 
     def kick(m: Media) -> None:
         if server and room_id:
+            m.keep_audio_only(server, room_id, secret, feed, on=False)
             m.kick(server, room_id, secret, feed)
 
     media_after_commit(kick, media)
@@ -304,6 +305,7 @@ def remove(stage: Stage, p: StageParticipant, *, by: User, media: Media | None,
 
     def kick(m: Media) -> None:
         if server and room_id:
+            m.keep_audio_only(server, room_id, secret, feed, on=False)
             m.kick(server, room_id, secret, feed)
 
     media_after_commit(kick, media)
