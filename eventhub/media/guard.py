@@ -7,7 +7,8 @@ participant (a publisher that never publishes, joined with a token of its own in
 such participant about each publisher's streams when it publishes or renegotiates (`publishers` events), and the
 guard mutes every video stream of the feeds it keeps audio-only at once — before any subscriber has finished its
 own negotiation for that feed, so no frame reaches one. The stage's upkeep is the backstop (a guard lives in the
-process that issued the credentials; it ends when the feed has left, at its deadline, or with the room).
+process that issued the credentials; it forgets a feed that has been out of the room for a span, and ends with the
+room).
 """
 
 from __future__ import annotations
@@ -26,33 +27,33 @@ KEEPALIVE = 5.0  # the guard's session must outlive Janus's session_timeout (15 
 
 
 class AudioOnlyGuard:
-    """One per VideoRoom room and app process. `keep(feed, until)` adds a feed (while it has not published and
-    left again, or until the monotonic deadline); `drop(feed)` removes it. The thread stops when no feed is left.
-    `mute(feed, mids)` is the pool's moderate call; `allow(token, add)` puts the guard's join token in or out of
-    the room's ACL (the guard talks to Janus with the API secret, like the app's control sessions: the token is
-    only the room's ACL entry, never a core token)."""
+    """One per VideoRoom room and app process. `keep(feed, span)` guards a feed for `span` seconds after it was
+    last seen in the room (each `publishers` event, and a participants check every few seconds, renews it), so an
+    unpublish/republish or a leave/rejoin within the turn is muted too; `drop(feed)` ends it (the turn ended here).
+    The stage gives an attendee a new feed id for each turn, so a guard left in another process can never mute a
+    later turn that may show video. The thread stops when no feed is left. `mute(feed, mids)` is the pool's
+    moderate call; `allow(token, add)` puts the guard's join token in or out of the room's ACL (the guard talks to
+    Janus with the API secret, like the app's control sessions: the token is only the room's ACL entry)."""
 
     def __init__(self, server: JanusServer, room: int, *, mute: Callable[[int, list[str]], None],
                  allow: Callable[[str, bool], None]) -> None:
         self.server, self.room = server, room
         self._mute, self._allow = mute, allow
-        self._feeds: dict[int, float] = {}  # feed id → deadline (monotonic) while not yet seen publishing
-        self._seen: set[int] = set()
+        self._feeds: dict[int, tuple[float, float]] = {}  # feed id → (deadline (monotonic), span)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.client = JanusClient(JanusServer(name=f"{server.name}-guard", url=server.url,
                                               api_secret=server.api_secret))
-        self._session, self._token = 0, ""
+        self._session, self._handle_id, self._token = 0, 0, ""
         self.muted: list[tuple[int, str]] = []  # what it did (for logs and tests)
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
-    def keep(self, feed: int, until: float) -> None:
+    def keep(self, feed: int, span: float) -> None:
         with self._lock:
-            self._feeds[int(feed)] = until
-            self._seen.discard(int(feed))
+            self._feeds[int(feed)] = (time.monotonic() + span, span)
             start = self._thread is None
             if start:
                 self._thread = threading.Thread(target=self._run, name=f"audio-only-{self.room}", daemon=True)
@@ -88,7 +89,7 @@ class AudioOnlyGuard:
         except JanusError:
             self._leave(token, session)
             raise
-        self._session, self._token = session, token
+        self._session, self._handle_id, self._token = session, handle, token
         assert self._thread is not None
         self._thread.start()
 
@@ -107,6 +108,7 @@ class AudioOnlyGuard:
                     self._handle(data)
                 if time.monotonic() - last >= KEEPALIVE:
                     self.client.keepalive(session)
+                    self._renew(session)
                     last = time.monotonic()
         except JanusError as exc:  # the room or Janus went: the upkeep's backstop takes over
             log.warning("audio-only guard of room %s stopped: %s", self.room, exc.reason)
@@ -115,14 +117,26 @@ class AudioOnlyGuard:
         finally:
             self._leave(token, session)
 
+    def _renew(self, session: int) -> None:
+        """Feeds still in the room are guarded another span."""
+        data = self.client.message(session, self._handle_id, {"request": "listparticipants", "room": int(self.room)})
+        self._present({int(p.get("id") or 0) for p in data.get("participants") or []})
+
+    def _present(self, feeds: set[int]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for feed in feeds & set(self._feeds):
+                span = self._feeds[feed][1]
+                self._feeds[feed] = (now + span, span)
+
     def _pending(self) -> bool:
         """Feeds left to guard; when none, the thread is marked gone under the lock (a `keep` racing with the exit
         starts a new one)."""
         now = time.monotonic()
         with self._lock:
-            for feed, until in list(self._feeds.items()):
-                if feed not in self._seen and until <= now:
-                    del self._feeds[feed]  # never published in time: the upkeep's backstop covers a late one
+            for feed, (until, _span) in list(self._feeds.items()):
+                if until <= now:
+                    del self._feeds[feed]  # gone (or never came) for a whole span: the upkeep is the backstop
             if not self._feeds:
                 self._thread = None
             return bool(self._feeds)
@@ -132,8 +146,7 @@ class AudioOnlyGuard:
             feed = int(publisher.get("id") or 0)
             if feed not in self.feeds():
                 continue
-            with self._lock:
-                self._seen.add(feed)
+            self._present({feed})
             mids = [str(s["mid"]) for s in publisher.get("streams") or []
                     if s.get("type") == "video" and s.get("mid") is not None and not s.get("disabled")]
             if mids:
@@ -142,10 +155,6 @@ class AudioOnlyGuard:
                     self.muted += [(feed, mid) for mid in mids]
                 except JanusError as exc:
                     log.warning("could not mute the video of feed %s: %s", feed, exc.reason)
-        for key in ("unpublished", "leaving", "kicked"):
-            gone = data.get(key)
-            if isinstance(gone, int) and gone in self._seen:
-                self.drop(gone)  # its turn is over (or it hung up): a new turn guards it again
 
     def _leave(self, token: str, session: int | None) -> None:
         try:
@@ -167,8 +176,8 @@ class AudioOnlyMedia:
 
     def keep_audio_only(self, server: str, room_id: int, secret: str, feed_id: int, *, on: bool,
                         for_seconds: float = 120.0) -> None:
-        """`on`: from now on Janus mutes every video stream `feed_id` publishes in that room (until the feed has
-        published and left, or `for_seconds` if it never publishes). Off: this process stops guarding it."""
+        """`on`: from now on Janus mutes every video stream `feed_id` publishes in that room, until the feed has been
+        out of the room for `for_seconds`. Off: this process stops guarding it."""
         if not hasattr(self, "_guards"):
             self._guards = {}
         key = (server, int(room_id))
@@ -187,7 +196,7 @@ class AudioOnlyMedia:
                 (rooms.allow if add else rooms.disallow)(room_id, secret=secret, tokens=[token])
 
             guard = self._guards[key] = AudioOnlyGuard(self.pool.get(server), int(room_id), mute=mute, allow=allow)
-        guard.keep(feed_id, time.monotonic() + for_seconds)
+        guard.keep(feed_id, for_seconds)
 
     def audio_only_guard(self, server: str, room_id: int) -> AudioOnlyGuard | None:
         return getattr(self, "_guards", {}).get((server, int(room_id)))

@@ -120,6 +120,13 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
     _until(lambda: "eventhub-guard" not in _displays(media, stage), "the guard left the room", timeout=10)
     # The watcher's receive-only token was not touched by the end of somebody else's turn.
     assert db.session.scalar(db.select(StageToken).where(StageToken.token == watcher["token"])).removed_at is None
+    # A later turn gets a new feed id: a guard left for the old one in another process can never touch it.
+    old_feed = row.feed_id
+    _hand, again = _accept(world, world.tickets["remote"])
+    speeches.start(again, by=world.moderator)
+    commit()
+    db.session.refresh(row)
+    assert row.state == ParticipantState.LIVE and row.feed_id != old_feed
 
 
 def test_video_follows_the_moderators_choice_and_in_room_hands_get_no_media(world, media, open_stage):
