@@ -5,8 +5,10 @@
   inbound audio samples growing; an in-page poller every 20 ms). Alternates two panelists: each start ends the
   other's turn (the path the floor and the stage share: speech_started → bring live → broadcast → the screen).
 - interpretation_extra_delay (plain janus.js pages, tests/media/pages/interp.*): one page sends the same beeping
-  track into the floor (VideoRoom) and into an interpretation channel (AudioBridge, made with eventhub.media); a
-  listener page stamps each beep's onset on both paths; extra = channel onset − floor onset, per beep.
+  track into the floor (VideoRoom) and into an interpretation channel (made with eventhub.media.channels.place, as
+  the app makes it: the AudioBridge room the interpreter speaks into, forwarded to the Streaming mountpoint that
+  listeners watch); a listener page stamps each beep's onset on the floor and on the mountpoint; extra = channel
+  onset − floor onset, per beep.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import time
 from typing import Any
 
 from bench._server import percentile
-from eventhub.media.rooms import AudioBridgeAdmin, PluginHandle
+from eventhub.media.channels import listen_pin, place
+from eventhub.media.janus import AUDIOBRIDGE, STREAMING, VIDEOROOM
+from eventhub.media.rooms import AudioBridgeAdmin, PluginHandle, StreamingAdmin
 from eventhub.media.tokens import new_token
 
 AUDIBLE = """() => { window.__audible = window.__audible || {}; if (window.__apoll) return true;
@@ -121,11 +125,13 @@ def interpretation_delay(bench: Any, beeps: int) -> list[float]:
     """Channel onset − floor onset for each beep both paths delivered (plain janus.js pages)."""
     bridge_room, secret = 3_000_002, "bench-bridge-secret"  # noqa: S105 (a throw-away room)
     token = new_token(3600)
-    bench.client.add_token(token, ["janus.plugin.videoroom", "janus.plugin.audiobridge"])
+    bench.client.add_token(token, [VIDEOROOM, AUDIOBRIDGE, STREAMING])
     bench.rooms.allow(3_000_001, secret="bench-room-secret", tokens=[token])
-    bridge = AudioBridgeAdmin(PluginHandle(bench.client, "janus.plugin.audiobridge"))
-    bridge.create(bridge_room, secret=secret, allowed=[token], extra={"default_prebuffering": 3})
-    cfg = {"server": bench.janus.url, "room": 3_000_001, "bridge": bridge_room, "token": token}
+    bridge = AudioBridgeAdmin(PluginHandle(bench.client, AUDIOBRIDGE))
+    streaming = StreamingAdmin(PluginHandle(bench.client, STREAMING))
+    place(bridge, streaming, room_id=bridge_room, secret=secret, description="bench channel", allowed=[token])
+    cfg = {"server": bench.janus.url, "room": 3_000_001, "bridge": bridge_room, "token": token,
+           "mountpoint": bridge_room, "pin": listen_pin(secret)}
     contexts = []
     try:
         pctx = bench.browser.new_context()
@@ -154,5 +160,7 @@ def interpretation_delay(bench: Any, beeps: int) -> list[float]:
     finally:
         for ctx in contexts:
             ctx.close()
+        streaming.destroy(bridge_room, secret=secret)
         bridge.destroy(bridge_room, secret=secret)
+        streaming.handle.close()
         bridge.handle.close()

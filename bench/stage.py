@@ -22,8 +22,9 @@ made server-side with eventhub.media (the same calls the stage makes), through a
 
 - speaker_start_p50_ms / _p95_ms (the floor, on the stage's own pages): the moderator's floor `start` of a remote
   panelist connected backstage → their audio playing on the hall's screen (bench/_stage_floor.py). Goal ≤ 1 s.
-- interpretation_extra_delay_ms: the median over beeps of (onset on an interpretation channel, AudioBridge) −
-  (onset on the floor, VideoRoom) for the same track sent into both (p95 and spread printed). Goal ≤ 300 ms.
+- interpretation_extra_delay_ms: the median over beeps of (onset on an interpretation channel: AudioBridge room →
+  forwarder → Streaming mountpoint, as listeners hear it) − (onset on the floor, VideoRoom) for the same track sent
+  into both (p95 and spread printed). Goal ≤ 300 ms.
 
 Readable lines, and last one JSON object. Exit status 0 when the run completed, 2 when it could not be set up.
 """

@@ -23,6 +23,9 @@ checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage
 speech_started = _signals.signal("speech-started")
 speech_ended = _signals.signal("speech-ended")
+# floor: sender is the interpretation Channel whose interpreter link was just revoked (inside that transaction):
+# the interpreter's media tokens leave Janus and their live connections end, after the commit
+interpreter_link_revoked = _signals.signal("interpreter-link-revoked")
 # stage: sender is the Stage, inside the transaction that ended it (its Janus room goes after the commit); the
 # floor's interpretation rooms follow it
 stage_ended = _signals.signal("stage-ended")

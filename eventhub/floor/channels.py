@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
+from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.extensions import db
@@ -23,6 +24,7 @@ from eventhub.floor.models import Channel
 from eventhub.schedule.models import AgendaSession
 
 DEFAULT_LINK_MAX_AGE = 30 * 24 * 3600
+CHANNEL_REVOKED = "channel"  # the `core.revocations` kind of a revoked interpreter link (id: the channel's)
 LANGUAGE_CODES = ("fr", "ar", "en", "bm", "es", "pt", "de", "zh", "ru", "wo", "ff", "tmh", "son")
 
 
@@ -113,9 +115,14 @@ def channel_from_token(token: Any) -> Channel | None:
     return channel
 
 
-def revoke_link(channel: Channel) -> None:
+def revoke_link(channel: Channel, *, by: User) -> None:
+    """Every link sent so far stops working, and what the interpreter holds already is cut at once (not at its
+    token's expiry): the receivers of `interpreter_link_revoked` remove their Janus tokens and end their live
+    connections once this commits."""
+    services.require_moderator(by, services.session_of(channel.session_id))
     channel.link_version += 1
     db.session.flush()
+    signals.interpreter_link_revoked.send(channel)
 
 
 # --- the seam for the media layer ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.errors import ValidationFailed
+from eventhub.core.errors import NotFound, ValidationFailed
 from eventhub.core.web import flash_refusals, perform
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
@@ -112,6 +112,12 @@ def _action(session: AgendaSession, by: User, action: str) -> tuple[Callable[[],
     def speaker():  # noqa: ANN202
         return services.get_speaker(session.id, _int("speaker_id"))
 
+    def _channel() -> channels.Channel:
+        channel = channels.get_channel(_int("channel_id"))
+        if channel.session_id != session.id:
+            raise NotFound("channel_not_found", _("No such interpretation channel."))
+        return channel
+
     table: dict[str, tuple[Callable[[], object], str]] = {
         "add": (lambda: services.add_speaker(
             session, by=by, kind=form.get("kind", ""), panelist_id=_int("panelist_id"), user_id=_int("user_id"),
@@ -141,6 +147,9 @@ def _action(session: AgendaSession, by: User, action: str) -> tuple[Callable[[],
                                                  interpreter_name=form.get("name", ""),
                                                  interpreter_email=form.get("email", "")),
                     _("Interpretation channel added: send the interpreter their link.")),
+        "revoke_link": (lambda: channels.revoke_link(_channel(), by=by),
+                        _("The interpreter's link no longer works and their connection was cut. Send the new "
+                          "link.")),
     }
     if action not in table:
         raise ValidationFailed("invalid_action", _("Unknown action."))

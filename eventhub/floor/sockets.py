@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_out
 from flask_socketio import join_room
@@ -18,10 +18,11 @@ from flask_socketio import join_room
 from eventhub import signals
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
+from eventhub.core import revocations
 from eventhub.core.errors import Forbidden, NotFound
 from eventhub.core.live import LiveNamespace, attach, disconnect_after_commit, ok, parse_payload
 from eventhub.core.types import utcnow
-from eventhub.extensions import db
+from eventhub.extensions import db, socketio
 from eventhub.floor import broadcast as bc
 from eventhub.floor import channels, hands, interpretation, reporting, schemas, services, speeches
 from eventhub.qa import participants as pt
@@ -126,6 +127,7 @@ class FloorNamespace(LiveNamespace):
             if channel is None:
                 raise _refuse("invalid_link")
             conn.channel_id = channel.id
+            revocations.ensure_running(current_app._get_current_object())  # type: ignore[attr-defined]
         elif user is not None:
             conn.participant = pt.from_user(user)
         _conns[request.sid] = conn  # type: ignore[attr-defined]
@@ -324,8 +326,19 @@ def _on_logout(sender: Flask, user: Any = None, **_kw: Any) -> None:
     disconnect_after_commit(list(_user_sids.get(user_id, ()) if isinstance(user_id, int) else ()), NAMESPACE)
 
 
+def _cut_off(kind: str, ident: int) -> None:
+    """An interpreter link was revoked (this process or another announced it): its connections here end now."""
+    if kind != channels.CHANNEL_REVOKED:
+        return
+    for sid, conn in list(_conns.items()):
+        if conn.channel_id == ident:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 def register(app: Flask) -> None:
     attach(FloorNamespace(NAMESPACE))
+    revocations.on_revoked(_cut_off)
+    signals.interpreter_link_revoked.connect(interpretation.on_link_revoked)
     signals.report_collect.connect(reporting.report_sections)
     signals.dashboard_collect.connect(reporting.dashboard_rows)
     signals.stage_ended.connect(interpretation.on_stage_ended)

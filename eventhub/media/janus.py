@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 VIDEOROOM = "janus.plugin.videoroom"
 AUDIOBRIDGE = "janus.plugin.audiobridge"
+STREAMING = "janus.plugin.streaming"
 DEFAULT_TIMEOUT = 5.0
 API_SECRET_FIELD, ADMIN_SECRET_FIELD = "apisecret", "admin_secret"  # noqa: S105 (field names, not secrets)
 
@@ -37,6 +38,9 @@ VIDEOROOM_UNAUTHORIZED = 433
 # AudioBridge (plugins/janus_audiobridge.c)
 AUDIOBRIDGE_NO_SUCH_ROOM = 485
 AUDIOBRIDGE_ROOM_EXISTS = 486
+# Streaming (plugins/janus_streaming.c)
+STREAMING_NO_SUCH_MOUNTPOINT = 455
+STREAMING_MOUNTPOINT_EXISTS = 456
 
 
 class JanusError(Exception):

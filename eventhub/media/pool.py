@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from eventhub.media.channels import ChannelMedia
+from eventhub.media.guard import AudioOnlyMedia
 from eventhub.media.janus import (
     AUDIOBRIDGE,
-    AUDIOBRIDGE_ROOM_EXISTS,
+    STREAMING,
     VIDEOROOM,
     VIDEOROOM_ROOM_EXISTS,
     JanusClient,
@@ -31,7 +33,7 @@ from eventhub.media.janus import (
     JanusServer,
     JanusUnavailable,
 )
-from eventhub.media.rooms import AudioBridgeAdmin, PluginHandle, VideoRoomAdmin
+from eventhub.media.rooms import AudioBridgeAdmin, PluginHandle, StreamingAdmin, VideoRoomAdmin
 from eventhub.media.tokens import is_expired
 from eventhub.media.turn import ice_servers
 
@@ -92,6 +94,9 @@ class _Member:
         self.client = JanusClient(server, timeout=timeout)
         self.videoroom_handle = PluginHandle(self.client, VIDEOROOM)
         self.audiobridge_handle = PluginHandle(self.client, AUDIOBRIDGE)
+        # Not kept alive by the health check (a server without the Streaming plugin is still up for the stage):
+        # a call after its session timed out is retried once on a fresh one (PluginHandle.request).
+        self.streaming_handle = PluginHandle(self.client, STREAMING)
         self.up = True
         self.failures = 0
         self.stages: set[int] = set()
@@ -138,6 +143,9 @@ class JanusPool:
 
     def audiobridge(self, name: str) -> AudioBridgeAdmin:
         return AudioBridgeAdmin(self._member(name).audiobridge_handle)
+
+    def streaming(self, name: str) -> StreamingAdmin:
+        return StreamingAdmin(self._member(name).streaming_handle)
 
     # --- placement ------------------------------------------------------------------------------------------
     def pick(self, *, load: Mapping[str, int] | None = None, exclude: Iterable[str] = ()) -> JanusServer:
@@ -197,6 +205,7 @@ class JanusPool:
             if going_down:
                 m.videoroom_handle.reset()
                 m.audiobridge_handle.reset()
+                m.streaming_handle.reset()
                 log.error("Janus %s taken out; stages to re-home: %s", name, moved)
                 if self.on_down:
                     self.on_down(name, moved)
@@ -255,10 +264,11 @@ class JanusPool:
         for m in self._members.values():
             m.videoroom_handle.close()
             m.audiobridge_handle.close()
+            m.streaming_handle.close()
             m.client.close()
 
 
-class MediaPool:
+class MediaPool(ChannelMedia, AudioOnlyMedia):
     """What the stage area calls (app.extensions["eventhub_media"]; None when no Janus is configured).
 
     Every method may raise `MediaUnavailable` (server unreachable) or `JanusError` (Janus refused; `.code`).
@@ -322,38 +332,6 @@ class MediaPool:
 
     def is_healthy(self, server: str) -> bool:
         return self.pool.is_up(server)
-
-    # --- AudioBridge rooms (interpretation channels), on a server the caller names (the stage's) ---------------
-    def place_audio_room(self, server: str, *, room_id: int, secret: str, description: str,
-                         allowed: list[str]) -> None:
-        """A private AudioBridge room with the token ACL on; one left over with that id is replaced."""
-        bridge = self.pool.audiobridge(server)
-        # A short jitter buffer (3 × 20 ms packets): the channel should add little over the floor's own delay.
-        extra = {"default_prebuffering": 3}
-        try:
-            bridge.create(room_id, secret=secret, allowed=allowed, description=description, extra=extra)
-        except JanusError as exc:
-            if exc.code != AUDIOBRIDGE_ROOM_EXISTS:
-                raise
-            bridge.destroy(room_id, secret=secret)
-            bridge.create(room_id, secret=secret, allowed=allowed, description=description, extra=extra)
-
-    def destroy_audio_room(self, server: str, room_id: int, secret: str) -> None:
-        self.pool.audiobridge(server).destroy(room_id, secret=secret)
-
-    def audio_room_exists(self, server: str, room_id: int) -> bool:
-        return self.pool.audiobridge(server).exists(room_id)
-
-    def allow_audio(self, server: str, room_id: int, secret: str, tokens: list[str], *, add: bool) -> None:
-        bridge = self.pool.audiobridge(server)
-        (bridge.allow if add else bridge.disallow)(room_id, secret=secret, tokens=tokens)
-
-    def add_audio_token(self, server: str, token: str) -> None:
-        """A core token that may attach only to the AudioBridge (an interpreter's or a listener's)."""
-        self.pool.client(server).add_token(token, [AUDIOBRIDGE])
-
-    def audio_participants(self, server: str, room_id: int) -> list[dict[str, Any]]:
-        return self.pool.audiobridge(server).participants(room_id)
 
     @property
     def available(self) -> bool:

@@ -19,6 +19,8 @@ from eventhub.media.janus import (
     AUDIOBRIDGE_NO_SUCH_ROOM,
     ERR_HANDLE_NOT_FOUND,
     ERR_SESSION_NOT_FOUND,
+    STREAMING,
+    STREAMING_NO_SUCH_MOUNTPOINT,
     VIDEOROOM,
     VIDEOROOM_NO_SUCH_FEED,
     VIDEOROOM_NO_SUCH_ROOM,
@@ -240,5 +242,65 @@ class AudioBridgeAdmin(_RoomsAdmin):
     def kick(self, room: int, *, secret: str, participant_id: int) -> None:
         self.handle.request({"request": "kick", "room": int(room), "secret": secret, "id": int(participant_id)})
 
+    def rtp_forward(self, room: int, *, secret: str, host: str, port: int, srtp_crypto: str,
+                    always_on: bool = True) -> int:
+        """Forward the room's mix as Opus over SRTP to `host:port` (a Streaming mountpoint of the same Janus);
+        returns the forwarder's id. Needs the plugin's admin_key (`lock_rtp_forward` in our configs)."""
+        body: dict[str, Any] = {"request": "rtp_forward", "room": int(room), "secret": secret, "host": host,
+                                "port": int(port), "codec": "opus", "ptype": STREAM_PT, "srtp_suite": 80,
+                                "srtp_crypto": srtp_crypto, "always_on": always_on}
+        if self.handle.client.server.api_secret:
+            body["admin_key"] = self.handle.client.server.api_secret
+        return int(self.handle.request(body)["stream_id"])
 
-__all__ = ["AUDIOBRIDGE", "VIDEOROOM", "AudioBridgeAdmin", "PluginHandle", "VideoRoomAdmin", "stage_room_id"]
+
+STREAM_PT = 100  # the Opus payload type between an AudioBridge forwarder and its mountpoint
+
+
+class StreamingAdmin:
+    """Server-side Streaming operations: receive-only audio mountpoints fed by an AudioBridge room's forwarder."""
+
+    def __init__(self, handle: PluginHandle) -> None:
+        self.handle = handle
+
+    def create_audio(self, mountpoint: int, *, secret: str, pin: str, description: str,
+                     srtp_crypto: str) -> int:
+        """A private RTP mountpoint with one Opus stream, listening on 127.0.0.1 only (a port Janus picks) and
+        accepting only SRTP with our key: nothing but the forwarder can feed it. Returns the port."""
+        body: dict[str, Any] = {
+            "request": "create", "type": "rtp", "id": int(mountpoint), "secret": secret, "pin": pin,
+            "is_private": True, "permanent": False, "description": description[:120] or f"channel {mountpoint}",
+            "media": [{"type": "audio", "mid": "a", "port": 0, "pt": STREAM_PT, "codec": "opus",
+                       "iface": "127.0.0.1"}],
+            "srtpsuite": 80, "srtpcrypto": srtp_crypto,
+        }
+        if self.handle.client.server.api_secret:
+            body["admin_key"] = self.handle.client.server.api_secret
+        stream = self.handle.request(body).get("stream") or {}
+        ports = [int(p["port"]) for p in stream.get("ports", []) if p.get("type") == "audio" and p.get("port")]
+        if not ports:
+            raise JanusError(0, "the mountpoint has no audio port")
+        return ports[0]
+
+    def destroy(self, mountpoint: int, *, secret: str) -> bool:
+        """Destroy the mountpoint (its viewers are hung up). False when it did not exist."""
+        try:
+            self.handle.request({"request": "destroy", "id": int(mountpoint), "secret": secret, "permanent": False})
+        except JanusError as exc:
+            if exc.code == STREAMING_NO_SUCH_MOUNTPOINT:
+                return False
+            raise
+        return True
+
+    def exists(self, mountpoint: int, *, secret: str) -> bool:
+        try:
+            self.handle.request({"request": "info", "id": int(mountpoint), "secret": secret})
+        except JanusError as exc:
+            if exc.code == STREAMING_NO_SUCH_MOUNTPOINT:
+                return False
+            raise
+        return True
+
+
+__all__ = ["AUDIOBRIDGE", "STREAMING", "VIDEOROOM", "AudioBridgeAdmin", "PluginHandle", "StreamingAdmin",
+           "VideoRoomAdmin", "stage_room_id"]

@@ -31,6 +31,7 @@ class Holder:
     registration_id: int | None = None
     event_id: int | None = None
     name: str = ""
+    channel_id: int | None = None  # an interpreter: their interpretation channel (revoking its link cuts them)
 
 
 def is_stage_manager(user: User | None, session: AgendaSession) -> bool:

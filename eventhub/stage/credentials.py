@@ -113,6 +113,11 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         media.add_token(server, token)
         if publish:
             media.allow(server, stage.janus_room_id or 0, stage.room_secret, [token], add=True)
+        if publish and participant is not None and participant.role == StageRole.ATTENDEE:
+            # Audio only unless the moderator allowed video, in Janus: the page leaving the camera out is not
+            # enough (a crafted client could offer video); the guard mutes any video stream this feed publishes.
+            media.keep_audio_only(server, stage.janus_room_id or 0, stage.room_secret, participant.feed_id,
+                                  on=not participant.video_allowed, for_seconds=token_ttl())
     except JanusError as exc:
         raise svc.media_refused(exc) from None
     # Now the database.
@@ -123,7 +128,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         svc.remove_tokens_after_commit(old, media, allowed_of=stage)
     row = StageToken(stage_id=stage.id, token=token, role=holder.kind,
                      participant_id=participant.id if participant else None, user_id=holder.user_id,
-                     registration_id=holder.registration_id, janus_server=server,
+                     registration_id=holder.registration_id, channel_id=holder.channel_id, janus_server=server,
                      expires_at=now + timedelta(seconds=token_ttl()))
     db.session.add(row)
     db.session.flush()

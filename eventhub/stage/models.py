@@ -117,6 +117,9 @@ class StageToken(Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
                                                         index=True)
+    # An interpreter's tokens (their channel's AudioBridge room, and the floor through /stage): revoking their
+    # link removes them at once. No FK: the floor's channels are another area's.
+    channel_id: Mapped[int | None] = mapped_column(index=True)
     janus_server: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -103,7 +103,8 @@ def ensure_participant(stage: Stage, role: StageRole, panelist: Panelist | None 
 def ensure_attendee_speaker(stage: Stage, *, registration_id: int, hand_id: int | None, name: str,
                             video_allowed: bool) -> StageParticipant:
     """The publisher row of a remote attendee given the floor (one per registration and stage, reused for a later
-    turn: the moderator's latest video choice wins)."""
+    turn: the moderator's latest video choice wins). Each turn gets a new feed id: an audio-only guard left for the
+    last turn's feed in another process (eventhub/media/guard.py) can never touch this one."""
     p = db.session.scalar(db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
                                                             StageParticipant.role == StageRole.ATTENDEE,
                                                             StageParticipant.registration_id == registration_id))
@@ -112,6 +113,8 @@ def ensure_attendee_speaker(stage: Stage, *, registration_id: int, hand_id: int 
                              feed_id=_new_feed_id(stage), state=ParticipantState.BACKSTAGE, muted=False,
                              self_muted=False, screen_share_allowed=False, connection="offline", quality={})
         db.session.add(p)
+    elif p.state != ParticipantState.LIVE:
+        p.feed_id = _new_feed_id(stage)
     p.hand_id, p.display, p.video_allowed = hand_id, name[:200], video_allowed
     db.session.flush()
     record(stage, p)
@@ -134,6 +137,7 @@ def end_attendee_turn(stage: Stage, p: StageParticipant, *, media: Media | None,
 
     def kick(m: Media) -> None:
         if server and room_id:
+            m.keep_audio_only(server, room_id, secret, feed, on=False)
             m.kick(server, room_id, secret, feed)
 
     media_after_commit(kick, media)
@@ -304,6 +308,7 @@ def remove(stage: Stage, p: StageParticipant, *, by: User, media: Media | None,
 
     def kick(m: Media) -> None:
         if server and room_id:
+            m.keep_audio_only(server, room_id, secret, feed, on=False)
             m.kick(server, room_id, secret, feed)
 
     media_after_commit(kick, media)

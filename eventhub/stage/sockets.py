@@ -17,11 +17,12 @@ from flask_socketio import join_room
 
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
+from eventhub.core import revocations
 from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
-from eventhub.extensions import db
-from eventhub.floor.channels import channel_from_token
+from eventhub.extensions import db, socketio
+from eventhub.floor.channels import CHANNEL_REVOKED, channel_from_token
 from eventhub.schedule.models import AgendaSession, Panelist
 from eventhub.stage import access, credentials, schemas, throttle
 from eventhub.stage import broadcast as bc
@@ -172,8 +173,10 @@ class StageNamespace(LiveNamespace):
             if channel is None or session is None:
                 raise _refuse("invalid_link")
             conn.interpreter = access.Holder(StageRole.INTERPRETER, event_id=session.event_id,
-                                             name=channel.interpreter_name or channel.language)
+                                             name=channel.interpreter_name or channel.language,
+                                             channel_id=channel.id)
             conn.interpreter_session_id = session.id
+            revocations.ensure_running(current_app._get_current_object())  # type: ignore[attr-defined]
         if "key" in auth:
             if not isinstance(auth["key"], str) or len(auth["key"]) > 100:
                 raise _refuse("invalid_key")
@@ -314,5 +317,16 @@ def perform(stage: Stage, user: User, action: str, participant_id: int | None) -
     return {"stage": bc.stage_view(stage), "participant": bc.participant_view(p)}
 
 
+def cut_off_interpreter(kind: str, ident: int) -> None:
+    """An interpreter link was revoked (this process or another announced it): the floor they hear through this
+    namespace ends now (their Janus tokens are already removed by the floor's receiver)."""
+    if kind != CHANNEL_REVOKED:
+        return
+    for sid, conn in list(_conns.items()):
+        if conn.interpreter is not None and conn.interpreter.channel_id == ident:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 def register_namespace() -> StageNamespace:
+    revocations.on_revoked(cut_off_interpreter)
     return StageNamespace(NAMESPACE)

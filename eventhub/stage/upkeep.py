@@ -20,7 +20,7 @@ from eventhub.media.janus import JanusError
 from eventhub.stage import broadcast as bc
 from eventhub.stage import credentials
 from eventhub.stage import services as svc
-from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageState, StageToken
+from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState, StageToken
 
 log = logging.getLogger(__name__)
 ACTIVE = (StageState.OPEN, StageState.LIVE)
@@ -34,6 +34,13 @@ def assigned_feeds(stage: Stage) -> set[int]:
     return feeds
 
 
+def audio_only_feeds(stage: Stage) -> list[int]:
+    """The feeds of attendees live on the stage without the moderator's leave to show video."""
+    return list(db.session.scalars(db.select(StageParticipant.feed_id).where(
+        StageParticipant.stage_id == stage.id, StageParticipant.role == StageRole.ATTENDEE,
+        StageParticipant.state == ParticipantState.LIVE, StageParticipant.video_allowed.is_(False))))
+
+
 def _publishers(stage: Stage) -> int:
     count = db.session.scalar(db.select(db.func.count()).select_from(StageParticipant)
                               .where(StageParticipant.stage_id == stage.id)) or 0
@@ -42,7 +49,7 @@ def _publishers(stage: Stage) -> int:
 
 def reconcile(media: svc.Media) -> dict[str, int]:
     """One pass over the active stages. Returns what it did (for logs and tests)."""
-    done = {"kicked": 0, "recreated": 0}
+    done = {"kicked": 0, "recreated": 0, "audio_only": 0}
     for stage in db.session.scalars(db.select(Stage).where(Stage.state.in_(ACTIVE))):
         server, room = stage.janus_server, stage.janus_room_id
         if not server or not room or not media.is_healthy(server):
@@ -54,10 +61,17 @@ def reconcile(media: svc.Media) -> dict[str, int]:
                 done["recreated"] += 1
                 continue
             allowed = assigned_feeds(stage)
-            for feed in media.list_publisher_ids(server, room):
+            publishing = media.list_publisher_ids(server, room)
+            for feed in publishing:
                 if feed not in allowed:
                     media.kick(server, room, stage.room_secret, feed)
                     done["kicked"] += 1
+            # The backstop of the audio-only guard (a guard lives in the process that issued the credentials):
+            # a live attendee without the video right has every video stream muted in Janus.
+            for feed in audio_only_feeds(stage):
+                if feed in publishing:
+                    media.moderate(server, room, stage.room_secret, feed, mute=True, kind="video")
+                    done["audio_only"] += 1
         except JanusError:
             log.warning("stage %s: Janus %s did not answer the reconcile", stage.id, server)
     return done

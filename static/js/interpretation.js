@@ -1,6 +1,7 @@
-// Janus AudioBridge helpers for interpretation channels: join a channel's room to speak into it (the interpreter)
-// or, muted and receive-only, to hear it (listeners, and an interpreter relaying another channel); and the
-// analysis the tests read (the dominant frequency of what a page hears).
+// Janus helpers for interpretation channels: the interpreter joins their channel's AudioBridge room to speak into
+// it; listeners (and an interpreter relaying another channel) watch the channel's Streaming mountpoint, which Janus
+// feeds with that room's mix and which is receive-only by construction (a listener's token cannot even attach to
+// the AudioBridge). And the analysis the tests read (the dominant frequency of what a page hears).
 export function joinBridge(janus, { room, token, display, muted, track = null, onTrack = () => {} }) {
   return new Promise((resolve, reject) => {
     let handle = null, offered = false;
@@ -18,6 +19,25 @@ export function joinBridge(janus, { room, token, display, muted, track = null, o
             error: reject });
         }
         if (jsep) { handle.handleRemoteJsep({ jsep }); resolve(handle); }
+      },
+      onremotetrack: (track, _mid, on) => onTrack(track, on),
+    });
+  });
+}
+
+// Hear a channel: watch its mountpoint (with the PIN the app handed out), answer Janus's sendonly offer.
+export function watchChannel(janus, { mountpoint, pin, onTrack = () => {} }) {
+  return new Promise((resolve, reject) => {
+    let handle = null;
+    janus.attach({
+      plugin: "janus.plugin.streaming",
+      success: (h) => { handle = h; h.send({ message: { request: "watch", id: mountpoint, pin } }); },
+      error: reject,
+      onmessage: (msg, jsep) => {
+        if (msg.error) { reject(Object.assign(new Error(msg.error), { code: msg.error_code })); return; }
+        if (jsep) handle.createAnswer({ jsep, tracks: [{ type: "data" }],
+          success: (answer) => { handle.send({ message: { request: "start" }, jsep: answer }); resolve(handle); },
+          error: reject });
       },
       onremotetrack: (track, _mid, on) => onTrack(track, on),
     });

@@ -1,9 +1,9 @@
 // The interpreter's media: they hear the floor (the stage's live speakers and the room, receive only, through the
 // /stage namespace with their personal link) or, relaying, another channel; "Start interpreting" publishes their
-// microphone into their channel's AudioBridge room. The list, the speaker and the timer are floor-interpreter.js.
+// microphone into their channel's AudioBridge room (the only room their token may join). The list, the speaker and the timer are floor-interpreter.js.
 // State: window.eventhubInterp (and window.eventhubStage for the floor).
 import { attachTrack, connectJanus, i18n, joinReceiver, receivable, startStage, syncFeeds, tile } from "./stage-common.js";
-import { dominant, joinBridge, playThroughWebAudio } from "./interpretation.js";
+import { dominant, joinBridge, playThroughWebAudio, watchChannel } from "./interpretation.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -57,10 +57,10 @@ async function startMic(state) {
     M.mic = await joinBridge(M.janus, { room: creds.room, token: creds.token, display: creds.display, muted: false,
                                         track: M.stream.getAudioTracks()[0] });
     M.joined = true;
-    if (creds.relay_room) {
+    if (creds.relay_mountpoint) {  // the source channel, heard like a listener hears it (receive only)
       M.ctx = M.ctx || new AudioContext();
-      M.relay = await joinBridge(M.janus, { room: creds.relay_room, token: creds.token, display: `${creds.display} (relay)`,
-        muted: true, onTrack: (track, on) => { if (on && track.kind === "audio") { M.relaySound = playThroughWebAudio(M.ctx, track, "relay-audio"); M.relaying = true; } } });
+      M.relay = await watchChannel(M.janus, { mountpoint: creds.relay_mountpoint, pin: creds.pin,
+        onTrack: (track, on) => { if (on && track.kind === "audio") { M.relaySound = playThroughWebAudio(M.ctx, track, "relay-audio"); M.relaying = true; } } });
     }
     status.textContent = t.on_air;
   } catch (e) {

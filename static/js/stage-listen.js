@@ -1,9 +1,9 @@
 // A listener on the stage page picks a language (floor-hand.js asks the floor, which answers with the channel and
-// its AudioBridge credentials: the "floor:listen" event): the page hears that channel at full level and the floor
+// the credentials to watch its Streaming mountpoint: the "floor:listen" event): the page hears that channel at full level and the floor
 // faint underneath (the stage's own media elements at FLOOR_UNDER), as in booth interpretation. Back to the
 // floor: the channel's Janus session goes, the floor comes back to full level. State: window.eventhubListen.
 import { connectJanus } from "./stage-common.js";
-import { dominant, joinBridge, playThroughWebAudio } from "./interpretation.js";
+import { dominant, playThroughWebAudio, watchChannel } from "./interpretation.js";
 
 export const FLOOR_UNDER = 0.15;
 
@@ -37,7 +37,7 @@ export function startListening(state) {
       L.heartbeat = setInterval(() => state.emit("heartbeat", { token: creds.token }),
                                 Math.max(5, Math.floor(creds.ttl / 3)) * 1000);
       L.ctx = L.ctx || new AudioContext();
-      L.handle = await joinBridge(L.janus, { room: creds.room, token: creds.token, display: "listener", muted: true,
+      L.handle = await watchChannel(L.janus, { mountpoint: creds.mountpoint, pin: creds.pin,
         onTrack: (track, on) => {
           if (!on || track.kind !== "audio" || mine !== generation) return;
           L.sound = playThroughWebAudio(L.ctx, track, "listen-audio");

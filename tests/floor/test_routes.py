@@ -67,6 +67,12 @@ def test_console_forms_run_the_floor_without_javascript(floor, csrf_client):
     _post(csrf_client, floor, action="channel", language="ar", name="Leïla", email="leila@example.org")
     html = csrf_client.get(_url(floor)).get_data(as_text=True)
     assert "Diaspora" in html and "/floor/interpreter/" in html
+    channel = channels.channels_of(floor.session.id)[0]
+    link = channels.make_link_token(channel)
+    assert f'data-action="revoke_link" data-channel="{channel.id}"' in html
+    _post(csrf_client, floor, action="revoke_link", channel_id=str(channel.id))
+    db.session.expire_all()
+    assert channels.channel_from_token(link) is None  # the link sent so far no longer works
 
 
 def test_console_refuses_bad_form_input_without_a_500(floor, client, login):
@@ -75,7 +81,8 @@ def test_console_refuses_bad_form_input_without_a_500(floor, client, login):
     for data in ({"action": "teleport"}, {"action": "start", "speaker_id": "abc"},
                  {"action": "start", "speaker_id": "99999999999"}, {"action": "add", "kind": "panelist",
                                                                     "panelist_id": "7", "minutes": "-3"},
-                 {"action": "add", "kind": "x"}, {"action": "accept", "hand_id": ""}, {}):
+                 {"action": "add", "kind": "x"}, {"action": "accept", "hand_id": ""},
+                 {"action": "revoke_link", "channel_id": "x"}, {"action": "revoke_link", "channel_id": "99999"}, {}):
         r = client.post(url, data=data)
         assert r.status_code == 302, data
     assert client.get(f"/manage/events/{floor.event.id}/floor/{floor.other.id + 1000}").status_code == 404
@@ -105,7 +112,7 @@ def test_interpreter_page_by_link(floor, client):
     assert page.status_code == 200 and "Leïla" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
     assert client.get("/floor/interpreter/forged").status_code == 404
-    channels.revoke_link(channel)
+    channels.revoke_link(channel, by=floor.moderator)
     commit()
     assert client.get(f"/floor/interpreter/{token}").status_code == 404
 

@@ -297,6 +297,6 @@ def test_channels_relay_and_listener_source(floor):
     assert channels.listener_source(floor.session, None)["source"] == "floor"
     token = channels.make_link_token(ar)
     assert channels.channel_from_token(token).id == ar.id
-    channels.revoke_link(ar)
+    channels.revoke_link(ar, by=floor.moderator)
     assert channels.channel_from_token(token) is None
     assert channels.channel_from_token("junk") is None

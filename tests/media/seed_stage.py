@@ -50,7 +50,7 @@ def main(extra_panelists: int = 0) -> None:
         schedule.publish_schedule(event)
         tickets = [register(event, RegistrationData(name=f"Suiveur {k}", email=f"remote{k}@media.example.org",
                                                     country="ML", mode="remote", consent=True)).registration.ticket.code
-                   for k in range(3)]
+                   for k in range(4)]
         stage = stage_services.get_stage(session)
         # An English interpretation channel (the floor's tests: the interpreter's page and a listener).
         channel = channels.add_channel(session, by=manager, language="en", interpreter_name="Booth EN")

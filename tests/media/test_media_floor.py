@@ -1,7 +1,8 @@
 """End to end, the floor's media in the namespace (real app, Janus, Chromium): a remote attendee raises a hand, the
 moderator accepts and starts them, the hall's screen hears them and, when the turn ends, Janus no longer has them
 as a publisher; an interpreter (in a second Chromium whose fake microphone plays 880 Hz, the floor's is 440 Hz)
-speaks into the English channel and a listener who picks English hears 880 Hz (AnalyserNode), the floor faint."""
+speaks into the English channel and a listener who picks English hears 880 Hz (AnalyserNode), the floor faint; a
+crafted client publishing video on an audio-only turn gets none of it to the screen (Janus mutes it)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
+from eventhub.media.janus import VIDEOROOM, JanusClient
+from eventhub.media.rooms import PluginHandle, VideoRoomAdmin
 from tests.media import harness
 from tests.media.conftest import MediaApp, MediaEnv, wait_until
-from tests.media.test_media_stage import Stage, _room_publishers, inbound, js_true
+from tests.media.test_media_stage import Stage, _room_publishers, _stage_row, inbound, js_true
 from tests.media.test_media_stage import stage as stage  # noqa: PLC0414 (the fixture, shared)
 
 # The first test also starts the session's app and Janus servers: on a loaded shared machine that alone took minutes.
@@ -146,3 +149,52 @@ def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
     finally:
         ctx.close()
         minister.close()
+
+
+# A crafted client: the attendee's own page, told that video is allowed (the credentials' answer rewritten) and
+# holding a camera, so it publishes audio AND video although the moderator accepted the hand audio only.
+CRAFTED = """async () => {
+  const sp = window.eventhubStage.speaker; const emit = sp.emit;
+  sp.emit = async (e, p) => { const ack = await emit(e, p);
+    if (e === "credentials" && ack.ok) ack.data.video_allowed = true; return ack; };
+  sp.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  return sp.stream.getVideoTracks().length; }"""
+
+
+def test_a_crafted_client_offering_video_on_an_audio_only_turn_gets_no_video_to_the_screen(
+        stage: Stage, media_env: MediaEnv, media_app: MediaApp) -> None:
+    manager = stage.manager()
+    screen = stage.screen()
+    home = stage.attendee(3)
+    js_true(home, "!document.getElementById('floor-hand').hidden", 15, "the hand form is offered")
+    home.click("#floor-hand-button")
+    js_true(home, "document.getElementById('floor-hand-state').dataset.status === 'pending'", 10, "hand pending")
+    joined = manager.evaluate(FLOOR, stage.sid)
+    assert joined["ok"], joined
+    hand = next(h for h in joined["data"]["snapshot"]["hands"] if h["name"] == "Suiveur 3")
+    speaker = floor_call(manager, "decide_hand", {"hand_id": hand["id"], "accept": True})["speaker"]
+    assert speaker["video_allowed"] is False
+    floor_call(manager, "start", {"speaker_id": speaker["id"]})
+    js_true(home, "!document.getElementById('my-turn').hidden", 15, "the attendee is told it is their turn")
+    assert home.evaluate(CRAFTED) == 1
+    home.click("#join")
+    js_true(home, "window.eventhubStage.speaker.joined === true", 30, "the crafted client publishes")
+    feed = home.evaluate("() => window.eventhubStage.speaker.feedId")
+    sent = wait_until(lambda: home.evaluate("""async () => { let v = 0; const pc = window.eventhubStage.speaker
+      .publisher.webrtcStuff.pc; (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp" &&
+      s.kind === "video") v += s.packetsSent || 0; }); return v; }""") > 50, 20, "the crafted client sends video")
+    assert sent
+    room, server = _stage_row(media_app)
+    rooms = VideoRoomAdmin(PluginHandle(JanusClient(media_env.server_named(server)), VIDEOROOM))
+    try:
+        kinds = [s["type"] for s in rooms.publisher_streams(room, feed)]
+    finally:
+        rooms.handle.close()
+    assert "video" in kinds  # Janus holds the video stream the offer carried…
+    first = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > 20 and s, 30,
+                       "the screen receives the attendee's audio")
+    later = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > first["audioPackets"] + 100
+                       and s, 20, "the attendee's audio keeps arriving")
+    assert later["frames"] == 0 and later["videoBytes"] == 0  # …and sends none of it to the screen
+    floor_call(manager, "end", {"session_id": stage.sid})
+    wait_until(lambda: feed not in _room_publishers(media_env, media_app), 15, "Janus dropped the attendee")

@@ -176,7 +176,9 @@ def test_generated_config_loads_only_what_the_stage_needs(tmp_path) -> None:
             assert gone in jcfg
     assert "libjanus_videoroom.so" not in jcfg.split("plugins: {")[1].split("}")[0]
     assert sorted(p.name for p in (tmp_path / "j").glob("*.jcfg")) == [
-        "janus.jcfg", "janus.plugin.audiobridge.jcfg", "janus.plugin.videoroom.jcfg", "janus.transport.http.jcfg"]
+        "janus.jcfg", "janus.plugin.audiobridge.jcfg", "janus.plugin.streaming.jcfg", "janus.plugin.videoroom.jcfg",
+        "janus.transport.http.jcfg"]
+    assert f"admin_key = \"{setup.api_secret}\"" in (tmp_path / "j" / "janus.plugin.streaming.jcfg").read_text()
     assert f"admin_key = \"{setup.api_secret}\"" in (tmp_path / "j" / "janus.plugin.videoroom.jcfg").read_text()
     assert 'admin_ip = "127.0.0.1"' in (tmp_path / "j" / "janus.transport.http.jcfg").read_text()
 

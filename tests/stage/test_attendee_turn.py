@@ -49,6 +49,17 @@ def _publisher_join(media, server: str, token: str, room: int, feed: int) -> dic
             browser.request(str(sid), {"janus": "destroy", "token": token})
 
 
+def _displays(media, stage) -> list:  # noqa: ANN001
+    return [p.get("display") for p in media.list_participants(stage.janus_server, stage.janus_room_id)]
+
+
+def _until(predicate, what: str, timeout: float = 5.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
 def _accept(world, ticket: str, *, video: bool = False):  # noqa: ANN001, ANN202
     hand = hands.raise_hand(world.session, pt.from_ticket(ticket), "Une question sur le corridor")
     commit()
@@ -82,6 +93,11 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
     commit()
     assert creds["publish"] is True and creds["feed_id"] == row.feed_id and creds["participant_id"] == row.id
     assert creds["video_allowed"] is False
+    # Audio only in Janus too: the app's guard sits in the room (a participant that never publishes), ready to mute
+    # any video stream this feed publishes (tests/media/test_media_floor.py shows a crafted client's video muted).
+    guard = media.audio_only_guard(stage.janus_server, stage.janus_room_id)
+    assert guard is not None and guard.feeds() == {row.feed_id}
+    _until(lambda: "eventhub-guard" in _displays(media, stage), "the guard is in the room")
     acl = media.pool.videoroom(stage.janus_server).allowed(stage.janus_room_id, secret=stage.room_secret)
     assert creds["token"] in acl and watcher["token"] not in acl
     joined = _publisher_join(media, stage.janus_server, creds["token"], stage.janus_room_id, row.feed_id)
@@ -100,8 +116,17 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
         _publisher_join(media, stage.janus_server, creds["token"], stage.janus_room_id, row.feed_id)
     assert err.value.code == 403
     assert _code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
+    assert guard.feeds() == set()
+    _until(lambda: "eventhub-guard" not in _displays(media, stage), "the guard left the room", timeout=10)
     # The watcher's receive-only token was not touched by the end of somebody else's turn.
     assert db.session.scalar(db.select(StageToken).where(StageToken.token == watcher["token"])).removed_at is None
+    # A later turn gets a new feed id: a guard left for the old one in another process can never touch it.
+    old_feed = row.feed_id
+    _hand, again = _accept(world, world.tickets["remote"])
+    speeches.start(again, by=world.moderator)
+    commit()
+    db.session.refresh(row)
+    assert row.state == ParticipantState.LIVE and row.feed_id != old_feed
 
 
 def test_video_follows_the_moderators_choice_and_in_room_hands_get_no_media(world, media, open_stage):
@@ -112,6 +137,8 @@ def test_video_follows_the_moderators_choice_and_in_room_hands_get_no_media(worl
     creds = credentials.issue(stage, access.ticket_holder(world.tickets["remote"]), publish=True, media=media)
     commit()
     assert creds["video_allowed"] is True
+    guard = media.audio_only_guard(stage.janus_server, stage.janus_room_id)
+    assert guard is None or guard.feeds() == set()  # video allowed: nothing to mute
     # Someone in the hall asking from their phone speaks into the hall's microphone: no stage row, no right.
     hand = hands.raise_hand(world.session, pt.from_ticket(world.tickets["room"]), "", in_room=True)
     commit()

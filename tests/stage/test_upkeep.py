@@ -35,9 +35,9 @@ def test_reconcile_recreates_a_vanished_room(app, world, media, open_stage):
     stage = open_stage
     media.destroy_room(stage.janus_server, stage.janus_room_id, stage.room_secret)  # as if Janus restarted
     assert not media.room_exists(stage.janus_server, stage.janus_room_id)
-    assert upkeep.reconcile(media) == {"kicked": 0, "recreated": 1}
+    assert upkeep.reconcile(media) == {"kicked": 0, "recreated": 1, "audio_only": 0}
     assert media.room_exists(stage.janus_server, stage.janus_room_id)
-    assert upkeep.reconcile(media) == {"kicked": 0, "recreated": 0}
+    assert upkeep.reconcile(media) == {"kicked": 0, "recreated": 0, "audio_only": 0}
 
 
 def test_a_dead_servers_stages_move_once(app, world, two_servers, open_stage):
@@ -65,4 +65,4 @@ def test_upkeep_round_sweeps_tokens(app, world, media, open_stage):
     row.expires_at = row.expires_at - timedelta(hours=1)
     commit()
     loop = app.extensions["stage_upkeep"]
-    assert loop.run_once() == {"swept": 1, "kicked": 0, "recreated": 0}
+    assert loop.run_once() == {"swept": 1, "kicked": 0, "recreated": 0, "audio_only": 0}

@@ -1,7 +1,8 @@
 // bench/stage.py's interpretation delay (plain janus.js): one page sends the SAME beeping track (Web Audio: a
-// 1 kHz tone, 150 ms every second) into the floor (a VideoRoom publisher) and into an interpretation channel (an
-// AudioBridge participant); another page receives both and stamps each beep's onset on each path, so
-// channel onset − floor onset is what the AudioBridge adds over the floor.
+// 1 kHz tone, 150 ms every second) into the floor (a VideoRoom publisher) and into an interpretation channel (the
+// interpreter's AudioBridge room); another page receives the floor and the channel as listeners hear it (the
+// channel's Streaming mountpoint, fed by the room's forwarder) and stamps each beep's onset on each path, so
+// channel onset − floor onset is what the channel adds over the floor.
 /* global Janus */
 (function () {
   "use strict";
@@ -108,7 +109,18 @@
         h.send({ message: { request: "join", ptype: "subscriber", room: cfg.room, streams: [{ feed }], token: cfg.token } });
       });
     });
-    await bridge(cfg, true, null, (t) => watch(t, "channel"));
+    await new Promise((resolve, reject) => {
+      let handle;
+      attach("janus.plugin.streaming", (msg, jsep) => {
+        if (msg.error) { reject(new Error(msg.error)); return; }
+        if (jsep) handle.createAnswer({ jsep, tracks: [{ type: "data" }],
+          success: (answer) => { handle.send({ message: { request: "start" }, jsep: answer }); resolve(); },
+          error: (e) => reject(new Error(String(e))) });
+      }, { onremotetrack: (t, _mid, on) => { if (on && t.kind === "audio") watch(t, "channel"); } }).then((h) => {
+        handle = h;
+        h.send({ message: { request: "watch", id: cfg.mountpoint, pin: cfg.pin } });
+      });
+    });
     return true;
   };
 })();
