@@ -23,7 +23,7 @@ from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.countries import is_country
-from eventhub.registration.journey import schedule_of
+from eventhub.registration.journey import Schedule, schedule_of
 from eventhub.registration.mail import RegistrationMail, compose_registration_mail, render_registration_mail
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
 from eventhub.registration.seats import claim_seat as claim_seat
@@ -188,7 +188,7 @@ def register(
 
 
 def _compose(registration: Registration, ticket: Ticket, seat: bool, now: datetime,
-             schedule: tuple[bool, list]) -> RegistrationMail:
+             schedule: Schedule) -> RegistrationMail:
     """The mail for either outcome, the registration's status set to it only while rendering (no flush)."""
     if seat:
         qr.prepare(ticket.code)

@@ -131,13 +131,18 @@ def panelist_stage(slug: str, token: str, session_id: int):
 
 
 @bp.get("/t/<code>/stage/<int:session_id>")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
+@provisions_on_get("the Q&A settings beside the stage, on first use")
 def attendee(code: str, session_id: int):
+    """A ticket holder's stage page. It shows a stage the organizers made and never makes one: a ticket's pages
+    and emails offer "watch the stage" for the sessions that have one (eventhub.registration.journey)."""
     holder = access.ticket_holder(code)
     session = get_by_id(AgendaSession, session_id)
-    if holder is None or session is None or session.event_id != holder.event_id or not session.is_published:
+    if holder is None or session is None or session.event_id != holder.event_id or not session.is_published \
+            or session.is_cancelled or svc.find_stage(session) is None:
         abort(404)
-    _s, event, _stage = _session(session_id)
+    event = db.session.get(Event, session.event_id)
+    if event is None:
+        abort(404)
     settings = qa_services.get_settings(session)  # the Q&A beside the stage
     return _page("stage/attendee.html", session=session, event=event, ticket=code, settings=settings,
                  participant_name=holder.name, signed_in=False,
