@@ -12,6 +12,7 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.templating import CSP
+from eventhub.core.timefmt import to_zone
 from eventhub.core.urls import external_url
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -47,6 +48,17 @@ def stage_strings() -> dict[str, str]:
                                                                                                        "live yet."),
         "refused": _("This link is not valid for the stage."),
         "turn_over": _("Your turn is over. Thank you."),
+        "you_are_heard": _("You are on air: everyone hears you."),
+        "speaker_no_media": _("Your microphone cannot reach the stage right now: the media server is not "
+                              "available. The moderator sees it too."),
+        "start_interpreting": _("Start interpreting"), "stop_interpreting": _("Stop interpreting"),
+        "interp_on_air": _("On air: your listeners hear you."),
+        # The console's words for the stage's and each person's state (the page never shows the raw values).
+        "state_closed": _("closed"), "state_open": _("open (backstage only)"), "state_live": _("live"),
+        "state_ended": _("ended"), "place_backstage": _("backstage"), "place_live": _("on air"),
+        "place_removed": _("removed"), "conn_joining": _("joining"), "conn_joined": _("connected"),
+        "conn_reconnecting": _("reconnecting"), "conn_offline": _("not connected"), "conn_failed": _("failed"),
+        "kbps": _("kbit/s"), "loss": _("loss"),
     }
 
 
@@ -127,7 +139,7 @@ def panelist_stage(slug: str, token: str, session_id: int):
         abort(404)  # one answer for expired, revoked, foreign or not on this panel
     _session(session_id)
     return _page("stage/panelist.html", session=session, event=event, panelist=panelist, token=token,
-                 zone=panelist.timezone)
+                 zone=panelist.timezone, day=to_zone(session.starts_at, panelist.timezone).date())
 
 
 @bp.get("/t/<code>/stage/<int:session_id>")

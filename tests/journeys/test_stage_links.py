@@ -47,7 +47,7 @@ def test_remote_ticket_page_and_mail_link_the_stage_of_sessions_that_have_one(cl
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert _stage_hrefs(html) == [stage_path]  # session 2 has no stage: no link
-    link = re.search(rf'<a class="stage-link" href="{re.escape(stage_path)}"[^>]*>([^<]+)</a>', html)
+    link = re.search(rf'<a class="stage-link button primary" href="{re.escape(stage_path)}"[^>]*>([^<]+)</a>', html)
     assert link and link.group(1) == "Watch the stage"
     assert f'href="/t/{code}/qa/{qa.session.id}"' in html and f'href="/t/{code}/qa/{qa.other_session.id}"' in html
     assert 'id="stage-in-room"' not in html
