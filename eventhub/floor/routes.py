@@ -57,8 +57,8 @@ def channel_language(code: str, *, capital: bool = False) -> str:
 
 @bp.app_template_global("channel_languages")
 def channel_languages() -> dict[str, str]:
-    """Every channel language's name as it starts a menu line, for the scripts (handed over in a data attribute)."""
-    return {code: channel_language(code, capital=True) for code in channels.LANGUAGE_CODES}
+    """Every channel language's name, for the scripts (handed over in a data attribute; a menu capitalises it)."""
+    return {code: channel_language(code) for code in channels.LANGUAGE_CODES}
 
 
 @bp.app_template_global("floor_show_timer")

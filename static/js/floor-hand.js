@@ -74,7 +74,10 @@ if (root && qa) {
     if (me && me.state === "speaking") stateLine.textContent = t.you_speak;
     if (goStage) goStage.hidden = !(me && me.state === "speaking" && hand.remote);
     if (live.channels.length && onStage && lang.options.length === 1) {
-      for (const c of live.channels) lang.append(el("option", { value: c.language, text: languages[c.language] || c.language }));
+      for (const c of live.channels) {
+        const name = languages[c.language] || c.language;
+        lang.append(el("option", { value: c.language, text: name.charAt(0).toUpperCase() + name.slice(1) }));
+      }
       langRow.hidden = false;
       let saved = "";
       try { saved = localStorage.getItem(langKey) || ""; } catch { saved = ""; }

@@ -4,6 +4,7 @@
 // State: window.eventhubInterp (and window.eventhubStage for the floor).
 import { attachTrack, connectJanus, i18n, joinReceiver, receivable, startStage, syncFeeds, tile } from "./stage-common.js";
 import { dominant, joinBridge, playThroughWebAudio } from "./interpretation.js";
+import { levelMeter } from "./stage-prejoin.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -61,7 +62,10 @@ async function startMic(state) {
   if (!ack.ok) { status.textContent = ack.error.message || ack.error.code; return; }
   const creds = M.creds = ack.data;
   try {
-    M.stream = M.stream || await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    if (!M.stream) {
+      M.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      levelMeter(M.stream, document.getElementById("mic-level"));  // they see their voice go out
+    }
     await connectJanus(M, creds);
     M.heartbeat = setInterval(() => state.emit("heartbeat", { token: creds.token }), Math.max(5, Math.floor(creds.ttl / 3)) * 1000);
     M.mic = await joinBridge(M.janus, { room: creds.room, token: creds.token, display: creds.display, muted: false,
