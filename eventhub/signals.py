@@ -18,6 +18,10 @@ registration_cancelled = _signals.signal("registration-cancelled")
 ticket_revoked = _signals.signal("ticket-revoked")
 # schedule: sender is the AgendaSession; kwargs: changes=
 session_changed = _signals.signal("session-changed")
+# registration and qa: sender is the Event; kwargs: session_ids= (published sessions a ticket lists). Receivers (the
+# stage) return the ids among them that have a stage a confirmed ticket's holder may watch (`stage.attendee`). Read
+# before a registration's seat claim: one query, no lock.
+staged_sessions_collect = _signals.signal("staged-sessions-collect")
 # checkin: sender is the CheckIn
 checked_in = _signals.signal("checked-in")
 # floor: sender is the Speech; the stage brings a remote speaker live or sends them backstage

@@ -12,6 +12,7 @@ from flask_login import current_user
 from eventhub.auth.models import Role, User
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.errors import NotFound, ValidationFailed
+from eventhub.core.timefmt import language_name
 from eventhub.core.web import flash_refusals, perform
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
@@ -40,7 +41,24 @@ def floor_strings() -> dict[str, str]:
         "remote": _("remote"), "in_room": _("in the room"), "video": _("video allowed"), "audio": _("audio only"),
         "no_budget": _("no limit"), "left": _("left"), "used": _("used"), "floor": _("Floor (original)"),
         "refused": _("This link is not valid for the floor."),
+        "now_speaking": _("Speaking: {name}"), "saved": _("Saved."), "connected": _("Connected"),
+        "kind_moderator": _("moderator"), "kind_panelist": _("panelist"), "kind_attendee": _("attendee"),
     }
+
+
+@bp.app_template_global("channel_language")
+def channel_language(code: str, *, capital: bool = False) -> str:
+    """An interpretation channel's language by its name in the reader's language ("ar" → "arabe", "العربية");
+    `capital` for a name that starts a line (a list or a menu: "Arabe")."""
+    names = {"son": _("Songhai")}  # not in the CLDR names Babel ships
+    name = names.get(code) or language_name(code)
+    return name[:1].upper() + name[1:] if capital else name
+
+
+@bp.app_template_global("channel_languages")
+def channel_languages() -> dict[str, str]:
+    """Every channel language's name, for the scripts (handed over in a data attribute; a menu capitalises it)."""
+    return {code: channel_language(code) for code in channels.LANGUAGE_CODES}
 
 
 @bp.app_template_global("floor_show_timer")

@@ -36,6 +36,7 @@ from eventhub.qa import services
 from eventhub.qa.models import QaSettings
 from eventhub.registration import remember
 from eventhub.registration import services as reg_services
+from eventhub.registration.journey import StageLink, stage_link
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import sessions_of
 from eventhub.tickets import qr
@@ -101,11 +102,12 @@ def _join_url(settings: QaSettings) -> str:
 
 
 def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *, ticket: str | None,
-                   participant_name: str | None, remembered: str = "none"):
+                   participant_name: str | None, remembered: str = "none", stage: StageLink | None = None):
+    """`stage`: the session's stage for a ticket that may watch it (a link beside the questions)."""
     response = make_response(render_template(
         "qa/attendee.html", session=session, event=event, settings=settings, ticket=ticket,
         participant_name=participant_name, join_url=_join_url(settings), remembered=remembered,
-        attendee_keys=ATTENDEE_KEYS,
+        attendee_keys=ATTENDEE_KEYS, stage_link=stage,
         signed_in=current_user.is_authenticated and ticket is None))
     # Kept by this browser only (private), and revalidated every time (no-cache): a repeat visit with nothing
     # changed is a 304 of a few hundred bytes. The ETag ignores the CSRF token, which differs on every render but
@@ -127,7 +129,8 @@ def attendee(session_id: int):
     if recalled.ticket is not None:
         ticket = recalled.ticket
         return _attendee_page(session, event, settings, ticket=ticket.code,
-                              participant_name=ticket.registration.name, remembered="ok")
+                              participant_name=ticket.registration.name, remembered="ok",
+                              stage=stage_link(ticket, session))
     name = current_user.name if current_user.is_authenticated else None
     response = _attendee_page(session, event, settings, ticket=None, participant_name=name,
                               remembered=recalled.state)
@@ -143,9 +146,9 @@ def attendee_ticket(code: str, session_id: int):
     session, event, settings = _public_session(session_id)
     if participant is None or participant.event_id != session.event_id:
         abort(404)
-    response = _attendee_page(session, event, settings, ticket=code, participant_name=participant.name,
-                              remembered="ok")
     ticket = reg_services.find_ticket(code)
+    response = _attendee_page(session, event, settings, ticket=code, participant_name=participant.name,
+                              remembered="ok", stage=stage_link(ticket, session))
     if remember.recall(request.cookies.get(remember.cookie_name(event.id)), event.id).ticket != ticket:
         remember.remember(response, ticket, secure=request.is_secure)
     return response

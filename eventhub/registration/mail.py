@@ -12,9 +12,8 @@ from eventhub.core.urls import external_url
 from eventhub.events.models import Event
 from eventhub.mail.models import MailMessage
 from eventhub.mail.services import Attachment, queue_mail
-from eventhub.registration.journey import journey
+from eventhub.registration.journey import Schedule, journey
 from eventhub.registration.models import Registration
-from eventhub.schedule.models import AgendaSession
 from eventhub.tickets import qr
 
 # Stands for the waiting-list position in a mail composed before the seat claim decides it (a number: the
@@ -49,14 +48,14 @@ class RegistrationMail:
 
 
 def render_registration_mail(registration: Registration, kind: str, *, position: int | None = None,
-                             schedule: tuple[bool, list[AgendaSession]] | None = None) -> None:
+                             schedule: Schedule | None = None) -> None:
     """`position`: on the waiting list, given by the registration service (which calls this one, not the reverse);
     `schedule`: journey.schedule_of(event), read by the caller before its seat claim (no query under the lock)."""
     compose_registration_mail(registration, kind, position=position, schedule=schedule).queue(position)
 
 
 def compose_registration_mail(registration: Registration, kind: str, *, position: int | None = POSITION_MARK,
-                              schedule: tuple[bool, list[AgendaSession]] | None = None) -> RegistrationMail:
+                              schedule: Schedule | None = None) -> RegistrationMail:
     """The mail, rendered but not queued: the registration service composes it before its seat claim's lock."""
     event = registration.event
     ticket = registration.ticket

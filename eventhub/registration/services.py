@@ -24,7 +24,7 @@ from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.countries import is_country
-from eventhub.registration.journey import schedule_of
+from eventhub.registration.journey import Schedule, schedule_of
 from eventhub.registration.mail import (
     POSITION_MARK,
     RegistrationMail,
@@ -192,7 +192,7 @@ def register(
 
 
 def _compose(registration: Registration, ticket: Ticket, seat: bool, now: datetime,
-             schedule: tuple[bool, list]) -> RegistrationMail:
+             schedule: Schedule) -> RegistrationMail:
     """The mail for either outcome, the registration's status set to it only while rendering (no flush)."""
     if seat:
         qr.prepare(ticket.code)

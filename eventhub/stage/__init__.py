@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     signals.speech_started.connect(receivers.on_speech_started)
     signals.speech_ended.connect(receivers.on_speech_ended)
     signals.ticket_revoked.connect(receivers.on_ticket_revoked)
+    signals.staged_sessions_collect.connect(receivers.staged_sessions)
     signals.janus_server_down.connect(upkeep.on_janus_server_down)
     upkeep.start_upkeep(app)
     cli.register(app)

@@ -4,6 +4,7 @@ transaction: they flush, and their broadcasts and Janus calls wait for the sende
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from eventhub.extensions import db
@@ -78,3 +79,13 @@ def on_ticket_revoked(sender: Any, **_kw: Any) -> None:
     registration_id = getattr(sender, "registration_id", None)
     if isinstance(registration_id, int):
         credentials.revoke_for_registration(registration_id, media=svc.media_backend())
+
+
+def staged_sessions(sender: Any, session_ids: Iterable[int] = (), **_kw: Any) -> set[int]:
+    """`staged_sessions_collect`: the sessions among `session_ids` that have a stage (made by a stage manager's
+    console, a remote panelist's stage page or the demo; an attendee's page never makes one), whatever its state:
+    a ticket's pages and emails offer those to watch."""
+    ids = [i for i in session_ids if isinstance(i, int)]
+    if not ids:
+        return set()
+    return set(db.session.scalars(db.select(Stage.session_id).where(Stage.session_id.in_(ids))))

@@ -12,6 +12,7 @@ from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.templating import CSP
+from eventhub.core.timefmt import to_zone
 from eventhub.core.urls import external_url
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -47,6 +48,17 @@ def stage_strings() -> dict[str, str]:
                                                                                                        "live yet."),
         "refused": _("This link is not valid for the stage."),
         "turn_over": _("Your turn is over. Thank you."),
+        "you_are_heard": _("You are on air: everyone hears you."),
+        "speaker_no_media": _("Your microphone cannot reach the stage right now: the media server is not "
+                              "available. The moderator sees it too."),
+        "start_interpreting": _("Start interpreting"), "stop_interpreting": _("Stop interpreting"),
+        "interp_on_air": _("On air: your listeners hear you."),
+        # The console's words for the stage's and each person's state (the page never shows the raw values).
+        "state_closed": _("closed"), "state_open": _("open (backstage only)"), "state_live": _("live"),
+        "state_ended": _("ended"), "place_backstage": _("backstage"), "place_live": _("on air"),
+        "place_removed": _("removed"), "conn_joining": _("joining"), "conn_joined": _("connected"),
+        "conn_reconnecting": _("reconnecting"), "conn_offline": _("not connected"), "conn_failed": _("failed"),
+        "kbps": _("kbit/s"), "loss": _("loss"),
     }
 
 
@@ -127,17 +139,22 @@ def panelist_stage(slug: str, token: str, session_id: int):
         abort(404)  # one answer for expired, revoked, foreign or not on this panel
     _session(session_id)
     return _page("stage/panelist.html", session=session, event=event, panelist=panelist, token=token,
-                 zone=panelist.timezone)
+                 zone=panelist.timezone, day=to_zone(session.starts_at, panelist.timezone).date())
 
 
 @bp.get("/t/<code>/stage/<int:session_id>")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
+@provisions_on_get("the Q&A settings beside the stage, on first use")
 def attendee(code: str, session_id: int):
+    """A ticket holder's stage page. It shows a stage the organizers made and never makes one: a ticket's pages
+    and emails offer "watch the stage" for the sessions that have one (eventhub.registration.journey)."""
     holder = access.ticket_holder(code)
     session = get_by_id(AgendaSession, session_id)
-    if holder is None or session is None or session.event_id != holder.event_id or not session.is_published:
+    if holder is None or session is None or session.event_id != holder.event_id or not session.is_published \
+            or session.is_cancelled or svc.find_stage(session) is None:
         abort(404)
-    _s, event, _stage = _session(session_id)
+    event = db.session.get(Event, session.event_id)
+    if event is None:
+        abort(404)
     settings = qa_services.get_settings(session)  # the Q&A beside the stage
     return _page("stage/attendee.html", session=session, event=event, ticket=code, settings=settings,
                  participant_name=holder.name, signed_in=False,

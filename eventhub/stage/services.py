@@ -37,9 +37,14 @@ PUBLISHER_MARGIN = 2  # a rejoin may briefly overlap its own ghost until the kic
 
 # --- loading --------------------------------------------------------------------------------------------------
 
+def find_stage(session: AgendaSession) -> Stage | None:
+    """The session's stage if it has one (for the pages that must not create it)."""
+    return db.session.scalar(db.select(Stage).where(Stage.session_id == session.id))
+
+
 def get_stage(session: AgendaSession) -> Stage:
     """The session's stage, created (closed) on first use."""
-    stage = db.session.scalar(db.select(Stage).where(Stage.session_id == session.id))
+    stage = find_stage(session)
     if stage is not None:
         return stage
     try:

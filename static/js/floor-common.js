@@ -85,15 +85,20 @@ export function countdown(speech, now, t = {}) {
   return { text: left < 0 ? `+${clock(-left)}` : clock(left), level, left, spent, label: label || "" };
 }
 
+// Shows a countdown in `node`: the clock isolated left to right (so "+0:12" keeps its sign in front in Arabic),
+// then its label ("1 minute left"…). `speech` null: empty.
+export function showCountdown(node, speech, now, t = {}, { label = true } = {}) {
+  if (!speech) { node.replaceChildren(); node.dataset.level = "none"; return null; }
+  const c = countdown(speech, now, t);
+  node.replaceChildren(el("bdi", { dir: "ltr", class: "clock", text: c.text }),
+    label && c.label ? el("span", { class: "timer-label", text: ` · ${c.label}` }) : "");
+  node.dataset.level = speech.paused_at ? "paused" : c.level;
+  return c;
+}
+
 // A timer element kept up to date every 250 ms; `get()` returns the speech to show (or null).
 export function ticker(node, get, now, t) {
-  function tick() {
-    const speech = get();
-    if (!speech) { node.textContent = ""; node.dataset.level = "none"; return; }
-    const c = countdown(speech, now(), t);
-    node.textContent = c.label ? `${c.text} · ${c.label}` : c.text;
-    node.dataset.level = speech.paused_at ? "paused" : c.level;
-  }
+  function tick() { showCountdown(node, get(), now(), t); }
   tick();
   return setInterval(tick, 250);
 }

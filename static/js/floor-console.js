@@ -1,6 +1,6 @@
 // The moderators' console: the list of speakers (drag or Up/Down to reorder), the running timer, the requests for
 // the floor and the time used per delegation, live. Without JavaScript every button is a form (routes.act).
-import { clock, countdown, el, elapsed, i18n, startFloor } from "./floor-common.js";
+import { clock, el, elapsed, i18n, showCountdown, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor");
 if (root) {
@@ -39,7 +39,7 @@ if (root) {
     const list = document.getElementById("floor-list");
     list.replaceChildren();
     state.speakers.forEach((s, index) => {
-      const meta = [s.kind, s.remote ? t.remote : t.in_room, s.kind === "attendee" ? (s.video_allowed ? t.video : t.audio) : null]
+      const meta = [t[`kind_${s.kind}`] || s.kind, s.remote ? t.remote : t.in_room, s.kind === "attendee" ? (s.video_allowed ? t.video : t.audio) : null]
         .filter(Boolean).join(" · ");
       const item = el("li", { class: `floor-item state-${s.state}`, "data-id": s.id, draggable: "true" },
         el("span", { class: "floor-name", dir: "auto", text: s.name }),
@@ -96,7 +96,10 @@ if (root) {
       let used = d.used_seconds;
       const cur = state.current;
       if (cur && cur.delegation_id === d.id) used += elapsed(cur, now) - elapsed(cur, Date.parse(state.as_of));
-      node.textContent = d.budget_seconds ? `${clock(used)} ${t.used} / ${clock(d.budget_seconds)} (${clock(d.budget_seconds - used)} ${t.left})` : `${clock(used)} ${t.used}`;
+      const c = (seconds) => el("bdi", { dir: "ltr", text: clock(seconds) });
+      node.replaceChildren(...(d.budget_seconds
+        ? [c(used), ` ${t.used} / `, c(d.budget_seconds), " (", c(d.budget_seconds - used), ` ${t.left})`]
+        : [c(used), ` ${t.used}`]));
       node.dataset.level = d.budget_seconds && used > d.budget_seconds ? "over" : d.budget_seconds && d.budget_seconds - used <= 60 ? "warn" : "ok";
     }
   }
@@ -119,11 +122,7 @@ if (root) {
   });
   setInterval(() => {
     const node = document.getElementById("floor-timer");
-    if (node && live.state && live.state.current) {
-      const c = countdown(live.state.current, live.now(), t);
-      node.textContent = c.label ? `${c.text} · ${c.label}` : c.text;
-      node.dataset.level = c.level;
-    }
+    if (node && live.state && live.state.current) showCountdown(node, live.state.current, live.now(), t);
     tickDelegations();
   }, 250);
 }

@@ -1,6 +1,7 @@
 // The floor on the live page: who speaks and their countdown, "ask for the floor" (with an optional one-line
-// topic) and the requester's own state live, and the language to listen in (interpretation channels).
-import { countdown, el, i18n, startFloor } from "./floor-common.js";
+// topic) and the requester's own state live, and the language to listen in (interpretation channels). The sound
+// plays on the stage page only: on the Q&A page a ticket's turn and the interpretation point to the stage page.
+import { el, i18n, showCountdown, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor-live");
 const qa = document.getElementById("qa");
@@ -35,6 +36,11 @@ if (root && qa) {
   const langRow = document.getElementById("floor-lang-row");
   const lang = document.getElementById("floor-lang");
   const langKey = `eventhub-floor-lang-${sessionId}`;
+  const onStage = !!document.getElementById("stage");
+  const goStage = document.getElementById("floor-go-stage");
+  const langStage = document.getElementById("floor-lang-stage");
+  let languages = {};
+  try { languages = JSON.parse(root.dataset.languages || "{}"); } catch { languages = {}; }
   let live = null;
   let canAsk = false;
 
@@ -43,30 +49,44 @@ if (root && qa) {
     return mine[0] || null;
   }
 
+  // The list entry of one's accepted hand while it is waiting or speaking (gone once the turn is done).
+  function mySpeaker(hand) {
+    if (!hand || hand.status !== "accepted" || !live.state) return null;
+    return live.state.speakers.find((s) => s.hand_id === hand.id) || null;
+  }
+
   function render() {
     const state = live.state;
     const speaking = document.getElementById("floor-speaking");
+    const [before, after = ""] = (t.now_speaking || "{name}").split("{name}");
     speaking.replaceChildren(state && state.current
-      ? el("strong", { dir: "auto", text: `${t.speaking}: ${state.current.name}` })
+      ? el("strong", {}, before, el("bdi", { text: state.current.name }), after)
       : el("span", { class: "muted", text: t.nobody }));
     const hand = myHand();
+    const me = mySpeaker(hand);
     // The stage page brings an accepted attendee on when their turn starts (stage-speaker.js).
     document.dispatchEvent(new CustomEvent("floor:hand", { detail: hand }));
     const open = state && state.settings && state.settings.hands_open;
-    form.hidden = !canAsk || !open || (hand && hand.status === "pending");
+    form.hidden = !canAsk || !open || (hand && hand.status === "pending") || !!me;  // asked, or on the list
     withdraw.hidden = !(hand && hand.status === "pending");
     stateLine.textContent = hand ? (t[`hand_${hand.status}`] || "") : "";
     stateLine.dataset.status = hand ? hand.status : "";
-    if (hand && hand.status === "accepted" && state) {
-      const me = state.speakers.find((s) => s.hand_id === hand.id);
-      if (me && me.state === "speaking") stateLine.textContent = t.you_speak;
-    }
-    if (live.channels.length && lang.options.length === 1) {
-      for (const c of live.channels) lang.append(el("option", { value: c.language, text: c.language }));
+    if (me && me.state === "speaking") stateLine.textContent = t.you_speak;
+    if (goStage) goStage.hidden = !(me && me.state === "speaking" && hand.remote);
+    if (live.channels.length && onStage && lang.options.length === 1) {
+      for (const c of live.channels) {
+        const name = languages[c.language] || c.language;
+        lang.append(el("option", { value: c.language, text: name.charAt(0).toUpperCase() + name.slice(1) }));
+      }
       langRow.hidden = false;
       let saved = "";
       try { saved = localStorage.getItem(langKey) || ""; } catch { saved = ""; }
       if (saved && live.channels.some((c) => c.language === saved)) { lang.value = saved; listen(); }
+    }
+    if (langStage) {
+      langStage.hidden = !live.channels.length;
+      const names = live.channels.map((c) => languages[c.language] || c.language).join(", ");
+      langStage.querySelector("span").textContent = langStage.dataset.text.replace("{languages}", names);
     }
   }
 
@@ -87,12 +107,14 @@ if (root && qa) {
     canAsk = auth !== null;
     live = startFloor({ sessionId, auth: auth || {}, onChange: render, onStatus: () => {} });
     const timer = document.getElementById("floor-public-timer");
+    const mine = document.getElementById("my-turn-timer");  // the stage page's "You have the floor" panel
     setInterval(() => {
-      const cur = live.state && live.state.current;
-      if (!cur) { timer.textContent = ""; timer.dataset.level = "none"; return; }
-      const c = countdown(cur, live.now(), t);
-      timer.textContent = c.label ? `${c.text} · ${c.label}` : c.text;
-      timer.dataset.level = c.level;
+      const cur = (live.state && live.state.current) || null;
+      showCountdown(timer, cur, live.now(), t);
+      if (mine) {
+        const me = mySpeaker(myHand());
+        showCountdown(mine, cur && me && cur.speaker_id === me.id ? cur : null, live.now(), t);
+      }
     }, 250);
   });
 

@@ -1,6 +1,6 @@
 // The panelist's own countdown: for each of their sessions, whether they have the floor, are next, and how long
 // they have left (computed from the stored times, like every other screen).
-import { countdown, i18n, startFloor } from "./floor-common.js";
+import { i18n, showCountdown, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor-mine");
 if (root) {
@@ -27,10 +27,7 @@ if (root) {
     setInterval(() => {
       const state = live.state;
       const speech = state && (mine(state.current) ? state.current : state.paused.find(mine));
-      if (!speech) { timer.textContent = ""; timer.dataset.level = "none"; return; }
-      const c = countdown(speech, live.now(), t);
-      timer.textContent = c.label ? `${c.text} · ${c.label}` : c.text;
-      timer.dataset.level = speech.paused_at ? "paused" : c.level;
+      showCountdown(timer, speech || null, live.now(), t);
     }, 250);
   }
 }

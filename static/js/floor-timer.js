@@ -1,6 +1,6 @@
 // The stage screen's speaking timer (templates/floor/_timer.html): the current speaker and their countdown,
 // hidden when the moderator turns "show the timer on the stage screen" off.
-import { countdown, i18n, startFloor } from "./floor-common.js";
+import { i18n, showCountdown, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor-stage-timer");
 if (root) {
@@ -14,9 +14,6 @@ if (root) {
     root.hidden = !show;
     const cur = state && state.current;
     name.textContent = cur ? cur.name : "";
-    if (!cur) { timer.textContent = ""; return; }
-    const c = countdown(cur, live.now(), t);
-    timer.textContent = c.text;
-    timer.dataset.level = c.level;
+    showCountdown(timer, cur || null, live.now(), t, { label: false });
   }, 250);
 }

@@ -14,9 +14,10 @@ function onTrack(feed, track, _mid, on) {
 
 function render(state) {
   // The room, live panelists and an attendee given the floor (oneself excepted: one does not receive oneself).
-  const own = state.speaker && state.speaker.feedId;
+  const ownHand = state.speaker && state.speaker.handId;
+  const own = (p) => p.role === "attendee" && !!ownHand && p.hand_id === ownHand;
   const shown = [...state.participants.values()].filter((p) => p.role === "room_feed" ||
-    ((p.role === "panelist" || p.role === "attendee") && p.state === "live" && p.feed_id !== own));
+    ((p.role === "panelist" || p.role === "attendee") && p.state === "live" && !own(p)));
   state.live = shown.map((p) => p.feed_id);
   const grid = document.getElementById("stage-live");
   for (const c of [...grid.children]) if (!state.live.includes(Number(c.dataset.feedId))) c.remove();
@@ -74,8 +75,10 @@ function start() {
   const state = startStage({ sessionId: Number(root.dataset.session), auth: { ticket: root.dataset.ticket }, role: "attendee",
     onChange: render, onStatus: (kind) => { status.textContent = kind === "live" ? "" : (t[kind] || kind); } });
   state.layer = "high";
-  if (root.dataset.media !== "1") { status.textContent = t.no_media; return; }
-  state.updateSpeaker = attendeeSpeaker(state, t);
+  const media = root.dataset.media === "1";
+  state.updateSpeaker = attendeeSpeaker(state, t, { media });  // the turn is shown even without media
+  state.onHand = () => render(state);
+  if (!media) return;  // the page says the media server is not available (#no-media)
   state.listen = startListening(state);
   joinReceiver(state, { role: "attendee", onReady: () => render(state), onError: () => {} });
   adapt(state);

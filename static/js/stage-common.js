@@ -214,7 +214,7 @@ export function watchStats(state, pc, onFigures, every = 3000) {
 export function tile(p, t) {
   return el("figure", { class: "stage-tile", "data-feed-id": p.feed_id, "data-participant": p.id },
     el("video", { autoplay: true, playsinline: true }),
-    el("figcaption", {}, el("strong", { dir: "auto", text: p.display }),
+    el("figcaption", {}, el("strong", { dir: "auto", text: p.role === "room_feed" ? (t.room_feed || p.display) : p.display }),
       el("span", { class: "stage-tile-title", dir: "auto", text: [p.title, p.country].filter(Boolean).join(" · ") })));
 }
 

@@ -12,7 +12,7 @@ function button(action, label, participantId) {
 function render(state) {
   const s = state.stage || {};
   state.state = s.state;
-  document.getElementById("stage-state").textContent = s.state || "";
+  document.getElementById("stage-state").textContent = t[`state_${s.state}`] || s.state || "";
   document.getElementById("stage-state").dataset.state = s.state || "";
   for (const b of document.querySelectorAll("[data-stage-action]")) {
     const a = b.dataset.stageAction;
@@ -22,20 +22,24 @@ function render(state) {
   }
   const rows = [...state.participants.values()].sort((a, b) => a.id - b.id).map((p) => {
     const q = p.quality || {};
-    const figures = [q.bitrate_kbps !== undefined ? `${q.bitrate_kbps} kbit/s` : "", q.loss_pct !== undefined ? `${q.loss_pct}% loss` : "",
-                     q.rtt_ms !== undefined ? `${q.rtt_ms} ms` : ""].filter(Boolean).join(" · ");
+    // Each figure isolated (numbers and units read left to right in Arabic too).
+    const figures = [q.bitrate_kbps !== undefined ? `${q.bitrate_kbps} ${t.kbps}` : "",
+                     q.loss_pct !== undefined ? `${q.loss_pct} % ${t.loss}` : "", q.rtt_ms !== undefined ? `${q.rtt_ms} ms` : ""]
+      .filter(Boolean).flatMap((f, i) => [i ? " · " : "", el("bdi", { text: f })]);
+    const name = p.role === "room_feed" ? (t.room_feed || p.display) : p.display;
     return el("tr", { "data-participant": p.id, "data-state": p.state, "data-connection": p.connection },
-      el("td", { dir: "auto", text: p.display }), el("td", { text: p.state }),
-      el("td", { class: `conn conn-${p.connection}`, text: p.connection }),
-      el("td", {}, el("span", { text: figures }), q.weak ? el("strong", { class: "weak", text: ` ${t.weak}` }) : null),
+      el("td", { dir: "auto", class: "stage-person-name", text: name }),
+      el("td", { class: "nowrap", text: t[`place_${p.state}`] || p.state }),
+      el("td", { class: `nowrap conn conn-${p.connection}`, text: t[`conn_${p.connection}`] || p.connection }),
+      el("td", {}, el("span", {}, ...figures), q.weak ? el("strong", { class: "weak", text: ` ${t.weak}` }) : null),
       el("td", { text: p.muted ? t.muted : (p.self_muted ? `(${t.muted})` : "") }),
-      el("td", {},
+      el("td", {}, el("span", { class: "stage-person-actions" },
         p.state !== "live" && p.state !== "removed" && p.role === "panelist" ? button("bring_live", t.bring_live, p.id) : null,
         p.state !== "backstage" ? button("send_backstage", t.send_backstage, p.id) : null,
         button(p.muted ? "unmute" : "mute", p.muted ? t.unmute : t.mute, p.id),
         p.state === "live" ? button(s.spotlight_id === p.id ? "unspotlight" : "spotlight", s.spotlight_id === p.id ? t.unspotlight : t.spotlight, p.id) : null,
         p.role === "panelist" ? button(p.screen_share_allowed ? "deny_screen" : "allow_screen", p.screen_share_allowed ? t.deny_screen : t.allow_screen, p.id) : null,
-        p.state !== "removed" ? button("remove", t.remove, p.id) : null));
+        p.state !== "removed" ? button("remove", t.remove, p.id) : null)));
   });
   document.getElementById("stage-people").replaceChildren(...rows);
 }

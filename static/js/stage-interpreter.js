@@ -4,6 +4,7 @@
 // State: window.eventhubInterp (and window.eventhubStage for the floor).
 import { attachTrack, connectJanus, i18n, joinReceiver, receivable, startStage, syncFeeds, tile } from "./stage-common.js";
 import { dominant, joinBridge, playThroughWebAudio, watchChannel } from "./interpretation.js";
+import { levelMeter } from "./stage-prejoin.js";
 
 const root = document.getElementById("stage");
 const t = root ? i18n(root) : {};
@@ -44,6 +45,16 @@ function stopMic() {
   Object.assign(M, { janus: null, mic: null, relay: null, relaySound: null, joined: false, relaying: false, stream: null });
 }
 
+// The button says what it will do, the banner what is happening: "ON AIR" while the microphone goes out.
+function showMic() {
+  const button = document.getElementById("interp-mic");
+  button.setAttribute("aria-pressed", String(M.joined));
+  button.textContent = M.joined ? t.stop_interpreting : t.start_interpreting;
+  button.classList.toggle("primary", !M.joined);
+  document.getElementById("interp-on-air").hidden = !M.joined;
+  document.getElementById("floor-interpreter").classList.toggle("is-on-air", M.joined);
+}
+
 async function startMic(state) {
   const status = document.getElementById("interp-status");
   status.textContent = t.connecting;
@@ -51,7 +62,10 @@ async function startMic(state) {
   if (!ack.ok) { status.textContent = ack.error.message || ack.error.code; return; }
   const creds = M.creds = ack.data;
   try {
-    M.stream = M.stream || await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    if (!M.stream) {
+      M.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+      levelMeter(M.stream, document.getElementById("mic-level"));  // they see their voice go out
+    }
     await connectJanus(M, creds);
     M.heartbeat = setInterval(() => state.emit("heartbeat", { token: creds.token }), Math.max(5, Math.floor(creds.ttl / 3)) * 1000);
     M.mic = await joinBridge(M.janus, { room: creds.room, token: creds.token, display: creds.display, muted: false,
@@ -62,13 +76,12 @@ async function startMic(state) {
       M.relay = await watchChannel(M.janus, { mountpoint: creds.relay_mountpoint, pin: creds.pin,
         onTrack: (track, on) => { if (on && track.kind === "audio") { M.relaySound = playThroughWebAudio(M.ctx, track, "relay-audio"); M.relaying = true; } } });
     }
-    status.textContent = t.on_air;
+    status.textContent = t.interp_on_air;
   } catch (e) {
     status.textContent = String((e && (e.message || e.code)) || e);
     stopMic();
   }
-  const button = document.getElementById("interp-mic");
-  button.setAttribute("aria-pressed", String(M.joined));
+  showMic();
 }
 
 M.relayDominant = () => dominant(M.ctx, M.relaySound && M.relaySound.analyser);
@@ -86,7 +99,7 @@ function start() {
   if (root.dataset.media !== "1") return;
   joinReceiver(state, { role: "interpreter", onReady: () => render(state), onError: () => {} });
   document.getElementById("interp-mic").addEventListener("click", () => {
-    if (M.joined) { stopMic(); document.getElementById("interp-mic").setAttribute("aria-pressed", "false"); document.getElementById("interp-status").textContent = ""; }
+    if (M.joined) { stopMic(); showMic(); document.getElementById("interp-status").textContent = ""; }
     else startMic(state);
   });
 }

@@ -18,12 +18,14 @@ function onTrack(feed, track, _mid, on) {
 function render(state) {
   const mine = state.me && state.participants.get(state.me.participant_id);
   state.state = mine ? mine.state : null;
-  document.getElementById("on-air").hidden = !(mine && mine.state === "live");
+  // "ON AIR" once they publish; brought live before joining, they are told to join (nobody hears them yet).
+  document.getElementById("on-air").hidden = !(mine && mine.state === "live" && state.joined);
+  document.getElementById("on-air-join").hidden = !(mine && mine.state === "live" && !state.joined);
   document.getElementById("backstage").hidden = !(mine && mine.state === "backstage" && state.joined);
   document.getElementById("removed").hidden = !(mine && mine.state === "removed");
   document.getElementById("muted-by-manager").hidden = !(mine && mine.muted);
   document.getElementById("share").hidden = !(mine && mine.screen_share_allowed && state.joined);
-  document.body.classList.toggle("is-on-air", !!(mine && mine.state === "live"));
+  document.body.classList.toggle("is-on-air", !!(mine && mine.state === "live" && state.joined));
   if (mine && mine.state === "removed") { state.janus?.destroy(); return; }
   if (!state.joined) return;
   const others = [...state.participants.values()].filter((p) => p.id !== state.me.participant_id &&
@@ -75,7 +77,7 @@ function start() {
     onStatus: (kind) => { if (kind === "live" && state.joined === false && state.creds) rejoin(state); } });
   state.onJanusLost = () => rejoin(state);
   state.onExpired = () => rejoin(state);
-  if (root.dataset.media !== "1") { document.getElementById("stage-status").textContent = t.no_media; return; }
+  if (root.dataset.media !== "1") return;  // the page says the media server is not available (#no-media)
   document.getElementById("check").addEventListener("click", () => preview().catch(() => {}));
   for (const id of ["camera", "microphone"]) document.getElementById(id).addEventListener("change", () => preview().catch(() => {}));
   document.getElementById("join").addEventListener("click", () => {

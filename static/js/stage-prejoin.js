@@ -18,14 +18,20 @@ export async function preview(old = null, { video = true } = {}) {
       const o = document.createElement("option"); o.value = d.deviceId; o.textContent = d.label || `${kind} ${i + 1}`; return o; }));
     if (current) select.value = current;
   }
+  levelMeter(stream, document.getElementById("mic-level"));
+  return stream;
+}
+
+// Shows a microphone's peak level in `meter` while `stream` lives (the device check, the interpreter's booth).
+export function levelMeter(stream, meter) {
+  if (!meter || !stream.getAudioTracks().length) return;
   const ctx = new AudioContext(), analyser = ctx.createAnalyser();
   ctx.createMediaStreamSource(stream).connect(analyser);
-  const data = new Uint8Array(analyser.fftSize), meter = document.getElementById("mic-level");
+  const data = new Uint8Array(analyser.fftSize);
   const tick = () => {
-    if (!stream.active) { ctx.close(); return; }
+    if (!stream.active) { ctx.close(); meter.value = 0; return; }
     analyser.getByteTimeDomainData(data); let peak = 0; for (const v of data) peak = Math.max(peak, Math.abs(v - 128) / 128);
-    if (meter) meter.value = peak; requestAnimationFrame(tick);
+    meter.value = peak; requestAnimationFrame(tick);
   };
   tick();
-  return stream;
 }

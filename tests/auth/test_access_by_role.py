@@ -419,7 +419,7 @@ ACCESS: dict[str, Rule] = {
     "stage.panelist_stage": Rule(Access.PUBLIC, {
         "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}/stage/{sw.sched(w).session_id}")}),
     "stage.attendee": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/stage/{sw.sched(w).session_id}")}),
+        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/stage/{_staged_session(w)}")}),
     "stage.console": Rule(Access.MODERATOR, {
         "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/stage/{_stage_session(w)}")}),
 }
@@ -435,6 +435,12 @@ def _stage_key(w: World) -> str:
     stage = services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id))
     commit()
     return stage.screen_key
+
+
+def _staged_session(w: World) -> int:
+    """The walk's session with its stage (an attendee's stage page shows a stage, never makes one)."""
+    _stage_key(w)
+    return sw.sched(w).session_id
 
 
 def _stage_session(w: World) -> int:

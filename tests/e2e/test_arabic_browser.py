@@ -1,7 +1,10 @@
 """The attendee and door pages in Arabic at phone size, right to left: the event page, the registration form, the
-ticket, the Q&A live page and the door scanner (and its result screen). Each is screenshotted, must say
-`dir="rtl"` and `lang="ar"`, and must not scroll or stick out sideways; axe-core (vendored, tests/e2e/vendor)
-must find no serious or critical accessibility violation on them in Arabic, French and English.
+ticket, the Q&A live page and the door scanner (and its result screen); and the floor and stage pages mid-session
+(seeded through the services: tests/e2e/seed_stage_pages.py): the remote attendee's stage page with "You have the
+floor" and the language choice, the interpreter's page and the remote panelist's stage page at phone size, the
+floor console and the stage manager's console at laptop size. Each is screenshotted, must say `dir="rtl"` and
+`lang="ar"`, and must not scroll or stick out sideways; axe-core (vendored, tests/e2e/vendor) must find no serious
+or critical accessibility violation on them in Arabic, French and English.
 
 Screenshots go to $EVENTHUB_TEST_ARTIFACTS/rtl (default test-artifacts/rtl, ignored by git)."""
 
@@ -17,6 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.test_journeys_screen import seed
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +29,11 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
 DOOR_STAFF, PASSWORD = "accueil@cicb.ml", "bamako-2026"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 BROWSER_LOCALES = {"ar": "ar-DZ", "fr": "fr-FR", "en": "en-US"}
 PAGES = ("event", "register", "ticket", "qa", "scanner")
+STAGE_PAGES = ("stage", "interpreter", "panelist-stage", "floor-console", "stage-console")
+CONSOLES = ("floor-console", "stage-console")  # a laptop at the régie, not a phone
 
 # Every visible element inside the viewport horizontally, unless a scrolling or clipping box of the page holds
 # it (that box is then judged itself); the skip link and visually hidden labels sit off-screen on purpose.
@@ -75,8 +83,8 @@ class Urls:
     backup_code: str
 
 
-def _context(browser: Browser, lang: str) -> BrowserContext:
-    context = browser.new_context(locale=BROWSER_LOCALES[lang], timezone_id="Africa/Algiers", **PHONE)
+def _context(browser: Browser, lang: str, size: dict | None = None) -> BrowserContext:
+    context = browser.new_context(locale=BROWSER_LOCALES[lang], timezone_id="Africa/Algiers", **(size or PHONE))
     context.set_default_timeout(60_000)  # a shared 2-core machine under load
     return context
 
@@ -121,8 +129,8 @@ def urls(browser: Browser, live_server: str) -> Urls:
 def phone(browser: Browser) -> Iterator[callable]:
     made: list[tuple[BrowserContext, list[str]]] = []
 
-    def make(lang: str) -> Page:
-        context = _context(browser, lang)
+    def make(lang: str, size: dict | None = None) -> Page:
+        context = _context(browser, lang, size)
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -193,6 +201,94 @@ def test_no_serious_accessibility_violation(phone, urls: Urls, live_server: str,
     _open(page, urls, name, live_server)
     assert page.evaluate("document.documentElement.lang") == lang
     page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools: the page's CSP does not apply
+    violations = page.evaluate(AXE_RUN_JS)
+    assert not violations, f"{name} in {lang}: " + "\n".join(
+        f"{v['impact']} {v['id']}: {v['help']} — {v['nodes']}" for v in violations)
+
+
+# --- the floor and the stage, mid-session ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def stage_pages(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A session under way: stage live, a remote attendee with the floor, interpretation channels (one JSON)."""
+    return seed(tmp_path_factory, "tests.e2e.seed_stage_pages")
+
+
+def _sign_in(page: Page, live_server: str, email: str, password: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/manage"))
+
+
+def _open_stage_page(page: Page, seeded: dict, name: str, live_server: str) -> None:
+    """Opens one of STAGE_PAGES and waits until its live state is drawn (the sockets answered)."""
+    sid, event_id = seeded["session_id"], seeded["event_id"]
+    if name in CONSOLES:
+        _sign_in(page, live_server, seeded["moderator_email"], seeded["moderator_password"])
+    page.goto(live_server + {
+        "stage": f"/t/{seeded['ticket']}/stage/{sid}",
+        "interpreter": f"/floor/interpreter/{seeded['interpreter_token']}",
+        "panelist-stage": f"/e/{seeded['slug']}/panelist/{seeded['panelist_token']}/stage/{sid}",
+        "floor-console": f"/manage/events/{event_id}/floor/{sid}",
+        "stage-console": f"/manage/events/{event_id}/stage/{sid}",
+    }[name])
+    if name == "stage":  # her accepted hand has the floor: the panel, her countdown, the languages offered
+        expect(page.locator("#my-turn")).to_be_visible()
+        expect(page.locator("#my-turn-timer .clock")).to_have_text(re.compile(r"^[+−]?\d+:\d\d$"))
+        expect(page.locator("#floor-lang-row")).to_be_visible()
+    elif name == "interpreter":
+        expect(page.locator("#floor-list li")).to_have_count(3)
+        expect(page.locator("#floor-speaking bdi")).to_have_text(seeded["speaker_name"])
+    elif name == "panelist-stage":  # brought live by the stage manager before joining: told to join
+        expect(page.locator("#on-air-join")).to_be_visible()
+    elif name == "floor-console":
+        expect(page.locator("#floor-hands li.floor-item")).to_have_count(1)
+        expect(page.locator("#floor-current .floor-timer .clock")).to_be_visible()
+    else:
+        expect(page.locator("#stage-people tr")).to_have_count(3)  # the room, the minister, the attendee
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("name", STAGE_PAGES)
+def test_arabic_floor_and_stage_pages_read_right_to_left(phone, stage_pages: dict, live_server: str, name: str):
+    size = LAPTOP if name in CONSOLES else PHONE
+    page = phone("ar", size)
+    _open_stage_page(page, stage_pages, name, live_server)
+    assert page.evaluate("[document.documentElement.dir, document.documentElement.lang, document.dir]") == [
+        "rtl", "ar", "rtl"]
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    width, height = size["viewport"]["width"], size["viewport"]["height"]
+    page.screenshot(path=str(artifacts() / f"ar-{name}-{width}x{height}.png"), full_page=True)
+    _no_sideways_overflow(page, name)
+    # Codes and clocks read left to right inside the Arabic text; no raw code or state word is shown.
+    for clock in page.locator(".floor-timer .clock").all():
+        assert clock.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    main = page.locator("main").inner_text()
+    if name == "stage":
+        expect(page.locator("#my-turn-h")).to_have_text("الكلمة لك")
+        assert page.locator("#floor-lang option").all_inner_texts() == [
+            "صوت القاعة (اللغة الأصلية)", "العربية", "الإنجليزية"]
+        expect(page.locator("#stage-live figcaption strong").first).to_have_text("القاعة")  # not "La salle"
+    elif name == "interpreter":
+        expect(page.locator("h1")).to_have_text("الترجمة الفورية إلى العربية")
+        assert "Relay" not in main and " en)" not in main
+    elif name == "floor-console":
+        assert not re.search(r"\b(moderator|panelist|attendee)\b", main), main
+    elif name == "stage-console":
+        expect(page.locator("#stage-state")).to_have_text("بث مباشر")
+        assert not re.search(r"\b(live|backstage|offline|La salle)\b", main), main
+
+
+@pytest.mark.parametrize("lang", ("ar", "fr", "en"))
+@pytest.mark.parametrize("name", STAGE_PAGES)
+def test_no_serious_accessibility_violation_on_floor_and_stage_pages(phone, stage_pages: dict, live_server: str,
+                                                                      name: str, lang: str):
+    page = phone(lang, LAPTOP if name in CONSOLES else PHONE)
+    _open_stage_page(page, stage_pages, name, live_server)
+    assert page.evaluate("document.documentElement.lang") == lang
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     violations = page.evaluate(AXE_RUN_JS)
     assert not violations, f"{name} in {lang}: " + "\n".join(
         f"{v['impact']} {v['id']}: {v['help']} — {v['nodes']}" for v in violations)

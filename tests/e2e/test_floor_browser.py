@@ -2,20 +2,27 @@
 
 The moderator gives the floor to the Algerian panelist from the console; the panelist's own page shows their
 countdown. An attendee asks for the floor from the live page; the moderator accepts; the attendee sees it at once.
+Then, on a phone in French (390×844), mid-session (tests/e2e/seed_stage_pages.py): what an attendee given the floor
+and an interpreter see first, screenshotted for review into $EVENTHUB_TEST_ARTIFACTS/review.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.test_journeys_screen import seed
+
 pytestmark = pytest.mark.browser
 
+ROOT = Path(__file__).resolve().parents[2]
 ORGANIZER, MODERATOR, PASSWORD = "organisation@mda.ml", "moderation@mda.ml", "bamako-2026"
 ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
 PANELIST = "Nadia Hamidi"  # remote, from Algiers, in sessions 1 and 2; the demo list has her
@@ -116,3 +123,66 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
 
     # The attendee sees it at once.
     expect(phone.locator("#floor-hand-state")).to_have_attribute("data-status", "accepted")
+
+
+# --- under pressure, in French: the attendee given the floor and the interpreter --------------------------------
+
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def review_shot(page: Page, name: str) -> None:
+    base = Path(os.environ.get("EVENTHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "review"
+    base.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(base / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def mid_session(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return seed(tmp_path_factory, "tests.e2e.seed_stage_pages")
+
+
+def test_attendee_given_the_floor_sees_it_first_in_french(contexts, live_server: str, mid_session: dict):
+    _c, page = contexts(**PHONE_390)
+    page.goto(f"{live_server}/t/{mid_session['ticket']}/stage/{mid_session['session_id']}")
+    turn = page.locator("#my-turn")
+    expect(turn).to_be_visible()
+    expect(turn.locator("h2")).to_have_text("Vous avez la parole")
+    expect(page.locator("#my-turn-timer .clock")).to_have_text(re.compile(r"^\+?\d+:\d\d$"))  # her own time
+    expect(turn.locator("#my-turn-audio")).to_contain_text("« Prendre la parole »")
+    expect(turn.locator("#my-turn-audio")).to_contain_text("sans caméra")
+    # No media server here: the button cannot work, and she is told why, in the panel.
+    expect(page.locator("#join")).to_have_text("Prendre la parole")
+    expect(page.locator("#join")).to_be_disabled()
+    expect(page.locator("#my-turn-status")).to_contain_text("serveur média n'est pas disponible")
+    box = turn.bounding_box()
+    assert box and box["y"] + box["height"] <= 844, "the panel is on the first screen"
+    expect(page.locator("#floor-hand")).to_be_hidden()  # she is on the list: nothing to ask
+    expect(page.locator("#floor-speaking")).to_have_text(f"À la parole : {mid_session['speaker_name']}")
+    assert page.locator("#floor-lang option").all_inner_texts() == ["Salle (version originale)", "Arabe", "Anglais"]
+    review_shot(page, "fr-stage-my-turn-390x844")
+
+    # Her live Q&A page (no sound there) sends her to the stage to speak, and for the interpretation.
+    page.goto(f"{live_server}/t/{mid_session['ticket']}/qa/{mid_session['session_id']}")
+    expect(page.locator("#floor-go-stage a")).to_have_text("Vous avez la parole : parlez depuis la page de la scène")
+    expect(page.locator("#floor-lang-stage")).to_contain_text("Interprétation disponible : arabe, anglais.")
+    expect(page.locator("#floor-lang-row")).to_be_hidden()
+    review_shot(page, "fr-qa-my-turn-390x844")
+    page.locator("#floor-go-stage a").click()
+    expect(page.locator("#my-turn")).to_be_visible()
+
+
+def test_interpreter_page_in_french_microphone_first(contexts, live_server: str, mid_session: dict):
+    _c, page = contexts(**PHONE_390)
+    page.goto(f"{live_server}/floor/interpreter/{mid_session['interpreter_token']}")
+    expect(page.locator("h1")).to_have_text("Interprétation en arabe")
+    expect(page.locator("#floor-status")).to_have_text("Connecté")  # not "En direct": that would read as on air
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings[:3] == ["Mon micro", "À la parole", "Orateurs suivants"], headings
+    expect(page.locator("#interp-mic")).to_have_text("Commencer l'interprétation")
+    expect(page.locator("#interp-mic")).to_be_disabled()  # no media server here: said just above it
+    expect(page.locator("#interp-on-air")).to_be_hidden()
+    expect(page.locator("#floor-speaking")).to_have_text(mid_session["speaker_name"])
+    expect(page.locator("#floor-list li")).to_have_text(["Ibrahim Touré", "Aïssata Diallo", "Yacine Boudiaf"])
+    assert page.locator("#floor-relay option").all_inner_texts() == [
+        "Salle (version originale)", "Relais : anglais (Sarah Johnson)"]
+    review_shot(page, "fr-interpreter-390x844")

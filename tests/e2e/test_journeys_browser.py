@@ -143,6 +143,38 @@ def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: 
     expect(page.locator(".flash-success")).to_be_visible()
 
 
+def test_remote_attendee_goes_from_the_confirmation_email_to_the_stage(phone, live_server: str, tmp_path_factory):
+    stamp = str(time.time_ns())[-7:]
+    email = f"salima{stamp}@example.dz"
+    register(phone(), live_server, "Salima Haddad", email, "remote")
+    mail = read_mail(tmp_path_factory, email)
+    # The demo gave a stage to the sessions with remote panelists (the opening, sessions 1 and 2): each has its
+    # "watch the stage" line under its questions link; the break has none.
+    stages = re.findall(r"^  Suivre la scène en direct\u00a0: (http\S+/t/\S+/stage/(\d+))$", mail, re.M)
+    assert len(stages) == 3, mail
+    ticket_url = re.search(r"^(http\S+/t/[^/\s]+)$", mail, re.M).group(1)
+
+    # On another phone, from the email's ticket link, one tap on session 1's stage.
+    page = phone()
+    page.goto(ticket_url)
+    expect(page.locator("#follow-online")).to_contain_text("ouvrez sa scène")
+    expect(page.locator(".live-links li", has_text="Pause").locator("a.stage-link")).to_have_count(0)
+    session1 = page.locator(".live-links li", has_text="Session 1")
+    session1.get_by_role("link", name="Suivre la scène en direct").click()
+    page.wait_for_url(re.compile(r"/t/[^/]+/stage/\d+$"))
+    assert page.url.rsplit("/", 1)[1] in {sid for _url, sid in stages}
+    expect(page.locator("#stage h1")).to_contain_text("Session 1")
+    expect(page.locator("#stage-closed")).to_be_visible()  # no media server here: the page says so, the rest works
+    expect(page.locator("#qa-ask")).to_be_visible()  # her questions beside the stage, as herself
+    expect(page.locator("label[for=qa-text]")).to_contain_text("Salima Haddad")
+    expect(page.locator("#floor-live")).to_be_visible()
+    # From the live Q&A page of the same session, the stage is one tap away too.
+    page.go_back()
+    session1.get_by_role("link", name="En direct : questions").click()
+    page.locator("#watch-stage").click()
+    page.wait_for_url(re.compile(r"/t/[^/]+/stage/\d+$"))
+
+
 def test_door_staff_lands_on_scanner_types_a_backup_code_and_finds_names(phone, live_server: str,
                                                                           tmp_path_factory):
     stamp = str(time.time_ns())[-7:]
