@@ -84,7 +84,8 @@ def test_an_accepted_attendee_is_heard_on_screen_and_leaves_the_stage_at_the_end
     floor_call(manager, "start", {"speaker_id": speaker["id"]})
     js_true(home, "!document.getElementById('my-turn').hidden", 15, "the attendee is told it is their turn")
     assert home.evaluate("() => document.getElementById('my-turn-audio').hidden") is False  # audio only
-    home.click("#check")  # the device check, as panelists do it
+    home.click(".stage-my-turn-devices summary")  # the device check, folded under "Speak now", as panelists do it
+    home.click("#check")
     js_true(home, "!!window.eventhubStage.speaker.stream", 10, "the microphone is checked")
     home.click("#join")
     js_true(home, "window.eventhubStage.speaker.joined === true", 30, "the attendee publishes")
