@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from eventhub.checkin.queries import counters
+from eventhub.core import shared
 from eventhub.core.db import on_commit
 from eventhub.core.loops import BackgroundLoop, get_loop, register_loop
 from eventhub.events.models import Event
@@ -49,8 +50,12 @@ class CountersLoop(BackgroundLoop):
         with self._marks:
             pending, self._pending = self._pending, set()
         for event_id in sorted(pending):
-            if has_audience(self.app, event_id):
+            if not has_audience(self.app, event_id):
+                continue
+            if shared.claim_turn(self.app, f"checkin-counters:{event_id}", self.interval):
                 emit_counters(self.app, event_id)
+            else:  # another process computes this period's counters; the latest change is counted next period
+                self.mark(event_id)
         return len(pending)
 
 

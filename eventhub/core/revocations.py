@@ -20,6 +20,7 @@ from collections.abc import Callable
 import redis
 from flask import Flask, current_app
 
+from eventhub.core import shared
 from eventhub.core.db import on_commit
 from eventhub.core.loops import BackgroundLoop
 from eventhub.extensions import db, socketio
@@ -32,7 +33,6 @@ sweepers: list[Callable[[], None]] = []
 PROCESS = uuid.uuid4().hex
 _lock = threading.Lock()
 _started: set[int] = set()
-_clients: dict[str, redis.Redis] = {}
 
 
 def on_revoked(handler: Handler) -> None:
@@ -50,8 +50,7 @@ def _channel(app: Flask) -> str:
 
 
 def _redis_url(app: Flask) -> str | None:
-    url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
-    return url if isinstance(url, str) and url.startswith(("redis://", "rediss://", "unix://")) else None
+    return shared.redis_url(app)
 
 
 def announce_after_commit(kind: str, ident: int) -> None:
@@ -61,11 +60,10 @@ def announce_after_commit(kind: str, ident: int) -> None:
 
 def announce(app: Flask, kind: str, ident: int) -> None:
     dispatch(kind, ident)
-    url = _redis_url(app)
-    if url is None:
+    client = shared.client(app)
+    if client is None:
         return
     try:
-        client = _clients.get(url) or _clients.setdefault(url, redis.Redis.from_url(url, socket_timeout=5))
         client.publish(_channel(app), json.dumps({"kind": kind, "id": ident, "from": PROCESS}))
     except redis.RedisError:
         log.warning("could not announce revoked %s %s to the other processes (their sweep will)", kind, ident)
