@@ -16,6 +16,9 @@ _signals = Namespace()
 registration_cancelled = _signals.signal("registration-cancelled")
 # tickets: sender is the Ticket; kwargs: reason=
 ticket_revoked = _signals.signal("ticket-revoked")
+# schedule: sender is the AgendaSession, flushed (it has its id); the Q&A and the stage make its rows there, so
+# every session has them and no page has to create them on a GET
+session_created = _signals.signal("session-created")
 # schedule: sender is the AgendaSession; kwargs: changes=
 session_changed = _signals.signal("session-changed")
 # registration and qa: sender is the Event; kwargs: session_ids= (published sessions a ticket lists). Receivers (the

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eventhub.auth.models import Role, User
@@ -65,19 +64,24 @@ def get_session(session_id: int, *, published_only: bool = True) -> AgendaSessio
     return session
 
 
+def create_settings(session: AgendaSession) -> QaSettings:
+    """The session's Q&A settings (pre-moderated, open, no anonymous), made with the session itself (the
+    `session_created` signal): the short code a projected QR code carries exists before any page shows it."""
+    taken = True
+    while taken:  # 31**7 codes: a clash is rare, but the column is unique
+        code = "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7))
+        taken = db.session.scalar(db.select(QaSettings.session_id).where(QaSettings.short_code == code)) is not None
+    settings = QaSettings(session_id=session.id, event_id=session.event_id, moderation=Moderation.PRE,
+                          is_open=True, anonymous_allowed=False, seq=0, short_code=code)
+    db.session.add(settings)
+    return settings
+
+
 def get_settings(session: AgendaSession) -> QaSettings:
-    """The session's Q&A settings, created (pre-moderated, open, no anonymous) on first use."""
+    """Read only: every session has its row (made with it; migration 0013 filled in older sessions)."""
     settings = db.session.get(QaSettings, session.id)
-    if settings is not None:
-        return settings
-    try:
-        with db.session.begin_nested():
-            settings = QaSettings(session_id=session.id, event_id=session.event_id, moderation=Moderation.PRE,
-                                  is_open=True, anonymous_allowed=False, seq=0,
-                                  short_code="".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7)))
-            db.session.add(settings)
-    except IntegrityError:  # another request created it first
-        settings = db.session.get_one(QaSettings, session.id, populate_existing=True)
+    if settings is None:
+        raise NotFound("qa_not_found", _l("This session has no Q&A."))
     return settings
 
 

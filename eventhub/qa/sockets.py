@@ -180,7 +180,6 @@ class QaNamespace(LiveNamespace):
         participant = conn.participant
         if not moderator:
             services.check_viewer(session, participant, panelist_event_id=conn.panelist_event_id)
-        services.get_settings(session)
         # Join the rooms first, then read: anything committed meanwhile arrives twice at worst (clients upsert).
         if moderator:
             join_room(bc.moderators_room(session.id))
@@ -353,6 +352,7 @@ def register(app: Flask) -> None:
     user_logged_out.connect(_on_logout)
     register_loop(app, VoteFlush(app))
     register_loop(app, RightsSweep(app, [_sweep_rights]))
+    signals.session_created.connect(services.create_settings)  # every session has its Q&A settings
     signals.ticket_revoked.connect(_on_ticket_revoked)
     signals.registration_cancelled.connect(_on_registration_cancelled)
     revocations.on_revoked(_cut_off)

@@ -43,7 +43,7 @@ from eventhub.schedule.rooms import get_room as get_room
 from eventhub.schedule.rooms import rooms_of as rooms_of
 from eventhub.schedule.rooms import update_room as update_room
 from eventhub.schedule.starred import notify_starred
-from eventhub.signals import session_changed
+from eventhub.signals import session_changed, session_created
 
 # --- sessions -------------------------------------------------------------------------------------------------
 
@@ -200,6 +200,7 @@ def create_session(event: Event, data: SessionData) -> AgendaSession:
     db.session.add(session)
     db.session.flush()
     _apply_people(session, clean)
+    session_created.send(session)  # its Q&A settings and stage, in this transaction
     db.session.flush()
     return session
 

@@ -74,6 +74,11 @@ def on_speech_ended(sender: Any, speaker: Any = None, **_kw: Any) -> None:
     svc.send_backstage(stage, participant, by=None, floor=True)
 
 
+def on_session_created(sender: AgendaSession, **_kw: Any) -> None:
+    """Every session has its stage from the start (closed), so no page creates it on a GET."""
+    svc.create_stage(sender)
+
+
 def on_ticket_revoked(sender: Any, **_kw: Any) -> None:
     """A revoked ticket's stage tokens go at once (removed from Janus after the commit)."""
     registration_id = getattr(sender, "registration_id", None)

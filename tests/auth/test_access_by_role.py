@@ -426,15 +426,12 @@ ACCESS: dict[str, Rule] = {
 
 
 def _stage_key(w: World) -> str:
-    """The stage key of the walk's session (its stage row is made on first use)."""
-    from eventhub.core.db import commit
+    """The stage key of the walk's session (its stage row is made with the session)."""
     from eventhub.extensions import db
     from eventhub.schedule.models import AgendaSession
     from eventhub.stage import services
 
-    stage = services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id))
-    commit()
-    return stage.screen_key
+    return services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id)).screen_key
 
 
 def _staged_session(w: World) -> int:
@@ -460,15 +457,12 @@ def _stage_session(w: World) -> int:
 
 
 def _qa_code(w: World) -> str:
-    """The short join code of the walk's session (its Q&A settings are made on first use)."""
-    from eventhub.core.db import commit
+    """The short join code of the walk's session (its Q&A settings are made with the session)."""
     from eventhub.extensions import db
     from eventhub.qa import services
     from eventhub.schedule.models import AgendaSession
 
-    settings = services.get_settings(db.session.get(AgendaSession, sw.sched(w).session_id))
-    commit()
-    return settings.short_code
+    return services.get_settings(db.session.get(AgendaSession, sw.sched(w).session_id)).short_code
 
 
 def _rap(w: World) -> int:

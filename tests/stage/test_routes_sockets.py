@@ -7,6 +7,7 @@ import pytest
 
 from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
+from eventhub.qa.models import QaSettings
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
 
@@ -49,6 +50,40 @@ def test_pages_by_key_link_ticket_and_role(app, world, stage, client, login):
     login(world.moderator)
     body = client.get(console).get_data(as_text=True)
     assert "Stage screen" in body or "Écran" in body
+
+
+def _stage_rows() -> list[tuple]:
+    db.session.expire_all()
+    return db.session.execute(db.select(Stage.session_id, Stage.id, Stage.screen_key, Stage.state, Stage.updated_at)
+                              .order_by(Stage.session_id)).all()
+
+
+def test_the_pages_read_the_stage_the_session_was_created_with(world, client, login):
+    """A closed stage, as the session's creation left it: every page answers without writing (the test config
+    raises on a write) and the rows are unchanged, the Q&A settings beside them included."""
+    before = _stage_rows()
+    assert [(row.session_id, row.state) for row in before] == sorted(
+        [(world.session.id, StageState.CLOSED), (world.other_session.id, StageState.CLOSED)])
+    qa_before = db.session.execute(db.select(QaSettings.session_id, QaSettings.short_code)).all()
+    sid, key = world.session.id, before[0].screen_key
+    login(world.moderator)
+    for url in (f"/stage/{sid}/screen?key={key}", f"/stage/{sid}/room-feed?key={key}",
+                f"/e/{world.event.slug}/panelist/{world.minister_link}/stage/{sid}",
+                f"/t/{world.tickets['remote']}/stage/{sid}", f"/manage/events/{world.event.id}/stage/{sid}"):
+        assert client.get(url).status_code == 200, url
+    assert _stage_rows() == before
+    assert db.session.execute(db.select(QaSettings.session_id, QaSettings.short_code)).all() == qa_before
+
+
+def test_a_session_without_its_stage_is_a_404_and_nothing_is_created(world, client, login):
+    db.session.execute(db.delete(Stage).where(Stage.session_id == world.session.id))
+    commit()
+    login(world.moderator)
+    console = client.get(f"/manage/events/{world.event.id}/stage/{world.session.id}",
+                         headers={"Accept": "application/json"})
+    assert console.status_code == 404 and console.get_json()["error"]["code"] == "stage_not_found"
+    assert client.get(f"/t/{world.tickets['remote']}/stage/{world.session.id}").status_code == 404
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == world.session.id)) is None
 
 
 def test_socket_roles_and_refusals(app, world, stage, client, login):
@@ -120,7 +155,7 @@ def test_manager_actions_broadcast_after_commit_and_replay(app, world, stage, cl
     ack = again.emit("join", {"session_id": sid, "since": seq}, namespace="/stage", callback=True)
     kinds = [(m["kind"], m.get("participant", m.get("stage", {})).get("state")) for m in ack["data"]["missed"]]
     assert kinds == [("participant", "live"), ("stage", "open"), ("stage", "live")]
-    assert db.session.scalar(db.select(Stage)).seq == ack["data"]["seq"]
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == sid)).seq == ack["data"]["seq"]
 
 
 def test_refused_action_broadcasts_nothing(app, world, stage, client, login):
