@@ -3,11 +3,9 @@ organizer-only, and read-only share links that can be revoked."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from eventhub.checkin import services as checkin
 from eventhub.core.db import commit
@@ -19,25 +17,9 @@ from eventhub.report import dashboard, services
 from eventhub.report.data import collect
 from eventhub.schedule import services as sched
 from eventhub.signals import dashboard_collect
+from tests.helpers import QueryCounter
 
 NS = "/report"
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.n = 0
-        self.thread = threading.get_ident()
-
-    def __call__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if threading.get_ident() == self.thread:
-            self.n += 1
-
-    def __enter__(self) -> QueryCounter:
-        sa_event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        sa_event.remove(db.engine, "before_cursor_execute", self)
 
 
 def _login(app, user):
