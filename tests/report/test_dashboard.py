@@ -4,6 +4,7 @@ organizer-only, and read-only share links that can be revoked."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
@@ -29,20 +30,8 @@ def _login(app, user):
 
 
 @pytest.fixture
-def connect(app):
-    clients = []
-
-    def make(auth: dict, http=None):
-        with app.app_context():
-            client = socketio.test_client(app, namespace=NS, auth=auth, flask_test_client=http or app.test_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        if c.is_connected(NS):
-            with app.app_context():
-                c.disconnect(NS)
+def connect(socket_clients):
+    return partial(socket_clients, NS)
 
 
 def _wait_for(client, predicate, timeout: float = 20.0) -> dict:

@@ -29,6 +29,7 @@ from tests.live_server import (
     run_python,
     scrubbed_env,
 )
+from tests.security_live.sockets import NS
 
 WAIT = 10.0
 
@@ -108,19 +109,6 @@ def live_cluster() -> Iterator[tuple[AppProcess, AppProcess, dict]]:
 
 
 @pytest.fixture
-def connect(app):
-    """`connect(auth=…, http=…, namespace=…)`: a Flask-SocketIO test client, disconnected at teardown."""
-    from tests.security_live.sockets import NS, make_client
-
-    clients = []
-
-    def make(auth: dict | None = None, http=None, namespace: str = NS):  # noqa: ANN001, ANN202
-        client = make_client(app, namespace, auth, http)
-        clients.append((client, namespace))
-        return client
-
-    yield make
-    for c, namespace in clients:
-        if c.is_connected(namespace):
-            with app.app_context():
-                c.disconnect(namespace)
+def connect(socket_clients):
+    """`connect(auth=…, http=…, namespace=…)`: an in-process test client (tests/socket_clients.py)."""
+    return lambda auth=None, http=None, namespace=NS: socket_clients(namespace, auth, http)
