@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.events.models import EVENT_DEFAULT_LOCALES
 
@@ -31,7 +32,7 @@ class EventForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
     venue = StringField(_l("Venue"), validators=[Length(max=200)])
     room = StringField(_l("Room"), validators=[Length(max=200)])
-    timezone = StringField(_l("Time zone"), default="Africa/Bamako",
+    timezone = StringField(_l("Time zone"), default=default_zone,
                            validators=[DataRequired(_l("Required.")), Length(max=64)],
                            description=_l("IANA name, for example Africa/Bamako"),
                            render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones

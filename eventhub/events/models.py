@@ -42,7 +42,7 @@ class Event(Model):
     description: Mapped[str] = mapped_column(Text, default="")
     venue: Mapped[str] = mapped_column(String(200), default="")
     room: Mapped[str] = mapped_column(String(200), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
+    timezone: Mapped[str] = mapped_column(String(64))  # always set by the services (DEFAULT_TIMEZONE)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.events.forms import LANGUAGE_LABELS, MultiCheckboxField
 from eventhub.schedule.panelists import BIO_MAX
@@ -67,7 +68,7 @@ class PanelistForm(FlaskForm):
     country = SelectField(_l("Country"), validate_choice=True)
     bio = TextAreaField(_l("Short bio"), validators=[Length(max=BIO_MAX, message=LENGTH)])
     mode = RadioField(_l("How they take part"), choices=MODE_CHOICES, default="on_stage")
-    timezone = StringField(_l("Their time zone"), default="Africa/Bamako",
+    timezone = StringField(_l("Their time zone"), default=default_zone,
                            validators=[DataRequired(_l("Required.")), Length(max=64)],
                            description=_l("IANA name, for example Africa/Algiers or America/Los_Angeles"),
                            render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones

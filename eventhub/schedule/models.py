@@ -115,7 +115,7 @@ class Panelist(Model):
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str] = mapped_column(String(20), default="")
     mode: Mapped[ParticipationMode] = mapped_column(_enum(ParticipationMode), default=ParticipationMode.ON_STAGE)
-    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
+    timezone: Mapped[str] = mapped_column(String(64))  # always set by the services (DEFAULT_TIMEZONE)
     # Bumped to revoke every personal link sent so far.
     link_version: Mapped[int] = mapped_column(default=1)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import format_in_zone, is_valid_zone, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.urls import external_url
@@ -45,7 +46,7 @@ class PanelistData:
     country: str = ""
     bio: str = ""
     mode: ParticipationMode | str = ParticipationMode.ON_STAGE
-    timezone: str = "Africa/Bamako"
+    timezone: str | None = None  # None: the configured default zone (DEFAULT_TIMEZONE)
 
 
 def _clean(text: object) -> str:
@@ -83,7 +84,7 @@ def _validate(data: PanelistData) -> PanelistData:
     except ValueError:
         mode = ParticipationMode.ON_STAGE
         err("mode", _l("Choose on stage or remote."))
-    zone = (data.timezone or "").strip()
+    zone = (default_zone() if data.timezone is None else data.timezone).strip()
     if not is_valid_zone(zone):
         err("timezone", _l("Unknown time zone."))
     if errors:
