@@ -89,26 +89,23 @@ def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
     assert before_dash <= 15 and before_report <= 25
 
 
-def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect):
-    app.config["REPORT_DASHBOARD_DELAY"] = 0
-    try:
-        client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
-        assert client.is_connected(NS)
-        with app.app_context():
-            ack = client.emit("join", {}, namespace=NS, callback=True)
-        assert ack["ok"] and ack["data"]["checked_in"] == 6
-        newcomer = reg.register(rt.event, reg.RegistrationData(name="Awa Sangaré", email="awa@example.org",
-                                                              country="ML", mode="in_person", consent=True))
-        commit()
-        checkin.check_in(newcomer.registration.ticket.code, by=rt.organizer, point=rt.entrance)
-        commit()
-        _wait_for(client, lambda d: d["checked_in"] == 7)
-        qa.ask(rt.s2, pt.from_ticket(newcomer.registration.ticket.code), "Et la cybersécurité ?")
-        commit()
-        snap = _wait_for(client, lambda d: any(s["id"] == rt.s2.id and s["pending"] == 1 for s in d["sessions"]))
-        assert next(s for s in snap["sessions"] if s["id"] == rt.s2.id)["questions"] == 2
-    finally:
-        app.config.pop("REPORT_DASHBOARD_DELAY")
+def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_DASHBOARD_DELAY", 0)
+    client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
+    assert client.is_connected(NS)
+    with app.app_context():
+        ack = client.emit("join", {}, namespace=NS, callback=True)
+    assert ack["ok"] and ack["data"]["checked_in"] == 6
+    newcomer = reg.register(rt.event, reg.RegistrationData(name="Awa Sangaré", email="awa@example.org",
+                                                          country="ML", mode="in_person", consent=True))
+    commit()
+    checkin.check_in(newcomer.registration.ticket.code, by=rt.organizer, point=rt.entrance)
+    commit()
+    _wait_for(client, lambda d: d["checked_in"] == 7)
+    qa.ask(rt.s2, pt.from_ticket(newcomer.registration.ticket.code), "Et la cybersécurité ?")
+    commit()
+    snap = _wait_for(client, lambda d: any(s["id"] == rt.s2.id and s["pending"] == 1 for s in d["sessions"]))
+    assert next(s for s in snap["sessions"] if s["id"] == rt.s2.id)["questions"] == 2
 
 
 def test_only_organizers_or_a_live_share_connect(app, rt, connect):
