@@ -34,7 +34,6 @@ BIO_MAX = 2000
 TEXT_MAX = 200
 PHOTO_MAX = 300_000
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-DEFAULT_LINK_MAX_AGE = 30 * 24 * 3600
 
 
 @dataclass
@@ -178,7 +177,7 @@ def panelist_from_token(token: str, event: Event | None = None) -> Panelist | No
     """The panelist a link opens, or None when it is expired, revoked, tampered with or for another event."""
     if not token or len(token) > 500:
         return None
-    max_age = current_app.config.get("PANELIST_LINK_MAX_AGE", DEFAULT_LINK_MAX_AGE)
+    max_age = current_app.config["PANELIST_LINK_MAX_AGE"]
     try:
         data = _serializer().loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
