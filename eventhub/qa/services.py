@@ -11,7 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
-from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from eventhub.core.ids import valid_id as valid_id  # re-exported: callers use services.valid_id
+from eventhub.core.text import one_line as one_line  # re-exported: polls use it
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -39,11 +41,6 @@ _SHORT_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed from
 
 
 # --- sessions and settings ------------------------------------------------------------------------------------
-
-def valid_id(value: Any) -> bool:
-    """A row id the database can hold (URLs and callers may pass 2**70, negatives or booleans)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
 
 def is_public(session: AgendaSession) -> bool:
     """The audience may see it: published in the schedule of an event that is not a draft (as over HTTP)."""
@@ -152,11 +149,6 @@ def on_panel(session_id: int, panelist_id: int) -> bool:
 
 
 # --- questions ------------------------------------------------------------------------------------------------
-
-def one_line(text: Any) -> str:
-    """Control characters (NUL: PostgreSQL refuses it) removed, whitespace runs collapsed."""
-    return " ".join(strip_control(str(text or "")).split())
-
 
 def clean_text(text: Any, *, field: str = "text") -> str:
     """Any language and script; whitespace runs collapsed; empty and over-long texts refused (HTML is kept as

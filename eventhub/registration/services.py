@@ -20,6 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eventhub import signals
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.search import fold, like_pattern
+from eventhub.core.text import normalise_email
+from eventhub.core.text import one_line as _clean
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -73,10 +75,6 @@ ORG_TYPES = ("government", "operator", "startup", "company", "academic", "associ
 class RegistrationResult:
     registration: Registration
     waitlist_position: int | None
-
-
-def _clean(text: object) -> str:
-    return " ".join(strip_control(str(text or "")).split())  # one line, no control characters
 
 
 def validate_registration_data(data: RegistrationData, *, require_consent: bool) -> RegistrationData:
@@ -144,7 +142,7 @@ def find_live_registration(event: Event, email: str) -> Registration | None:
     return db.session.scalar(
         db.select(Registration).where(
             Registration.event_id == event.id,
-            Registration.email_normalized == email.strip().lower(),
+            Registration.email_normalized == normalise_email(email),
             Registration.status != RegistrationStatus.CANCELLED,
         )
     )
@@ -160,7 +158,7 @@ def register(
     mode = AttendanceMode(clean.mode)
     check_registration_open(event, mode, now)
     registration = Registration(
-        event_id=event.id, name=clean.name, email=clean.email, email_normalized=clean.email.lower(),
+        event_id=event.id, name=clean.name, email=clean.email, email_normalized=normalise_email(clean.email),
         organization=clean.organization, country=clean.country, job_title=clean.job_title, mode=mode,
         status=RegistrationStatus.WAITLISTED, confirmed_at=None, locale=clean.locale, source=source, created_at=now,
         consent_at=now if clean.consent else None, organization_type=clean.organization_type, listed=clean.listed,

@@ -19,6 +19,8 @@ from sqlalchemy.orm import joinedload
 from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.i18n import default_zone
+from eventhub.core.text import normalise_email
+from eventhub.core.text import one_line as _clean
 from eventhub.core.timefmt import format_in_zone, is_valid_zone, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.urls import external_url
@@ -46,10 +48,6 @@ class PanelistData:
     bio: str = ""
     mode: ParticipationMode | str = ParticipationMode.ON_STAGE
     timezone: str | None = None  # None: the configured default zone (DEFAULT_TIMEZONE)
-
-
-def _clean(text: object) -> str:
-    return " ".join(strip_control(str(text or "")).split())
 
 
 def _validate(data: PanelistData) -> PanelistData:
@@ -95,7 +93,7 @@ def _validate(data: PanelistData) -> PanelistData:
 def _apply(panelist: Panelist, data: PanelistData) -> None:
     for name in ("name", "email", "title", "organization", "country", "bio", "mode", "timezone"):
         setattr(panelist, name, getattr(data, name))
-    user = db.session.scalar(db.select(User).where(User.email == data.email.lower())) if data.email else None
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(data.email))) if data.email else None
     panelist.user_id = user.id if user else None
 
 

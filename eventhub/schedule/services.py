@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.auth.models import EventRole, Role, User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.text import one_line as _clean
 from eventhub.core.timefmt import format_in_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import EVENT_LANGUAGES, Event
@@ -25,7 +26,6 @@ from eventhub.schedule.common import DESCRIPTION_MAX, TITLE_MAX, check_url, get_
 from eventhub.schedule.common import MAX_ID as MAX_ID  # re-exported: callers use `services.<name>`
 from eventhub.schedule.common import ROOM_NAME_MAX as ROOM_NAME_MAX
 from eventhub.schedule.common import URL_MAX as URL_MAX
-from eventhub.schedule.common import clean as _clean
 from eventhub.schedule.models import (
     AgendaSession,
     Panelist,
