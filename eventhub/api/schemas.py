@@ -10,6 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 # The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
 from eventhub.core.apidoc import ErrorBody as ErrorBody
 from eventhub.core.apidoc import ErrorDetail as ErrorDetail
+from eventhub.events.models import EventLanguage, EventStatus
+from eventhub.registration.models import AttendanceMode, RegistrationStatus
 
 
 class Strict(BaseModel):
@@ -33,7 +35,7 @@ class EventOut(BaseModel):
     remote_enabled: bool
     remote_capacity: int | None
     languages: list[str]
-    status: Literal["draft", "published", "cancelled"]
+    status: EventStatus
     url: str
 
 
@@ -54,14 +56,14 @@ class EventPatch(Strict):
     capacity: int | None = Field(None, ge=0, le=1_000_000)
     remote_enabled: bool | None = None
     remote_capacity: int | None = Field(None, ge=0, le=1_000_000)
-    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
+    languages: list[EventLanguage] | None = Field(None, min_length=1)
 
 
 class RegistrationIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=254)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    mode: Literal["in_person", "remote"]
+    mode: AttendanceMode
     organization: str = Field("", max_length=200)
     job_title: str = Field("", max_length=200)
     consent: bool = Field(False, description="Must be true for public (token-less) registrations.")
@@ -84,8 +86,8 @@ class RegistrationOut(BaseModel):
     organization: str
     job_title: str
     country: str
-    mode: Literal["in_person", "remote"]
-    status: Literal["confirmed", "waitlisted", "cancelled"]
+    mode: AttendanceMode
+    status: RegistrationStatus
     waitlist_position: int | None
     created_at: datetime
     ticket: TicketOut | None
@@ -100,8 +102,8 @@ class RegistrationPage(BaseModel):
 
 class TicketStatus(BaseModel):
     event_id: int
-    status: Literal["confirmed", "waitlisted", "cancelled"]
-    mode: Literal["in_person", "remote"]
+    status: RegistrationStatus
+    mode: AttendanceMode
     revoked: bool
     name: str
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from eventhub.core.ids import Id
+from eventhub.registration.models import AttendanceMode, RegistrationStatus
 from eventhub.tickets.codes import MAX_CODE_INPUT
 
 ResultCode = Literal["admitted", "admitted_upgrade", "already_checked_in", "unreadable", "forged", "revoked",
@@ -57,8 +58,8 @@ class Attendee(BaseModel):
     registration_id: int
     name: str
     organization: str
-    mode: Literal["in_person", "remote"]
-    status: Literal["confirmed", "waitlisted", "cancelled"]
+    mode: AttendanceMode
+    status: RegistrationStatus
 
 
 class FirstCheckIn(BaseModel):

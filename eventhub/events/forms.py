@@ -17,9 +17,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
-from eventhub.events.models import EVENT_DEFAULT_LOCALES
+from eventhub.events.models import EVENT_DEFAULT_LOCALES, EVENT_LANGUAGES
 
-LANGUAGE_LABELS = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
+_LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+LANGUAGE_LABELS = [(code, _LANGUAGE_NAMES[code]) for code in EVENT_LANGUAGES]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.extensions import Model
 
-EVENT_LANGUAGES = ("fr", "en", "ar")  # the languages an event (and its sessions) may be held in
+# The languages an event (and its sessions) may be held in: the type pydantic schemas use, and its values.
+EventLanguage = Literal["fr", "en", "ar"]
+EVENT_LANGUAGES: tuple[str, ...] = get_args(EventLanguage)
 # What an event may set as its pages' default language: a language, or a language with the region its dates
 # and numbers follow (Algeria, Mali).
 EVENT_DEFAULT_LOCALES = ("fr", "fr_ML", "fr_DZ", "ar", "ar_DZ", "en")

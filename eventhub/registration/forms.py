@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from eventhub.registration.countries import country_choices
+from eventhub.registration.models import AttendanceMode
 
 
 def _strip(value: object) -> object:
@@ -21,7 +22,8 @@ ORG_TYPE_CHOICES = [
     ("association", _l("Association")), ("international", _l("International organization")),
     ("press", _l("Press")), ("other", _l("Other")),
 ]
-MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)"))]
+_MODE_LABELS = {AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote (online)")}
+MODE_CHOICES = [(mode.value, _MODE_LABELS[mode]) for mode in AttendanceMode]
 
 
 class RegistrationForm(FlaskForm):

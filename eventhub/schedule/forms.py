@@ -20,14 +20,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.events.forms import LANGUAGE_LABELS, MultiCheckboxField
+from eventhub.schedule.models import ParticipationMode, SessionKind
 from eventhub.schedule.panelists import BIO_MAX
 from eventhub.schedule.services import DESCRIPTION_MAX
 
 LENGTH = _l("At most %(max)d characters.")
 
-KIND_CHOICES = [("opening", _l("Opening")), ("panel", _l("Panel")), ("pitch", _l("Pitches")),
-                ("break", _l("Break")), ("networking", _l("Networking"))]
-MODE_CHOICES = [("on_stage", _l("On stage")), ("remote", _l("Remote"))]
+# Labels per member of the models' enums (their one definition): a new kind without a label fails at import.
+_KIND_LABELS = {SessionKind.OPENING: _l("Opening"), SessionKind.PANEL: _l("Panel"), SessionKind.PITCH: _l("Pitches"),
+                SessionKind.BREAK: _l("Break"), SessionKind.NETWORKING: _l("Networking")}
+KIND_CHOICES = [(kind.value, _KIND_LABELS[kind]) for kind in SessionKind]
+_MODE_LABELS = {ParticipationMode.ON_STAGE: _l("On stage"), ParticipationMode.REMOTE: _l("Remote")}
+MODE_CHOICES = [(mode.value, _MODE_LABELS[mode]) for mode in ParticipationMode]
 
 
 class RoomForm(FlaskForm):

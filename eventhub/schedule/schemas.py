@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from eventhub.events.models import EventLanguage
+from eventhub.schedule.models import ParticipationMode, SessionKind
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -42,13 +45,13 @@ class SessionPanelistOut(BaseModel):
     title: str
     organization: str
     country: str
-    mode: Literal["on_stage", "remote"]
+    mode: ParticipationMode
     timezone: str
 
 
 class SessionPanelistIn(Strict):
     panelist_id: int
-    mode: Literal["on_stage", "remote"] | None = Field(None, description="Empty: the panelist's own mode.")
+    mode: ParticipationMode | None = Field(None, description="Empty: the panelist's own mode.")
 
 
 class AgendaSessionOut(BaseModel):
@@ -56,7 +59,7 @@ class AgendaSessionOut(BaseModel):
     event_id: int
     title: str
     description: str
-    kind: Literal["opening", "panel", "pitch", "break", "networking"]
+    kind: SessionKind
     room_id: int | None
     starts_at: datetime = Field(description="ISO 8601 with the event's UTC offset")
     ends_at: datetime
@@ -74,9 +77,9 @@ class AgendaSessionIn(Strict):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     room_id: int | None = None
-    kind: Literal["opening", "panel", "pitch", "break", "networking"] = "panel"
+    kind: SessionKind = SessionKind.PANEL
     description: str = Field("", max_length=10_000)
-    languages: list[Literal["fr", "en", "ar"]] = Field(default_factory=lambda: ["fr"], min_length=1)  # type: ignore[arg-type]
+    languages: list[EventLanguage] = Field(default_factory=lambda: ["fr"], min_length=1)  # type: ignore[arg-type]
     meeting_url: str = Field("", max_length=500)
     livestream_url: str = Field("", max_length=500)
     panelists: list[SessionPanelistIn] = Field(default_factory=list)
@@ -88,9 +91,9 @@ class AgendaSessionPatch(Strict):
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     room_id: int | None = None
-    kind: Literal["opening", "panel", "pitch", "break", "networking"] | None = None
+    kind: SessionKind | None = None
     description: str | None = Field(None, max_length=10_000)
-    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
+    languages: list[EventLanguage] | None = Field(None, min_length=1)
     meeting_url: str | None = Field(None, max_length=500)
     livestream_url: str | None = Field(None, max_length=500)
     panelists: list[SessionPanelistIn] | None = None
