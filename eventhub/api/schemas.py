@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-# The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
 from eventhub.core.apidoc import ErrorBody as ErrorBody
 from eventhub.core.apidoc import ErrorDetail as ErrorDetail
-from eventhub.events.models import EventLanguage, EventStatus
-from eventhub.registration.models import AttendanceMode, RegistrationStatus
+
+# The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
+from eventhub.core.text import EMAIL_MAX
+from eventhub.events.models import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX, ZONE_MAX, EventLanguage, EventStatus
+from eventhub.registration.models import NAME_MAX, TEXT_MAX, AttendanceMode, RegistrationStatus
 
 
 class Strict(BaseModel):
@@ -44,11 +46,11 @@ class EventList(BaseModel):
 
 
 class EventPatch(Strict):
-    title: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=20000)
-    venue: str | None = Field(None, max_length=200)
-    room: str | None = Field(None, max_length=200)
-    timezone: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    venue: str | None = Field(None, max_length=PLACE_MAX)
+    room: str | None = Field(None, max_length=PLACE_MAX)
+    timezone: str | None = Field(None, max_length=ZONE_MAX)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     registration_opens_at: AwareDatetime | None = None
@@ -60,12 +62,12 @@ class EventPatch(Strict):
 
 
 class RegistrationIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    email: str = Field(min_length=3, max_length=EMAIL_MAX)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     mode: AttendanceMode
-    organization: str = Field("", max_length=200)
-    job_title: str = Field("", max_length=200)
+    organization: str = Field("", max_length=TEXT_MAX)
+    job_title: str = Field("", max_length=TEXT_MAX)
     consent: bool = Field(False, description="Must be true for public (token-less) registrations.")
     locale: Literal["fr", "en", "ar"] = "fr"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from eventhub.core.errors import strip_control
 
+EMAIL_MAX = 254  # the longest address SMTP carries (RFC 5321)
+
 
 def one_line(text: object) -> str:
     """Control characters (NUL: PostgreSQL refuses it) removed, whitespace runs collapsed to one space."""

@@ -15,7 +15,7 @@ from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_con
 from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
-from eventhub.events.models import EVENT_DEFAULT_LOCALES, Event, EventStatus
+from eventhub.events.models import DESCRIPTION_MAX, EVENT_DEFAULT_LOCALES, PLACE_MAX, TITLE_MAX, Event, EventStatus
 from eventhub.events.models import EVENT_LANGUAGES as EVENT_LANGUAGES  # re-exported for callers of services
 from eventhub.extensions import db
 from eventhub.registration.services import fill_from_waitlist
@@ -68,9 +68,9 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
 
     if not strip_control(data.title).strip():
         err("title", _l("A title is required."))
-    elif len(data.title) > 200:
-        err("title", _l("At most %(n)d characters.", n=200))
-    for name, limit in (("venue", 200), ("room", 200), ("description", 20000)):
+    elif len(data.title) > TITLE_MAX:
+        err("title", _l("At most %(n)d characters.", n=TITLE_MAX))
+    for name, limit in (("venue", PLACE_MAX), ("room", PLACE_MAX), ("description", DESCRIPTION_MAX)):
         if len(getattr(data, name)) > limit:
             err(name, _l("At most %(n)d characters.", n=limit))
     if not is_valid_zone(data.timezone or ""):

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eventhub import signals
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.search import fold, like_pattern
-from eventhub.core.text import normalise_email
+from eventhub.core.text import EMAIL_MAX, normalise_email
 from eventhub.core.text import one_line as _clean
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
@@ -33,6 +33,8 @@ from eventhub.registration.mail import (
     compose_registration_mail,
     render_registration_mail,
 )
+from eventhub.registration.models import NAME_MAX as NAME_MAX  # re-exported: callers use services.*
+from eventhub.registration.models import TEXT_MAX as TEXT_MAX
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
 from eventhub.registration.seats import claim_seat as claim_seat
 from eventhub.registration.seats import leave_waitlist, line_order, settle
@@ -47,9 +49,7 @@ from eventhub.registration.tickets import issue_ticket as issue_ticket
 from eventhub.registration.tickets import revoke_ticket as revoke_ticket
 from eventhub.tickets import qr
 
-NAME_MAX = 200
 MAX_OFFSET = 10**9
-TEXT_MAX = 200
 
 
 @dataclass
@@ -91,7 +91,7 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
         err("name", _l("At most %(n)d characters.", n=NAME_MAX))
     email = strip_control(str(data.email or "")).strip()
     try:
-        email = validate_email(email, check_deliverability=False).normalized if len(email) <= 254 else ""
+        email = validate_email(email, check_deliverability=False).normalized if len(email) <= EMAIL_MAX else ""
         if not email:
             raise EmailNotValidError("too long")
     except EmailNotValidError:

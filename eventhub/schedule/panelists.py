@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.i18n import default_zone
-from eventhub.core.text import normalise_email
+from eventhub.core.text import EMAIL_MAX, normalise_email
 from eventhub.core.text import one_line as _clean
 from eventhub.core.timefmt import format_in_zone, is_valid_zone, to_zone
 from eventhub.core.types import utcnow
@@ -65,7 +65,7 @@ def _validate(data: PanelistData) -> PanelistData:
     email = (data.email or "").strip()
     if email:
         try:
-            if len(email) > 254:
+            if len(email) > EMAIL_MAX:
                 raise EmailNotValidError("too long")
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
