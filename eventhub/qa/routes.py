@@ -35,7 +35,7 @@ from eventhub.qa import services
 from eventhub.qa.models import QaSettings
 from eventhub.registration import remember
 from eventhub.registration import services as reg_services
-from eventhub.registration.journey import StageLink, stage_link
+from eventhub.registration.journey import StageLink, stage_link, staged_sessions
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import sessions_of
 from eventhub.tickets import qr
@@ -198,8 +198,9 @@ def screen(session_id: int):
 @bp.get("/manage/events/<int:event_id>/qa")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def manage_index(event_id: int):
-    return render_template("qa/manage_index.html", event=g.event,
-                           sessions=sessions_of(g.event, include_cancelled=False))
+    sessions = sessions_of(g.event, include_cancelled=False)
+    return render_template("qa/manage_index.html", event=g.event, sessions=sessions,
+                           staged=staged_sessions(g.event, [s.id for s in sessions]))
 
 
 @bp.get("/manage/events/<int:event_id>/qa/<int:session_id>")

@@ -63,7 +63,7 @@ def get_session(session_id: int, *, published_only: bool = True) -> AgendaSessio
 
 def create_settings(session: AgendaSession) -> QaSettings:
     """The session's Q&A settings (pre-moderated, open, no anonymous), made with the session itself (the
-    `session_created` signal): the short code a projected QR code carries exists before any page shows it."""
+    `session_saved` signal): the short code a projected QR code carries exists before any page shows it."""
     taken = True
     while taken:  # 31**7 codes: a clash is rare, but the column is unique
         code = "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7))

@@ -25,6 +25,11 @@ class SessionKind(enum.StrEnum):
     NETWORKING = "networking"
 
 
+# The kinds of session someone speaks at, which a remote audience watches: they have a stage (a closed one from
+# the session's creation, opened by a stage manager). A break or networking session has none.
+STAGED_KINDS = frozenset({SessionKind.OPENING, SessionKind.PANEL, SessionKind.PITCH})
+
+
 class ParticipationMode(enum.StrEnum):
     ON_STAGE = "on_stage"
     REMOTE = "remote"

@@ -43,7 +43,7 @@ from eventhub.schedule.rooms import get_room as get_room
 from eventhub.schedule.rooms import rooms_of as rooms_of
 from eventhub.schedule.rooms import update_room as update_room
 from eventhub.schedule.starred import notify_starred
-from eventhub.signals import session_changed, session_created
+from eventhub.signals import session_changed, session_saved
 
 # --- sessions -------------------------------------------------------------------------------------------------
 
@@ -200,7 +200,7 @@ def create_session(event: Event, data: SessionData) -> AgendaSession:
     db.session.add(session)
     db.session.flush()
     _apply_people(session, clean)
-    session_created.send(session)  # its Q&A settings and stage, in this transaction
+    session_saved.send(session, created=True)  # its Q&A settings and stage, in this transaction
     db.session.flush()
     return session
 
@@ -217,6 +217,7 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     before_place = (session.starts_at, session.ends_at, session.room_id)
     _apply(session, clean)
     _apply_people(session, clean)
+    session_saved.send(session, created=False)  # a kind that now has a stage gets it
     db.session.flush()
     if session.is_published and _visible_state(session) != before:
         session.changed_at = now or utcnow()

@@ -139,8 +139,9 @@ def panelist_stage(slug: str, token: str, session_id: int):
 
 @bp.get("/t/<code>/stage/<int:session_id>")
 def attendee(code: str, session_id: int):
-    """A ticket holder's stage page. It shows a stage the organizers made and never makes one: a ticket's pages
-    and emails offer "watch the stage" for the sessions that have one (eventhub.registration.journey)."""
+    """A ticket holder's stage page: the session's stage (a staged kind's, made with the session), 404 for a session
+    without one. A ticket's pages and emails offer "watch the stage" for the sessions that have one
+    (eventhub.registration.journey)."""
     holder = access.ticket_holder(code)
     session = get_by_id(AgendaSession, session_id)
     if holder is None or session is None or session.event_id != holder.event_id or not session.is_published \

@@ -42,8 +42,8 @@ def find_stage(session: AgendaSession) -> Stage | None:
 
 
 def create_stage(session: AgendaSession) -> Stage:
-    """The session's stage (closed), made with the session itself (the `session_created` signal), so its screen
-    key exists before any page shows it."""
+    """The session's stage (closed), made with a session of a staged kind (the `session_saved` signal), so its
+    screen key exists before any page shows it."""
     stage = Stage(session_id=session.id, event_id=session.event_id, state=StageState.CLOSED, seq=0,
                   screen_key=secrets.token_urlsafe(24), show_question=False)
     db.session.add(stage)
@@ -51,7 +51,8 @@ def create_stage(session: AgendaSession) -> Stage:
 
 
 def get_stage(session: AgendaSession) -> Stage:
-    """Read only: every session has its stage (made with it; migration 0013 filled in older sessions)."""
+    """Read only: a session of a staged kind has its stage (made with it, or when it became one; migration 0013
+    filled in older sessions). NotFound for a break or networking session."""
     stage = find_stage(session)
     if stage is None:
         raise NotFound("stage_not_found", _l("This session has no stage."))

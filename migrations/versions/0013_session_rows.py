@@ -1,11 +1,12 @@
-"""session rows: every agenda session gets its Q&A settings and its stage (data only)
+"""session rows: every agenda session gets its Q&A settings, and a session of a staged kind its stage (data only)
 
 Until now the Q&A settings row (with the short code a projected QR code carries) and the stage row (with its
 screen key) were created by the first page that showed them, so a GET wrote. They are now made with the session;
 this fills them in for the sessions that have none, with the same values the app uses: Q&A pre-moderated, open,
 no anonymous participants; stage closed. Rows that exist are kept as they are (their codes may be printed).
-Every session kind and state gets them: no page filters by kind, a kind can be changed, and the pages of drafts
-(the console) and of cancelled sessions (the Q&A) can be opened.
+The Q&A: every session, drafts and cancelled ones too (their console and live page open). The stage: sessions of
+the staged kinds (eventhub.schedule.models.STAGED_KINDS: opening, panel, pitch), as the app now makes them; a
+break or networking session keeps a stage it already had.
 
 Revision ID: 0013_session_rows
 Revises: 0012_channel_tokens
@@ -23,7 +24,10 @@ depends_on = None
 
 SHORT_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # as eventhub.qa.services: no 0/o, 1/l/i
 
-sessions = sa.table('agenda_sessions', sa.column('id', sa.Integer), sa.column('event_id', sa.Integer))
+STAGED_KINDS = ("opening", "panel", "pitch")  # as eventhub.schedule.models.STAGED_KINDS
+
+sessions = sa.table('agenda_sessions', sa.column('id', sa.Integer), sa.column('event_id', sa.Integer),
+                    sa.column('kind', sa.String))
 qa_settings = sa.table(
     'qa_settings', sa.column('session_id', sa.Integer), sa.column('event_id', sa.Integer),
     sa.column('moderation', sa.String), sa.column('is_open', sa.Boolean), sa.column('anonymous_allowed', sa.Boolean),
@@ -35,9 +39,9 @@ stages = sa.table(
     sa.column('updated_at', sa.DateTime(timezone=True)))
 
 
-def _without(table: sa.TableClause) -> list[sa.Row]:
+def _without(table: sa.TableClause, *where: sa.ColumnElement[bool]) -> list[sa.Row]:
     has_row = sa.select(table.c.session_id).where(table.c.session_id == sessions.c.id).exists()
-    return op.get_bind().execute(sa.select(sessions.c.id, sessions.c.event_id).where(~has_row)
+    return op.get_bind().execute(sa.select(sessions.c.id, sessions.c.event_id).where(~has_row, *where)
                                  .order_by(sessions.c.id)).all()
 
 
@@ -63,7 +67,7 @@ def upgrade():
             {"session_id": s.id, "event_id": s.event_id, "moderation": "pre", "is_open": True,
              "anonymous_allowed": False, "short_code": code, "seq": 0, "updated_at": now}
             for s, code in zip(missing, _short_codes(len(missing)), strict=True)])
-    missing = _without(stages)
+    missing = _without(stages, sessions.c.kind.in_(STAGED_KINDS))
     if missing:
         op.bulk_insert(stages, [
             {"session_id": s.id, "event_id": s.event_id, "state": "closed", "room_secret": "",

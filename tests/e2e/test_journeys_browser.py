@@ -132,10 +132,10 @@ def test_remote_attendee_goes_from_the_confirmation_email_to_the_stage(phone, li
     email = f"salima{stamp}@example.dz"
     register(phone(), live_server, "Salima Haddad", email, "remote")
     mail = read_mail(live_instance, email)
-    # The demo gave a stage to the sessions with remote panelists (the opening, sessions 1 and 2): each has its
-    # "watch the stage" line under its questions link; the break has none.
+    # The round table's openings and panels have a stage (the welcome, the official opening, sessions 1 and 2):
+    # each has its "watch the stage" line under its questions link; the break and the closing networking none.
     stages = re.findall(r"^  Suivre la scène en direct\u00a0: (http\S+/t/\S+/stage/(\d+))$", mail, re.M)
-    assert len(stages) == 3, mail
+    assert len(stages) == 4, mail
     ticket_url = re.search(r"^(http\S+/t/[^/\s]+)$", mail, re.M).group(1)
 
     # On another phone, from the email's ticket link, one tap on session 1's stage.

@@ -3,11 +3,14 @@ commit before broadcast."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
 from eventhub.qa.models import QaSettings
+from eventhub.schedule import services as sched
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
 
@@ -168,3 +171,27 @@ def test_refused_action_broadcasts_nothing(app, world, stage, client, login):
     ack = mgr.emit("manage", {"session_id": sid, "action": "go_live"}, namespace="/stage", callback=True)
     assert ack["error"]["code"] == "not_stage_manager"
     assert [m for m in viewer.get_received("/stage") if m["name"] == "stage"] == []
+
+
+def test_a_break_has_no_stage_and_no_page_links_one(world, client, login):
+    """A break is made without a stage: the organizers' list and the remote panelist's page link the opening's
+    stage and not the break's, whose stage pages answer 404 (and make nothing)."""
+    event = db.session.get(type(world.event), world.event.id)
+    start = event.starts_at + timedelta(hours=4)
+    pause = sched.create_session(event, sched.SessionData(
+        title="Pause café", starts_at=start, ends_at=start + timedelta(minutes=30), kind="break",
+        panelists=[(world.minister.id, None)]))
+    sched.publish_schedule(event)
+    commit()
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == pause.id)) is None
+    sid, eid, slug = world.session.id, world.event.id, world.event.slug
+    panelist_page = client.get(f"/e/{slug}/panelist/{world.minister_link}").get_data(as_text=True)
+    assert f"/stage/{sid}" in panelist_page and f"/stage/{pause.id}" not in panelist_page
+    assert client.get(f"/e/{slug}/panelist/{world.minister_link}/stage/{pause.id}").status_code == 404
+    assert client.get(f"/t/{world.tickets['remote']}/stage/{pause.id}").status_code == 404
+    login(world.organizer)
+    index = client.get(f"/manage/events/{eid}/qa").get_data(as_text=True)
+    assert f"/manage/events/{eid}/stage/{sid}" in index and f"/manage/events/{eid}/stage/{pause.id}" not in index
+    assert f"/manage/events/{eid}/qa/{pause.id}" in index  # its Q&A, as every session's
+    assert client.get(f"/manage/events/{eid}/stage/{pause.id}").status_code == 404
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == pause.id)) is None
