@@ -319,8 +319,8 @@ OFFLINE_EARLY = timedelta(hours=24)  # CHECKIN_OPENS_BEFORE_HOURS: doors (badge 
 
 def offline_limits(config: Any) -> dict[str, timedelta]:
     """`sync_offline`'s window from the app's configuration (hours)."""
-    return {"max_age": timedelta(hours=float(config.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", 24 * 7))),
-            "early": timedelta(hours=float(config.get("CHECKIN_OPENS_BEFORE_HOURS", 24)))}
+    return {"max_age": timedelta(hours=float(config["CHECKIN_OFFLINE_MAX_AGE_HOURS"])),
+            "early": timedelta(hours=float(config["CHECKIN_OPENS_BEFORE_HOURS"]))}
 
 
 def offline_window(event: Event, now: datetime, *, max_age: timedelta = OFFLINE_MAX_AGE,

@@ -83,7 +83,7 @@ def _refuse_write(what: str) -> None:
     unit = current_unit()
     if unit is None or not unit.read_only:
         return
-    if current_app.config.get("SAFE_METHOD_WRITES", "rollback") == "raise":
+    if current_app.config["SAFE_METHOD_WRITES"] == "raise":
         raise ReadOnlyRequest(f"{unit.method} {request.path} must not write ({what})")
     unit.wrote = True
 

@@ -50,7 +50,7 @@ def check_participant(participant: Participant | None, session: AgendaSession) -
 
 def _rate_limit(participant: Participant) -> None:
     """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     limit = parse(current_app.config["FLOOR_HAND_LIMIT"])
     if not limiter.limiter.hit(limit, "floor", "hand", participant.key):

@@ -18,7 +18,7 @@ class RateLimited(DomainError):
 
 def check_rate(kind: str, participant: Participant) -> None:
     """Per participant, across processes."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     limit = parse(current_app.config[f"QA_{kind.upper()}_LIMIT"])  # QA_ASK_LIMIT, QA_VOTE_LIMIT
     if not limiter.limiter.hit(limit, "qa", kind, participant.key):
@@ -30,7 +30,7 @@ def check_rate(kind: str, participant: Participant) -> None:
 def check_join_rate(connection: str, address: str | None) -> None:
     """`join` builds a snapshot: per connection and per network address (a whole venue may share one address
     behind its NAT, hence the generous default)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     for name, key in (("QA_JOIN_LIMIT", connection), ("QA_JOIN_ADDRESS_LIMIT", address or "-")):
         if not limiter.limiter.hit(parse(current_app.config[name]), "qa-join", name, key):

@@ -100,7 +100,7 @@ def mint_anonymous_key(session_id: int, *, device_key: str | None, address: str 
     known = from_anonymous_key(device_key) if device_key else None
     if known is not None and known.session_id == session_id:
         return device_key
-    if current_app.config.get("RATELIMIT_ENABLED", True) and \
+    if current_app.config["RATELIMIT_ENABLED"] and \
             not limiter.limiter.hit(_keys_limit(), "qa-anon-keys", source_label(address)):
         return None
     return issue_anonymous_key(session_id)

@@ -183,7 +183,7 @@ def participant_key(session_id: int):
     response.headers["Cache-Control"] = "no-store"
     # The device keeps its key even if the page's storage is cleared: one device, one participant.
     response.set_cookie(cookie, key, max_age=7 * 24 * 3600, httponly=True, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        secure=current_app.config["SESSION_COOKIE_SECURE"],
                         path=url_for("qa.participant_key", session_id=session.id))
     return response
 

@@ -38,7 +38,7 @@ def identity(*, user_id: int | None, panelist_id: int | None, registration_id: i
 
 
 def check(who: str) -> None:
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     limits = parse_many(current_app.config["STAGE_EVENT_LIMIT"])
     # Every window is hit, so the long one still counts while the short one refuses.
