@@ -153,6 +153,15 @@ class Config:
         self.QA_ANONYMOUS_KEYS_LIMIT = env.get("QA_ANONYMOUS_KEYS_LIMIT", "30/hour")
         self.QA_JOIN_ADDRESS_LIMIT = env.get("QA_JOIN_ADDRESS_LIMIT", "300/10seconds")
         self.QA_VOTE_LIMIT = env.get("QA_VOTE_LIMIT", "60/minute")  # Q&A and poll votes per participant
+        self.QA_ASK_LIMIT = env.get("QA_ASK_LIMIT", "5/minute")  # questions per participant
+        self.QA_JOIN_LIMIT = env.get("QA_JOIN_LIMIT", "20/10seconds")  # `join`s per connection (each a snapshot)
+        # Moderators see a question flagged when its address had minted this many anonymous keys or more.
+        self.QA_BUSY_ADDRESS_KEYS = int(env.get("QA_BUSY_ADDRESS_KEYS", "5"))
+        self.FLOOR_HAND_LIMIT = env.get("FLOOR_HAND_LIMIT", "3/minute")  # raised hands per attendee and session
+        # Personal links of panelists and interpreters: valid this long (seconds) unless revoked first.
+        self.PANELIST_LINK_MAX_AGE = int(env.get("PANELIST_LINK_MAX_AGE", str(30 * 24 * 3600)))
+        # The live dashboard coalesces changes for this long (seconds) before one snapshot.
+        self.REPORT_DASHBOARD_DELAY = float(env.get("REPORT_DASHBOARD_DELAY", "0.5"))
         # Offline check-in scans: device times older than this, or before the doors open (this long before the
         # event starts), are stored clamped and flagged.
         self.CHECKIN_OFFLINE_MAX_AGE_HOURS = float(env.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", "168"))
@@ -183,7 +192,8 @@ class Config:
         self.MAX_CONTENT_LENGTH = 1 * 1024 * 1024
         # The stage: how long a Janus join token lives without a heartbeat from its browser (seconds).
         self.STAGE_TOKEN_TTL = int(env.get("STAGE_TOKEN_TTL", "120"))
-        # /stage socket events one participant (account, speaker link, ticket or stage key) may send.
+        # /stage socket events one participant (account, speaker link, ticket or stage key) may send: a publishing
+        # page reports every 3 s and beats every ≥ 5 s; a stage manager clicks in bursts.
         self.STAGE_EVENT_LIMIT = env.get("STAGE_EVENT_LIMIT", "20/second; 120/minute")
         # Media (docs/stage.md). JANUS_SERVERS: a JSON list of {"name","url","api_secret","admin_url","admin_secret",
         # "public_url"} or comma-separated `url|api_secret|admin_url|admin_secret[|public_url]`; unset, the local

@@ -1,17 +1,23 @@
-"""What the benchmark drivers share: a fresh PostgreSQL database, a server process, log scanning, percentiles.
+"""What the benchmark drivers share: a fresh PostgreSQL database, a server process, log scanning, percentiles,
+and the rounds that alternate a baseline checkout and this one (bench.registration, bench.checkin).
 
 Moved here from bench/registration.py (which re-exports these names) so bench/qa_fanout.py can use them too.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -178,6 +184,14 @@ def proc_cpu(pid: int) -> tuple[float, int] | None:
     return (int(fields[11]) + int(fields[12])) / ticks, int(fields[17])
 
 
+def rss_kb(pid: int) -> int | None:
+    try:
+        m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
+
+
 def tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -285,3 +299,86 @@ def print_profile(label: str, summary: dict) -> None:
     print("  incl %   (our functions, callees included)")
     for frame, share in summary["inclusive"]:
         print(f"  {share:5.1f}  {frame}")
+
+
+# --- rounds against a baseline checkout (bench.registration, bench.checkin) -----------------------------------
+
+def new_run_dir(chosen: Path | None, name: str) -> Path:
+    """`chosen`, or bench/results/<name> (with "+" appended while taken: two runs started within a second)."""
+    run_dir = chosen or ROOT / "bench" / "results" / name
+    while run_dir.exists() and chosen is None:
+        run_dir = run_dir.with_name(run_dir.name + "+")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return run_dir
+
+
+@contextmanager
+def round_database(database_url: str | None, backend: str, run_dir: Path) -> Iterator[tuple[str, Path]]:
+    """A round's own database (a fresh PostgreSQL database on the server of `database_url`, else a SQLite file in
+    `run_dir`, kept with the logs) and instance folder: (database URL, instance folder), removed after the round."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    instance_dir = run_dir / "instance"
+    instance_dir.mkdir(exist_ok=True)
+    db_url = database_url
+    try:
+        if backend == "postgresql":
+            db_url = fresh_postgres_database(db_url, run_database_name())
+        elif not db_url:
+            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
+        yield db_url, instance_dir
+    finally:
+        shutil.rmtree(instance_dir, ignore_errors=True)
+        if backend == "postgresql" and db_url and db_url != database_url:
+            drop_postgres_database(db_url)
+
+
+def code_roots(baseline_root: Path | None) -> list[tuple[str, Path]]:
+    """The checkouts to measure: this one, after the baseline's (`--baseline-root`) when one is given."""
+    return [("baseline", baseline_root.resolve()), ("this", ROOT)] if baseline_root else [("this", ROOT)]
+
+
+def run_rounds(codes: list[tuple[str, Path]], repeats: int, run_dir: Path, run_round: Callable[[Path, Path], dict],
+               line: Callable[[dict], str]) -> dict[str, list[dict]] | None:
+    """`repeats` rounds, each measuring every checkout in turn, so the baseline and this code see the same load on a
+    shared machine. `run_round(root, round_dir)` returns a round's figures with its "problems"; one line is printed
+    a round (`line(figures)`). None when a round could not be set up (said on stderr)."""
+    rounds: dict[str, list[dict]] = {name: [] for name, _ in codes}
+    try:
+        for k in range(repeats):
+            for name, root in codes:
+                got = run_round(root, run_dir / f"{name}-{k + 1}")
+                rounds[name].append(got)
+                print(f"round {k + 1} {name:8} {line(got)}"
+                      + (f"  PROBLEMS: {'; '.join(got['problems'])}" if got["problems"] else ""), flush=True)
+    except (SetupError, requests.RequestException, ValueError, KeyError) as exc:
+        print(f"bench setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    return rounds
+
+
+def spread(rounds: list[dict], figures: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Median, min and max of each figure over the rounds (a missing or NaN figure is left out)."""
+    out = {}
+    for key in figures:
+        values = [r[key] for r in rounds if r.get(key) is not None and r[key] == r[key]]
+        if values:
+            out[key] = {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
+    return out
+
+
+def report_rounds(summary: dict, rounds: dict[str, list[dict]], figures: Sequence[str], *, width: int,
+                  py_spy: bool, profile_label: str, started: float) -> int:
+    """Print each checkout's spread (and its last round's profile), the total time and, last, the JSON summary;
+    the exit status: 1 when this code's rounds found problems."""
+    for name, got in rounds.items():
+        summary[name] = spread(got, figures)
+        print(f"{name}: median [min..max] over {len(got)} round(s)")
+        for key, v in summary[name].items():
+            print(f"  {key:{width}} {v['median']:>9} [{v['min']} .. {v['max']}]")
+        if py_spy and got[-1]["profile"]:
+            print_profile(f"{name} ({profile_label})", got[-1]["profile"])
+            summary[name]["profile"] = got[-1]["profile"]
+        summary[name]["problems"] = [p for r in got for p in r["problems"]]
+    print(f"total run time     {time.monotonic() - started:.1f} s")
+    print(json.dumps(summary))
+    return 1 if summary["this"]["problems"] else 0

@@ -26,8 +26,6 @@ import json
 import os
 import platform
 import re
-import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -40,18 +38,18 @@ from pathlib import Path
 import requests
 
 from bench._server import (
-    ROOT,
     Profiler,
     Server,
     SetupError,
-    drop_postgres_database,
+    code_roots,
     free_port,
-    fresh_postgres_database,
+    new_run_dir,
     percentile,
-    print_profile,
     proc_cpu,
     profile_summary,
-    run_database_name,
+    report_rounds,
+    round_database,
+    run_rounds,
     scan_server_log,
     server_env,
 )
@@ -202,52 +200,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_round(args: argparse.Namespace, root: Path, run_dir: Path, backend: str) -> dict:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    instance_dir = run_dir / "instance"
-    instance_dir.mkdir(exist_ok=True)
     servers: list[Server] = []
     profiler: Profiler | None = None
-    db_url = args.database_url
-    try:
-        if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url, run_database_name())
-        elif not db_url:
-            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
-        env = server_env(db_url, instance_dir, args.async_mode)
-        if args.processes > 1:  # a channel of this run's own: other runs may share the Redis server
-            env.update(SOCKETIO_MESSAGE_QUEUE=args.redis_url, SOCKETIO_CHANNEL=f"bench-checkin-{uuid.uuid4().hex}")
-        done = subprocess.run([sys.executable, "-m", "bench.checkin", "--seed", "--tickets", str(args.tickets),
-                               "--scanners", str(args.scanners)], cwd=root, env=env, capture_output=True,
-                              text=True, timeout=300)
-        (run_dir / "seed.log").write_text(done.stderr)
-        if done.returncode != 0:
-            raise SetupError(f"seed step failed (status {done.returncode}):\n{done.stderr[-3000:]}")
-        fixture = json.loads(done.stdout.strip().splitlines()[-1])
-        for k in range(args.processes):
-            server = Server({**env, "PORT": str(free_port())} if k else env, run_dir, args.async_mode,
-                            name=f"server{k + 1}", root=root)
-            servers.append(server)
-            server.start()
-        for server in servers:
-            server.wait_healthy()
-            requests.get(f"{server.base_url}/api/v1/events/{fixture['event_id']}", timeout=30).raise_for_status()
-        if args.py_spy:
-            profiler = Profiler(args.py_spy, servers[0].proc.pid, run_dir / "profile.txt")
-        load = os.getloadavg()[0]
-        cpu_before = [proc_cpu(s.proc.pid) for s in servers]
-        scans, wall = run_scanners([s.base_url for s in servers], fixture, args.scanners, args.rate)
-        cpu_after = [proc_cpu(s.proc.pid) for s in servers]
-        if profiler:
-            profiler.stop()
-        logged_admissions = server_log_admissions(servers[0].base_url, fixture)
-    finally:
-        if profiler and profiler.proc.poll() is None:
-            profiler.stop()
-        for server in servers:
-            server.stop()
-        shutil.rmtree(instance_dir, ignore_errors=True)
-        if backend == "postgresql" and db_url and db_url != args.database_url:
-            drop_postgres_database(db_url)
+    with round_database(args.database_url, backend, run_dir) as (db_url, instance_dir):
+        try:
+            env = server_env(db_url, instance_dir, args.async_mode)
+            if args.processes > 1:  # a channel of this run's own: other runs may share the Redis server
+                env.update(SOCKETIO_MESSAGE_QUEUE=args.redis_url, SOCKETIO_CHANNEL=f"bench-checkin-{uuid.uuid4().hex}")
+            done = subprocess.run([sys.executable, "-m", "bench.checkin", "--seed", "--tickets", str(args.tickets),
+                                   "--scanners", str(args.scanners)], cwd=root, env=env, capture_output=True,
+                                  text=True, timeout=300)
+            (run_dir / "seed.log").write_text(done.stderr)
+            if done.returncode != 0:
+                raise SetupError(f"seed step failed (status {done.returncode}):\n{done.stderr[-3000:]}")
+            fixture = json.loads(done.stdout.strip().splitlines()[-1])
+            for k in range(args.processes):
+                server = Server({**env, "PORT": str(free_port())} if k else env, run_dir, args.async_mode,
+                                name=f"server{k + 1}", root=root)
+                servers.append(server)
+                server.start()
+            for server in servers:
+                server.wait_healthy()
+                requests.get(f"{server.base_url}/api/v1/events/{fixture['event_id']}", timeout=30).raise_for_status()
+            if args.py_spy:
+                profiler = Profiler(args.py_spy, servers[0].proc.pid, run_dir / "profile.txt")
+            load = os.getloadavg()[0]
+            cpu_before = [proc_cpu(s.proc.pid) for s in servers]
+            scans, wall = run_scanners([s.base_url for s in servers], fixture, args.scanners, args.rate)
+            cpu_after = [proc_cpu(s.proc.pid) for s in servers]
+            if profiler:
+                profiler.stop()
+            logged_admissions = server_log_admissions(servers[0].base_url, fixture)
+        finally:
+            if profiler and profiler.proc.poll() is None:
+                profiler.stop()
+            for server in servers:
+                server.stop()
     tracebacks = sum(scan_server_log(s.stderr_path)["tracebacks"] for s in servers)
     ok = [s for s in scans if s.status == 200]
     latencies = sorted(s.latency_ms for s in ok)
@@ -302,13 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         print("--processes 2+ needs --database-url postgresql://...", file=sys.stderr)
         return 2
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = args.run_dir or ROOT / "bench" / "results" / f"{stamp}-checkin-{backend}-{args.async_mode}"
-    while run_dir.exists() and args.run_dir is None:
-        run_dir = run_dir.with_name(run_dir.name + "+")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    codes: list[tuple[str, Path]] = [("this", ROOT)]
-    if args.baseline_root:
-        codes.insert(0, ("baseline", args.baseline_root.resolve()))
+    run_dir = new_run_dir(args.run_dir, f"{stamp}-checkin-{backend}-{args.async_mode}")
+    codes = code_roots(args.baseline_root)
     print(f"backend            {backend}, async mode {args.async_mode}, {args.processes} server process(es)"
           + (" sharing Redis" if args.processes > 1 else ""))
     print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}; "
@@ -316,43 +299,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scans              {args.scanners} scanners x {args.tickets} tickets, target {args.rate:g} scans/s"
           f"{' (unpaced)' if not args.rate else ''}; {args.repeats} round(s) each of: "
           + ", ".join(f"{n} ({r})" for n, r in codes))
-    rounds: dict[str, list[dict]] = {name: [] for name, _ in codes}
     t_start = time.monotonic()
-    try:
-        for k in range(args.repeats):
-            for name, root in codes:
-                got = run_round(args, root, run_dir / f"{name}-{k + 1}", backend)
-                rounds[name].append(got)
-                print(f"round {k + 1} {name:8} {got['scans_per_s']:6.1f} scans/s  client p50 {got['p50_ms']} "
-                      f"p99 {got['p99_ms']} ms  server p50 {got['server_p50_ms']} p99 {got['server_p99_ms']} ms  "
-                      f"cpu {got['cpu_ms_per_scan']} ms/scan {got['cpu_s_per_process']} s  "
-                      f"admitted {got['admitted']} (log {got['admitted_in_log']})  load {got['load_avg_1m_before']}"
-                      + (f"  PROBLEMS: {'; '.join(got['problems'])}" if got["problems"] else ""), flush=True)
-    except (SetupError, requests.RequestException, ValueError, KeyError) as exc:
-        print(f"bench setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    rounds = run_rounds(
+        codes, args.repeats, run_dir, lambda root, round_dir: run_round(args, root, round_dir, backend),
+        lambda got: (f"{got['scans_per_s']:6.1f} scans/s  client p50 {got['p50_ms']} "
+                     f"p99 {got['p99_ms']} ms  server p50 {got['server_p50_ms']} p99 {got['server_p99_ms']} ms  "
+                     f"cpu {got['cpu_ms_per_scan']} ms/scan {got['cpu_s_per_process']} s  "
+                     f"admitted {got['admitted']} (log {got['admitted_in_log']})  load {got['load_avg_1m_before']}"))
+    if rounds is None:
         return 2
     summary: dict = {"backend": backend, "async_mode": args.async_mode, "processes": args.processes,
                      "tickets": args.tickets, "scanners": args.scanners, "target_rate": args.rate,
                      "repeats": args.repeats, "cpus": os.cpu_count(), "load_avg_1m_end": round(os.getloadavg()[0], 2),
                      "run_dir": str(run_dir)}
-    for name, _root in codes:
-        figures = {}
-        for key in FIGURES:
-            values = [r[key] for r in rounds[name] if r.get(key) == r.get(key)]  # NaN-free
-            if values:
-                figures[key] = {"median": round(statistics.median(values), 2), "min": min(values),
-                                "max": max(values)}
-        print(f"{name}: median [min..max] over {len(rounds[name])} round(s)")
-        for key, v in figures.items():
-            print(f"  {key:18} {v['median']:>9} [{v['min']} .. {v['max']}]")
-        if args.py_spy and rounds[name][-1]["profile"]:
-            print_profile(f"{name} (last round, process 1)", rounds[name][-1]["profile"])
-            figures["profile"] = rounds[name][-1]["profile"]
-        figures["problems"] = [p for r in rounds[name] for p in r["problems"]]
-        summary[name] = figures
-    print(f"total run time     {time.monotonic() - t_start:.1f} s")
-    print(json.dumps(summary))
-    return 1 if summary["this"]["problems"] else 0
+    return report_rounds(summary, rounds, FIGURES, width=18, py_spy=bool(args.py_spy),
+                         profile_label="last round, process 1", started=t_start)
 
 
 if __name__ == "__main__":

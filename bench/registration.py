@@ -22,8 +22,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -35,17 +33,17 @@ from pathlib import Path
 import requests
 
 from bench._server import (
-    ROOT,
     Profiler,
     Server,
     SetupError,
-    drop_postgres_database,
-    fresh_postgres_database,
+    code_roots,
+    new_run_dir,
     percentile,
-    print_profile,
     proc_cpu,
     profile_summary,
-    run_database_name,
+    report_rounds,
+    round_database,
+    run_rounds,
     scan_server_log,
     server_env,
 )
@@ -236,54 +234,44 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run_round(args: argparse.Namespace, root: Path, run_dir: Path, stamp: str, backend: str) -> dict:
     """One burst against a fresh database and a fresh server running the code in `root`; its figures."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    instance_dir = run_dir / "instance"
-    instance_dir.mkdir(exist_ok=True)
-    db_url = args.database_url
     server: Server | None = None
     profiler: Profiler | None = None
-    try:
-        if backend == "postgresql":
-            db_url = fresh_postgres_database(db_url, run_database_name())
-        elif not db_url:
-            db_url = f"sqlite:///{run_dir / 'bench.sqlite3'}"
-        env = server_env(db_url, instance_dir, args.async_mode)
-        seed = subprocess.run(
-            [sys.executable, "-m", "bench._seed", "--capacity", str(args.capacity)], cwd=root, env=env,
-            capture_output=True, text=True, timeout=600,  # a loaded machine migrates slowly
-        )
-        (run_dir / "seed.log").write_text(seed.stdout + seed.stderr)
-        if seed.returncode != 0:
-            raise SetupError(f"schema/seed step failed (status {seed.returncode}):\n{seed.stderr[-3000:]}")
-        fixture = json.loads(seed.stdout.strip().splitlines()[-1])
-        event_id, token = fixture["event_id"], fixture["token"]
+    with round_database(args.database_url, backend, run_dir) as (db_url, instance_dir):
+        try:
+            env = server_env(db_url, instance_dir, args.async_mode)
+            seed = subprocess.run(
+                [sys.executable, "-m", "bench._seed", "--capacity", str(args.capacity)], cwd=root, env=env,
+                capture_output=True, text=True, timeout=600,  # a loaded machine migrates slowly
+            )
+            (run_dir / "seed.log").write_text(seed.stdout + seed.stderr)
+            if seed.returncode != 0:
+                raise SetupError(f"schema/seed step failed (status {seed.returncode}):\n{seed.stderr[-3000:]}")
+            fixture = json.loads(seed.stdout.strip().splitlines()[-1])
+            event_id, token = fixture["event_id"], fixture["token"]
 
-        server = Server(env, run_dir, args.async_mode, args.server, root=root)
-        server.start()
-        server.wait_healthy()
-        # One read to warm the app (imports, first DB connection); it creates nothing.
-        requests.get(f"{server.base_url}/api/v1/events/{event_id}", timeout=30).raise_for_status()
-        if args.py_spy:
-            profiler = Profiler(args.py_spy, server.proc.pid, run_dir / "profile.txt")
+            server = Server(env, run_dir, args.async_mode, args.server, root=root)
+            server.start()
+            server.wait_healthy()
+            # One read to warm the app (imports, first DB connection); it creates nothing.
+            requests.get(f"{server.base_url}/api/v1/events/{event_id}", timeout=30).raise_for_status()
+            if args.py_spy:
+                profiler = Profiler(args.py_spy, server.proc.pid, run_dir / "profile.txt")
 
-        load_before = os.getloadavg()[0]
-        cpu_before = proc_cpu(server.proc.pid)
-        burst = run_burst(server.base_url, event_id, token, args.requests, args.concurrency,
-                          f"{stamp}-{run_dir.name}")
-        cpu_after = proc_cpu(server.proc.pid)
-        if profiler:
-            profiler.stop()
-        server_cpu_s = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
-        server_alive = server.proc is not None and server.proc.poll() is None
-        check = verify(server.base_url, event_id, token, args.capacity, burst) if server_alive else None
-    finally:
-        if profiler and profiler.proc.poll() is None:
-            profiler.stop()
-        if server:
-            server.stop()
-        shutil.rmtree(instance_dir, ignore_errors=True)
-        if backend == "postgresql" and db_url and db_url != args.database_url:
-            drop_postgres_database(db_url)
+            load_before = os.getloadavg()[0]
+            cpu_before = proc_cpu(server.proc.pid)
+            burst = run_burst(server.base_url, event_id, token, args.requests, args.concurrency,
+                              f"{stamp}-{run_dir.name}")
+            cpu_after = proc_cpu(server.proc.pid)
+            if profiler:
+                profiler.stop()
+            server_cpu_s = cpu_after[0] - cpu_before[0] if cpu_before and cpu_after else None
+            server_alive = server.proc is not None and server.proc.poll() is None
+            check = verify(server.base_url, event_id, token, args.capacity, burst) if server_alive else None
+        finally:
+            if profiler and profiler.proc.poll() is None:
+                profiler.stop()
+            if server:
+                server.stop()
     log_scan = scan_server_log(server.stderr_path)
     latencies = sorted(x.latency_s * 1000 for x in burst.results if x.status)
     by_status: dict[str, int] = {}
@@ -317,15 +305,6 @@ FIGURES = ("registrations_per_s", "p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_regi
            "positions_told_distinct", "positions_told_wrong")
 
 
-def spread(rounds: list[dict]) -> dict[str, dict[str, float]]:
-    out = {}
-    for key in FIGURES:
-        values = [r[key] for r in rounds if r.get(key) is not None]
-        if values:
-            out[key] = {"median": round(statistics.median(values), 2), "min": min(values), "max": max(values)}
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     db_url = args.database_url
@@ -334,52 +313,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unsupported --database-url {db_url!r}", file=sys.stderr)
         return 2
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = args.run_dir or ROOT / "bench" / "results" / f"{stamp}-{backend}-{args.async_mode}"
-    if args.server != "eventhub":
-        run_dir = run_dir.with_name(run_dir.name + f"-{args.server}")
-    while run_dir.exists() and args.run_dir is None:  # two runs started within the same second
-        run_dir = run_dir.with_name(run_dir.name + "+")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    codes: list[tuple[str, Path]] = [("this", ROOT)]
-    if args.baseline_root:
-        codes.insert(0, ("baseline", args.baseline_root.resolve()))
+    name = f"{stamp}-{backend}-{args.async_mode}" + (f"-{args.server}" if args.server != "eventhub" else "")
+    run_dir = new_run_dir(args.run_dir, name)
+    codes = code_roots(args.baseline_root)
     print(f"backend            {backend}, async mode {args.async_mode}, server {args.server}")
     print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}; "
           f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(f"requests           {args.requests} (concurrency {args.concurrency}, capacity {args.capacity}), "
           f"{args.repeats} round(s) each of: {', '.join(f'{n} ({r})' for n, r in codes)}")
-    rounds: dict[str, list[dict]] = {name: [] for name, _ in codes}
     t_start = time.monotonic()
-    try:
-        for k in range(args.repeats):
-            for name, root in codes:
-                got = run_round(args, root, run_dir / f"{name}-{k + 1}", stamp, backend)
-                rounds[name].append(got)
-                print(f"round {k + 1} {name:8} {got['registrations_per_s']:6.1f} reg/s  p50 {got['p50_ms']:7.0f}  "
-                      f"p95 {got['p95_ms']:7.0f}  p99 {got['p99_ms']:7.0f} ms  "
-                      f"cpu {got['cpu_ms_per_registration']} ms/reg  confirmed {got['confirmed']}  "
-                      f"told {got['positions_told_distinct']} distinct / {got['waitlisted']} waitlisted, "
-                      f"{got['positions_told_wrong']} wrong  load {got['load_avg_1m_before']}"
-                      + (f"  PROBLEMS: {'; '.join(got['problems'])}" if got["problems"] else ""), flush=True)
-    except (SetupError, requests.RequestException, ValueError, KeyError) as exc:
-        print(f"bench setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    rounds = run_rounds(
+        codes, args.repeats, run_dir, lambda root, round_dir: run_round(args, root, round_dir, stamp, backend),
+        lambda got: (f"{got['registrations_per_s']:6.1f} reg/s  p50 {got['p50_ms']:7.0f}  "
+                     f"p95 {got['p95_ms']:7.0f}  p99 {got['p99_ms']:7.0f} ms  "
+                     f"cpu {got['cpu_ms_per_registration']} ms/reg  confirmed {got['confirmed']}  "
+                     f"told {got['positions_told_distinct']} distinct / {got['waitlisted']} waitlisted, "
+                     f"{got['positions_told_wrong']} wrong  load {got['load_avg_1m_before']}"))
+    if rounds is None:
         return 2
     summary: dict = {"backend": backend, "async_mode": args.async_mode, "server": args.server,
                      "requests": args.requests, "concurrency": args.concurrency, "capacity": args.capacity,
                      "repeats": args.repeats, "cpus": os.cpu_count(), "load_avg_1m_end": round(os.getloadavg()[0], 2),
                      "run_dir": str(run_dir)}
-    for name, _root in codes:
-        summary[name] = spread(rounds[name])
-        print(f"{name}: median [min..max] over {len(rounds[name])} round(s)")
-        for key, v in summary[name].items():
-            print(f"  {key:26} {v['median']:>9} [{v['min']} .. {v['max']}]")
-        if args.py_spy and rounds[name][-1]["profile"]:
-            print_profile(f"{name} (last round)", rounds[name][-1]["profile"])
-            summary[name]["profile"] = rounds[name][-1]["profile"]
-        summary[name]["problems"] = [p for r in rounds[name] for p in r["problems"]]
-    print(f"total run time     {time.monotonic() - t_start:.1f} s")
-    print(json.dumps(summary))
-    return 1 if summary["this"]["problems"] else 0
+    return report_rounds(summary, rounds, FIGURES, width=26, py_spy=bool(args.py_spy), profile_label="last round",
+                         started=t_start)
 
 
 if __name__ == "__main__":

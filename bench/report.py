@@ -42,6 +42,7 @@ def seed(event_id: int, *, registrations: int, sessions: int, questions: int, rn
     from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus
     from eventhub.report.models import Actor, Domain, Priority, Recommendation, SessionRapporteur, SessionSummary
     from eventhub.schedule.models import AgendaSession, Panelist, SessionPanelist
+    from eventhub.signals import session_saved
 
     event = db.session.get(Event, event_id)
     now = datetime.now(UTC)
@@ -68,6 +69,7 @@ def seed(event_id: int, *, registrations: int, sessions: int, questions: int, rn
                              published_at=now)
         db.session.add(sess)
         db.session.flush()
+        session_saved.send(sess, created=True)  # its Q&A settings and stage, as create_session makes them
         session_ids.append(sess.id)
     panelists = [Panelist(event_id=event_id, name=f"Panéliste {p}", organization=f"Ministère {p}",
                           country=rnd.choice(["ML", "DZ"])) for p in range(min(60, sessions * 3))]

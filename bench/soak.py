@@ -39,6 +39,7 @@ from datetime import datetime
 
 import requests
 
+from bench._qa_target import Actor
 from bench._server import (
     ROOT,
     Server,
@@ -46,11 +47,12 @@ from bench._server import (
     free_port,
     fresh_postgres_database,
     percentile,
+    rss_kb,
     scan_server_log,
     server_env,
     tail,
 )
-from bench.qa_fanout import NS, Actor, rss_kb
+from bench._swarm import NS
 
 DB_NAME = "eventhub_bench_soak"
 

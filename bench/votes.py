@@ -37,6 +37,7 @@ from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
+from bench._qa_target import Actor
 from bench._server import (
     ROOT,
     Server,
@@ -44,11 +45,13 @@ from bench._server import (
     fresh_postgres_database,
     percentile,
     proc_cpu,
+    rss_kb,
     scan_server_log,
     server_env,
     tail,
 )
-from bench.qa_fanout import DB_NAME, Actor, Swarm, rss_kb
+from bench._swarm import Swarm
+from bench.qa_fanout import DB_NAME
 
 GOALS = {"ack_p99_ms": 500, "max_gap_s": 1.0, "broadcasts_per_s": 5}
 

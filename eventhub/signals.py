@@ -16,6 +16,10 @@ _signals = Namespace()
 registration_cancelled = _signals.signal("registration-cancelled")
 # tickets: sender is the Ticket; kwargs: reason=
 ticket_revoked = _signals.signal("ticket-revoked")
+# schedule: sender is the AgendaSession, flushed, after create_session (created=True) and update_session
+# (created=False). The Q&A makes a new session's settings and the stage a staged kind's stage there, so the rows
+# exist before any page shows them and no page creates them on a GET.
+session_saved = _signals.signal("session-saved")
 # schedule: sender is the AgendaSession; kwargs: changes=
 session_changed = _signals.signal("session-changed")
 # registration and qa: sender is the Event; kwargs: session_ids= (published sessions a ticket lists). Receivers (the

@@ -23,8 +23,8 @@ from sqlalchemy.exc import OperationalError
 from config import TestingConfig, _normalise_db_url
 
 # Fixtures shared across areas, as plugins (no test module imports another's fixtures): the Q&A world (qa, journeys,
-# security_live) and the local Janus (media, stage).
-pytest_plugins = ("tests.qa.fixtures", "tests.media.fixtures")
+# security_live), the local Janus (media, stage) and in-process Socket.IO clients (qa, floor, report, security_live).
+pytest_plugins = ("tests.qa.fixtures", "tests.media.fixtures", "tests.socket_clients")
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")

@@ -40,7 +40,7 @@ def event_out(event: Event) -> schemas.EventOut:
         room=event.room, timezone=event.timezone, starts_at=event.starts_at, ends_at=event.ends_at,
         registration_opens_at=event.registration_opens_at, registration_closes_at=event.registration_closes_at,
         capacity=event.capacity, seats_left=event.seats_left, remote_enabled=event.remote_enabled,
-        remote_capacity=event.remote_capacity, languages=event.language_list, status=event.status.value,
+        remote_capacity=event.remote_capacity, languages=event.language_list, status=event.status,
         url=external_url("events.public_page", slug=event.slug),
     )
 
@@ -51,7 +51,7 @@ def registration_out(registration: Registration, positions: dict[int, int] | Non
     return schemas.RegistrationOut(
         id=registration.id, event_id=registration.event_id, name=registration.name, email=registration.email,
         organization=registration.organization, job_title=registration.job_title, country=registration.country,
-        mode=registration.mode.value, status=registration.status.value,
+        mode=registration.mode, status=registration.status,
         waitlist_position=(reg_services.waitlist_position(registration) if positions is None
                            else positions.get(registration.id)),
         created_at=registration.created_at,
@@ -192,7 +192,7 @@ def ticket_status(code: str):
         raise NotFound("ticket_not_found", _("This is not a valid ticket.")) from None
     registration = ticket.registration
     return schemas.TicketStatus(
-        event_id=ticket.event_id, status=registration.status.value, mode=registration.mode.value,
+        event_id=ticket.event_id, status=registration.status, mode=registration.mode,
         revoked=ticket.revoked_at is not None, name=registration.name,
     )
 

@@ -7,9 +7,13 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-# The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
 from eventhub.core.apidoc import ErrorBody as ErrorBody
 from eventhub.core.apidoc import ErrorDetail as ErrorDetail
+
+# The error envelope is core's (every JSON answer shares it); re-exported for the API's readers.
+from eventhub.core.text import EMAIL_MAX
+from eventhub.events.models import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX, ZONE_MAX, EventLanguage, EventStatus
+from eventhub.registration.models import NAME_MAX, TEXT_MAX, AttendanceMode, RegistrationStatus
 
 
 class Strict(BaseModel):
@@ -33,7 +37,7 @@ class EventOut(BaseModel):
     remote_enabled: bool
     remote_capacity: int | None
     languages: list[str]
-    status: Literal["draft", "published", "cancelled"]
+    status: EventStatus
     url: str
 
 
@@ -42,11 +46,11 @@ class EventList(BaseModel):
 
 
 class EventPatch(Strict):
-    title: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=20000)
-    venue: str | None = Field(None, max_length=200)
-    room: str | None = Field(None, max_length=200)
-    timezone: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    venue: str | None = Field(None, max_length=PLACE_MAX)
+    room: str | None = Field(None, max_length=PLACE_MAX)
+    timezone: str | None = Field(None, max_length=ZONE_MAX)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     registration_opens_at: AwareDatetime | None = None
@@ -54,16 +58,16 @@ class EventPatch(Strict):
     capacity: int | None = Field(None, ge=0, le=1_000_000)
     remote_enabled: bool | None = None
     remote_capacity: int | None = Field(None, ge=0, le=1_000_000)
-    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
+    languages: list[EventLanguage] | None = Field(None, min_length=1)
 
 
 class RegistrationIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    email: str = Field(min_length=3, max_length=EMAIL_MAX)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    mode: Literal["in_person", "remote"]
-    organization: str = Field("", max_length=200)
-    job_title: str = Field("", max_length=200)
+    mode: AttendanceMode
+    organization: str = Field("", max_length=TEXT_MAX)
+    job_title: str = Field("", max_length=TEXT_MAX)
     consent: bool = Field(False, description="Must be true for public (token-less) registrations.")
     locale: Literal["fr", "en", "ar"] = "fr"
 
@@ -84,8 +88,8 @@ class RegistrationOut(BaseModel):
     organization: str
     job_title: str
     country: str
-    mode: Literal["in_person", "remote"]
-    status: Literal["confirmed", "waitlisted", "cancelled"]
+    mode: AttendanceMode
+    status: RegistrationStatus
     waitlist_position: int | None
     created_at: datetime
     ticket: TicketOut | None
@@ -100,8 +104,8 @@ class RegistrationPage(BaseModel):
 
 class TicketStatus(BaseModel):
     event_id: int
-    status: Literal["confirmed", "waitlisted", "cancelled"]
-    mode: Literal["in_person", "remote"]
+    status: RegistrationStatus
+    mode: AttendanceMode
     revoked: bool
     name: str
 

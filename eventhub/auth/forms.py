@@ -7,17 +7,18 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from eventhub.auth.models import Role
 from eventhub.auth.services import MIN_PASSWORD_LENGTH
+from eventhub.core.text import EMAIL_MAX
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required.")), Length(max=EMAIL_MAX)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Required.")), Length(max=1000)])
     remember = BooleanField(_l("Stay signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[
-        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
+        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=EMAIL_MAX)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -43,7 +44,7 @@ ROLE_LABELS = {
 class TeamMemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Required.")), Length(max=200)])
     email = EmailField(_l("Email"), validators=[
-        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=254)])
+        DataRequired(_l("Required.")), Email(_l("Enter a valid email address.")), Length(max=EMAIL_MAX)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
 
 

@@ -25,7 +25,7 @@ class Passwords:
 
 
 def init_app(app: Flask) -> None:
-    profile = app.config.get("PASSWORD_HASH_PROFILE", "recommended")
+    profile = app.config["PASSWORD_HASH_PROFILE"]
     if profile not in PROFILES:
         raise RuntimeError(f"PASSWORD_HASH_PROFILE must be one of {sorted(PROFILES)}, not {profile!r}")
     hasher = PasswordHasher.from_parameters(PROFILES[profile])

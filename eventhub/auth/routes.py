@@ -13,6 +13,7 @@ from eventhub.auth.forms import ApiTokenForm, ForgotPasswordForm, LoginForm, Res
 from eventhub.auth.models import ApiToken, EventRole, Role, User
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.routes import safe_next
+from eventhub.core.text import normalise_email
 from eventhub.core.urls import external_url
 from eventhub.core.web import perform
 from eventhub.events.home import home_url
@@ -23,7 +24,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _login_email() -> str:
-    return (request.form.get("email") or "").strip().lower()[:254]
+    return normalise_email(request.form.get("email") or "")[:254]
 
 
 def _login_account_key() -> str:

@@ -15,16 +15,13 @@ from sqlalchemy.orm import joinedload
 from eventhub.auth.models import ApiToken, EventRole, Role, User
 from eventhub.auth.passwords import passwords
 from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.text import normalise_email as normalise_email
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 LAST_USED_PRECISION = timedelta(minutes=1)
-
-
-def normalise_email(email: str) -> str:
-    return strip_control(email).strip().lower()
 
 
 def hash_password(password: str) -> str:

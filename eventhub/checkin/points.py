@@ -8,16 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from eventhub.checkin.models import CheckInPoint, CheckInSettings, PointKind
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.ids import MAX_ID as MAX_ID  # re-exported through checkin.services
+from eventhub.core.ids import valid_id as valid_id
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
-
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns: a larger one cannot exist (and the driver would refuse it)
-
-
-def valid_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
-
 
 # --- points and settings --------------------------------------------------------------------------------------
 

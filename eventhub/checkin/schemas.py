@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from eventhub.core.ids import Id
+from eventhub.registration.models import AttendanceMode, RegistrationStatus
 from eventhub.tickets.codes import MAX_CODE_INPUT
 
 ResultCode = Literal["admitted", "admitted_upgrade", "already_checked_in", "unreadable", "forged", "revoked",
                      "waitlisted", "wrong_event", "remote_only", "not_entered"]
 # A database id: positive and within the 32-bit INTEGER column (a larger one is a 422, not a driver error).
-Id = Annotated[int, Field(gt=0, lt=2**31)]
 
 
 class Strict(BaseModel):
@@ -57,8 +58,8 @@ class Attendee(BaseModel):
     registration_id: int
     name: str
     organization: str
-    mode: Literal["in_person", "remote"]
-    status: Literal["confirmed", "waitlisted", "cancelled"]
+    mode: AttendanceMode
+    status: RegistrationStatus
 
 
 class FirstCheckIn(BaseModel):

@@ -211,6 +211,11 @@ def _insert(model: type[CheckIn] | type[Scan], values: dict[str, Any], *, confli
 
 def _persistent(model: type[CheckIn], row_id: int, values: dict[str, Any]) -> CheckIn:
     """The ORM object of a row this transaction just inserted with `values` (every column), without a SELECT."""
+    # An object already under this id is a leftover of an insert rolled back in this session (the ORM did not make
+    # it, so a rollback does not drop it) whose id SQLite gave out again: the new row is the truth.
+    stale = db.session.identity_map.get(db.session.identity_key(model, row_id))
+    if stale is not None:
+        db.session.expunge(stale)
     obj = model(id=row_id, **values)
     make_transient_to_detached(obj)
     db.session.add(obj)
@@ -314,8 +319,8 @@ OFFLINE_EARLY = timedelta(hours=24)  # CHECKIN_OPENS_BEFORE_HOURS: doors (badge 
 
 def offline_limits(config: Any) -> dict[str, timedelta]:
     """`sync_offline`'s window from the app's configuration (hours)."""
-    return {"max_age": timedelta(hours=float(config.get("CHECKIN_OFFLINE_MAX_AGE_HOURS", 24 * 7))),
-            "early": timedelta(hours=float(config.get("CHECKIN_OPENS_BEFORE_HOURS", 24)))}
+    return {"max_age": timedelta(hours=float(config["CHECKIN_OFFLINE_MAX_AGE_HOURS"])),
+            "early": timedelta(hours=float(config["CHECKIN_OPENS_BEFORE_HOURS"]))}
 
 
 def offline_window(event: Event, now: datetime, *, max_age: timedelta = OFFLINE_MAX_AGE,

@@ -22,7 +22,7 @@ def read_body_first() -> None:
 def install(app: Flask) -> None:
     """Called first in create_app, so `read_body_first` runs before every other before_request hook."""
     app.before_request(read_body_first)
-    x_for, x_proto = app.config.get("PROXY_FIX_X_FOR", 0), app.config.get("PROXY_FIX_X_PROTO", 0)
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
     if x_for or x_proto:
         # Only as many hops as the deployment really has (docs/deployment.md): trusting more would let any client
         # pick its own address and so its own rate limits.

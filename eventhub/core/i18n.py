@@ -51,7 +51,12 @@ def text_direction(locale: object) -> str:
     return "rtl" if str(locale or "").split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
+def default_zone() -> str:
+    """The configured zone (DEFAULT_TIMEZONE): of an event or panelist created without one, of pages without a user."""
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
 def select_timezone() -> str:
     if not has_request_context():
-        return current_app.config["DEFAULT_TIMEZONE"]
-    return getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
+        return default_zone()
+    return getattr(current_user, "timezone", None) or default_zone()

@@ -80,7 +80,7 @@ class BackgroundLoop:
 def register_loop(app: Flask, loop: BackgroundLoop) -> BackgroundLoop:
     """Keep the loop on the app (`app.extensions["eventhub.loops"][name]`) and start it unless the config says no."""
     app.extensions.setdefault("eventhub.loops", {})[loop.name] = loop
-    if app.config.get("BACKGROUND_LOOPS", True) and loop.enabled:
+    if app.config["BACKGROUND_LOOPS"] and loop.enabled:
         loop.start()
     return loop
 

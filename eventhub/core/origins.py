@@ -33,7 +33,7 @@ def normalise(origin: str) -> str | None:
 
 
 def configured_origins(config: Any) -> set[str]:
-    listed = [config.get("PUBLIC_BASE_URL") or "", *config.get("SOCKETIO_ALLOWED_ORIGINS", [])]
+    listed = [config.get("PUBLIC_BASE_URL") or "", *config["SOCKETIO_ALLOWED_ORIGINS"]]
     return {o for o in (normalise(x) for x in listed if x) if o}
 
 

@@ -17,9 +17,7 @@ their own units and call `eventhub.core.db.commit()` once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy import event
@@ -29,7 +27,6 @@ from eventhub.core.db import commit
 from eventhub.extensions import db
 
 log = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ENVIRON_KEY = "eventhub.unit"  # on the WSGI environ of the request (socket events never pass before_request)
@@ -62,21 +59,8 @@ def discard() -> None:
         unit.discarded = True
 
 
-def provisions_on_get(reason: str) -> Callable[[F], F]:
-    """Known debt, listed where it is: a GET that creates a missing per-session row (e.g. the Q&A short code a
-    projected QR code must keep). The unit then commits like a POST. Every other GET is read-only."""
-    def mark(view: F) -> F:
-        view.provisions_on_get = reason  # type: ignore[attr-defined]
-        return view
-    return mark
-
-
 def _begin() -> None:
-    read_only = request.method in SAFE_METHODS
-    if read_only and request.url_rule is not None:
-        view = current_app.view_functions.get(request.url_rule.endpoint)
-        read_only = not getattr(view, "provisions_on_get", None)
-    request.environ[_ENVIRON_KEY] = Unit(method=request.method, read_only=read_only)
+    request.environ[_ENVIRON_KEY] = Unit(method=request.method, read_only=request.method in SAFE_METHODS)
 
 
 def _finish(response: Response) -> Response:
@@ -99,7 +83,7 @@ def _refuse_write(what: str) -> None:
     unit = current_unit()
     if unit is None or not unit.read_only:
         return
-    if current_app.config.get("SAFE_METHOD_WRITES", "rollback") == "raise":
+    if current_app.config["SAFE_METHOD_WRITES"] == "raise":
         raise ReadOnlyRequest(f"{unit.method} {request.path} must not write ({what})")
     unit.wrote = True
 

@@ -100,7 +100,7 @@ def register(app: Flask) -> SweepLoop:
 def ensure_running(app: Flask) -> None:
     """Start this process's sweep loop and Redis listener (once); called when a live connection opens."""
     key = id(app)
-    if key in _started or not app.config.get("LIVE_BACKGROUND", True):
+    if key in _started or not app.config["LIVE_BACKGROUND"]:
         return
     with _lock:
         if key in _started:

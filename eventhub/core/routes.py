@@ -10,10 +10,10 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from eventhub.core.i18n import LANG_SESSION_KEY
+from eventhub.core.ids import MAX_ID
 from eventhub.extensions import db
 
 bp = Blueprint("core", __name__)
-MAX_DB_INT = 2**31 - 1
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -58,6 +58,6 @@ class BoundedIntConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > MAX_DB_INT:
+        if number > MAX_ID:
             raise NotFound()
         return number

@@ -19,7 +19,6 @@ from eventhub.registration.models import AttendanceMode
 from eventhub.registration.services import RegistrationData, register
 from eventhub.report.demo import load_report_demo
 from eventhub.schedule.demo import load_schedule_demo
-from eventhub.stage.demo import load_stage_demo
 
 DEMO_PASSWORD = "bamako-2026"
 DEMO_LOGINS: dict[str, Any] = {
@@ -116,4 +115,3 @@ def load_demo() -> None:
     load_qa_demo(round_table, connect, moderator=users["moderator"])
     load_floor_demo(round_table, moderator=users["moderator"])
     load_report_demo(round_table, rapporteur=users["rapporteur"], organizer=users["organizer"])
-    load_stage_demo(round_table)

@@ -15,10 +15,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
-from eventhub.events.models import EVENT_DEFAULT_LOCALES
+from eventhub.events.models import (
+    DESCRIPTION_MAX,
+    EVENT_DEFAULT_LOCALES,
+    EVENT_LANGUAGES,
+    PLACE_MAX,
+    TITLE_MAX,
+    ZONE_MAX,
+)
 
-LANGUAGE_LABELS = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
+_LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+LANGUAGE_LABELS = [(code, _LANGUAGE_NAMES[code]) for code in EVENT_LANGUAGES]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -27,12 +36,12 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EventForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    venue = StringField(_l("Venue"), validators=[Length(max=200)])
-    room = StringField(_l("Room"), validators=[Length(max=200)])
-    timezone = StringField(_l("Time zone"), default="Africa/Bamako",
-                           validators=[DataRequired(_l("Required.")), Length(max=64)],
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX)])
+    venue = StringField(_l("Venue"), validators=[Length(max=PLACE_MAX)])
+    room = StringField(_l("Room"), validators=[Length(max=PLACE_MAX)])
+    timezone = StringField(_l("Time zone"), default=default_zone,
+                           validators=[DataRequired(_l("Required.")), Length(max=ZONE_MAX)],
                            description=_l("IANA name, for example Africa/Bamako"),
                            render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones
     starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired(_l("Enter a date and time."))])

@@ -6,20 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from eventhub.core.errors import strip_control
+from eventhub.core.ids import valid_id
 from eventhub.events.models import Event
 from eventhub.extensions import db
 from eventhub.registration.models import Ticket
 from eventhub.schedule.models import AgendaSession
 
 MAX_KEY = 200  # slugs and ticket codes are far shorter
-MAX_ID = 2**31 - 1
 
 
 def _usable(value: object) -> bool:
     """A URL part worth a query: PostgreSQL refuses NUL in a parameter, and junk cannot match anyway."""
     if isinstance(value, str):
         return 0 < len(value) <= MAX_KEY and strip_control(value) == value
-    return isinstance(value, int) and 0 < value <= MAX_ID
+    return valid_id(value)
 
 
 def event_default_locale(view_args: Mapping[str, Any]) -> str | None:

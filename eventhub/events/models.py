@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,10 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.extensions import Model
 
-EVENT_LANGUAGES = ("fr", "en", "ar")  # the languages an event (and its sessions) may be held in
+# The languages an event (and its sessions) may be held in: the type pydantic schemas use, and its values.
+EventLanguage = Literal["fr", "en", "ar"]
+EVENT_LANGUAGES: tuple[str, ...] = get_args(EventLanguage)
 # What an event may set as its pages' default language: a language, or a language with the region its dates
 # and numbers follow (Algeria, Mali).
 EVENT_DEFAULT_LOCALES = ("fr", "fr_ML", "fr_DZ", "ar", "ar_DZ", "en")
+TITLE_MAX = 200
+PLACE_MAX = 200  # venue and room
+DESCRIPTION_MAX = 20_000
+ZONE_MAX = 64  # an IANA zone name (events and panelists)
 
 
 class EventStatus(enum.StrEnum):
@@ -38,11 +45,11 @@ class Event(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
-    venue: Mapped[str] = mapped_column(String(200), default="")
-    room: Mapped[str] = mapped_column(String(200), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
+    venue: Mapped[str] = mapped_column(String(PLACE_MAX), default="")
+    room: Mapped[str] = mapped_column(String(PLACE_MAX), default="")
+    timezone: Mapped[str] = mapped_column(String(ZONE_MAX))  # always set by the services (DEFAULT_TIMEZONE)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

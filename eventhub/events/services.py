@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from eventhub.auth.models import EventRole, Role, User
 from eventhub.auth.services import grant_role
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.i18n import default_zone
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.core.types import utcnow
-from eventhub.events.models import EVENT_DEFAULT_LOCALES, Event, EventStatus
+from eventhub.events.models import DESCRIPTION_MAX, EVENT_DEFAULT_LOCALES, PLACE_MAX, TITLE_MAX, Event, EventStatus
 from eventhub.events.models import EVENT_LANGUAGES as EVENT_LANGUAGES  # re-exported for callers of services
 from eventhub.extensions import db
 from eventhub.registration.services import fill_from_waitlist
@@ -26,7 +27,7 @@ class EventData:
     title: str
     starts_at: datetime
     ends_at: datetime
-    timezone: str = "Africa/Bamako"
+    timezone: str | None = None  # None: the configured default zone (DEFAULT_TIMEZONE)
     description: str = ""
     venue: str = ""
     room: str = ""
@@ -55,6 +56,10 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
+def _zoned(data: EventData) -> EventData:
+    return data if data.timezone is not None else replace(data, timezone=default_zone())
+
+
 def validate_event_data(data: EventData, event: Event | None = None) -> None:
     errors: dict[str, list[str]] = {}
 
@@ -63,12 +68,12 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
 
     if not strip_control(data.title).strip():
         err("title", _l("A title is required."))
-    elif len(data.title) > 200:
-        err("title", _l("At most %(n)d characters.", n=200))
-    for name, limit in (("venue", 200), ("room", 200), ("description", 20000)):
+    elif len(data.title) > TITLE_MAX:
+        err("title", _l("At most %(n)d characters.", n=TITLE_MAX))
+    for name, limit in (("venue", PLACE_MAX), ("room", PLACE_MAX), ("description", DESCRIPTION_MAX)):
         if len(getattr(data, name)) > limit:
             err(name, _l("At most %(n)d characters.", n=limit))
-    if not is_valid_zone(data.timezone):
+    if not is_valid_zone(data.timezone or ""):
         err("timezone", _l("Unknown time zone."))
     for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
         value = getattr(data, name)
@@ -103,6 +108,7 @@ def validate_event_data(data: EventData, event: Event | None = None) -> None:
 
 
 def create_event(data: EventData, *, by: User) -> Event:
+    data = _zoned(data)
     validate_event_data(data)
     event = Event(slug=_unique_slug(data.title), signing_key=generate_signing_key(), status=EventStatus.DRAFT)
     _apply(event, data)
@@ -115,6 +121,7 @@ def create_event(data: EventData, *, by: User) -> Event:
 def update_event(event: Event, data: EventData) -> Event:
     if event.is_cancelled:
         raise Conflict("event_cancelled", _l("This event is cancelled."))
+    data = _zoned(data)
     validate_event_data(data, event)
     seats_added = data.capacity > event.capacity
     remote_added = (data.remote_capacity is None) != (event.remote_capacity is None) or (

@@ -23,7 +23,6 @@ from eventhub.floor import services
 from eventhub.floor.models import Channel
 from eventhub.schedule.models import AgendaSession
 
-DEFAULT_LINK_MAX_AGE = 30 * 24 * 3600
 CHANNEL_REVOKED = "channel"  # the `core.revocations` kind of a revoked interpreter link (id: the channel's)
 LANGUAGE_CODES = ("fr", "ar", "en", "bm", "es", "pt", "de", "zh", "ru", "wo", "ff", "tmh", "son")
 
@@ -102,7 +101,7 @@ def make_link_token(channel: Channel) -> str:
 def channel_from_token(token: Any) -> Channel | None:
     if not isinstance(token, str) or not token or len(token) > 500:
         return None
-    max_age = current_app.config.get("PANELIST_LINK_MAX_AGE", DEFAULT_LINK_MAX_AGE)
+    max_age = current_app.config["PANELIST_LINK_MAX_AGE"]
     try:
         data = _serializer().loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):

@@ -27,7 +27,6 @@ from eventhub.qa.participants import Participant
 from eventhub.schedule.models import AgendaSession
 
 TOPIC_MAX = 140
-DEFAULT_LIMIT = "3/minute"
 
 
 class RateLimited(DomainError):
@@ -51,9 +50,9 @@ def check_participant(participant: Participant | None, session: AgendaSession) -
 
 def _rate_limit(participant: Participant) -> None:
     """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
-    limit = parse(current_app.config.get("FLOOR_HAND_LIMIT", DEFAULT_LIMIT))
+    limit = parse(current_app.config["FLOOR_HAND_LIMIT"])
     if not limiter.limiter.hit(limit, "floor", "hand", participant.key):
         raise RateLimited("rate_limited", _l("You are asking too often. Please wait a minute."))
 

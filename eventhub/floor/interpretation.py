@@ -110,7 +110,7 @@ def grant(stage: Stage, *, speak: Channel | None, hear: Channel | None, role: St
     return {"janus_urls": config.get("janus_urls", []), "ice_servers": config.get("ice_servers", []),
             "keepalive_ms": config.get("keepalive_ms", 5000), "token": token, "ttl": ttl, "room": room,
             "mountpoint": mountpoint, "pin": listen_pin(hear.room_secret) if hear is not None else None,
-            "ice_transport_policy": current_app.config.get("MEDIA_ICE_TRANSPORT_POLICY", "all")}
+            "ice_transport_policy": current_app.config["MEDIA_ICE_TRANSPORT_POLICY"]}
 
 
 def interpreter_media(channel: Channel, *, media: Any) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Id = Annotated[int, Field(gt=0, lt=2**31)]
+from eventhub.core.ids import MAX_ID, Id
+
 Budget = Annotated[int, Field(gt=0, le=4 * 3600)]
 
 
@@ -16,7 +17,7 @@ class _In(BaseModel):
 
 class JoinIn(_In):
     session_id: Id
-    since: Annotated[int, Field(ge=0, lt=2**31)] | None = None
+    since: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
 
 
 class SessionIn(_In):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
 from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.ids import valid_id as valid_id  # re-exported: the floor's modules use services.valid_id
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
@@ -20,10 +21,6 @@ from eventhub.schedule.models import AgendaSession, ParticipationMode, SessionPa
 
 BUDGET_MAX = 4 * 3600
 NAME_MAX = 200
-
-
-def valid_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def get_session(session_id: Any, *, published_only: bool = True) -> AgendaSession:

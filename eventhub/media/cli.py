@@ -24,7 +24,7 @@ def _setup(http_port: int, admin_port: int) -> launcher.JanusSetup:
     old = launcher.load_setup(_dir())
     setup = launcher.JanusSetup(
         config_dir=str(_dir()), http_port=http_port, admin_port=admin_port,
-        session_timeout=int(current_app.config.get("JANUS_SESSION_TIMEOUT", 15)))
+        session_timeout=int(current_app.config["JANUS_SESSION_TIMEOUT"]))
     if old is not None:  # keep the secrets across restarts (the app may still hold them)
         setup.api_secret, setup.admin_secret = old.api_secret, old.admin_secret
     return setup

@@ -31,14 +31,14 @@ def register(app: Flask) -> None:
     def on_up(name: str) -> None:
         janus_server_up.send(name)
 
-    pool = JanusPool(servers, timeout=float(app.config.get("JANUS_TIMEOUT", 5.0)),
-                     failures=int(app.config.get("JANUS_HEALTH_FAILURES", 2)), on_down=on_down, on_up=on_up)
+    pool = JanusPool(servers, timeout=float(app.config["JANUS_TIMEOUT"]),
+                     failures=int(app.config["JANUS_HEALTH_FAILURES"]), on_down=on_down, on_up=on_up)
     app.extensions[POOL_KEY] = pool
     media_cli.register(app)
     app.extensions[MEDIA_KEY] = MediaPool(
         pool, turn_urls=parse_urls(app.config.get("TURN_URLS")), turn_secret=app.config.get("TURN_SECRET"),
-        turn_ttl=int(app.config.get("TURN_TTL", 6 * 3600)), stun_urls=parse_urls(app.config.get("STUN_URLS")),
-        keepalive_ms=max(1000, int(app.config.get("JANUS_SESSION_TIMEOUT", 15)) * 1000 // 3),
+        turn_ttl=int(app.config["TURN_TTL"]), stun_urls=parse_urls(app.config.get("STUN_URLS")),
+        keepalive_ms=max(1000, int(app.config["JANUS_SESSION_TIMEOUT"]) * 1000 // 3),
     ) if servers else None
 
     # Started by register_loop when loops run (not in tests), servers are configured and the interval is not 0.

@@ -11,9 +11,6 @@ from eventhub.core.errors import DomainError
 from eventhub.extensions import limiter
 from eventhub.qa.participants import Participant
 
-DEFAULT_LIMITS = {"ask": "5/minute", "vote": "60/minute"}
-JOIN_LIMITS = {"QA_JOIN_LIMIT": "20/10seconds", "QA_JOIN_ADDRESS_LIMIT": "300/10seconds"}
-
 
 class RateLimited(DomainError):
     status = 429
@@ -21,9 +18,9 @@ class RateLimited(DomainError):
 
 def check_rate(kind: str, participant: Participant) -> None:
     """Per participant, across processes."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
-    limit = parse(current_app.config.get(f"QA_{kind.upper()}_LIMIT", DEFAULT_LIMITS[kind]))
+    limit = parse(current_app.config[f"QA_{kind.upper()}_LIMIT"])  # QA_ASK_LIMIT, QA_VOTE_LIMIT
     if not limiter.limiter.hit(limit, "qa", kind, participant.key):
         message = _l("You are asking too fast. Please wait a minute.") if kind == "ask" else \
             _l("You are voting too fast. Please wait a moment.")
@@ -33,8 +30,8 @@ def check_rate(kind: str, participant: Participant) -> None:
 def check_join_rate(connection: str, address: str | None) -> None:
     """`join` builds a snapshot: per connection and per network address (a whole venue may share one address
     behind its NAT, hence the generous default)."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return
     for name, key in (("QA_JOIN_LIMIT", connection), ("QA_JOIN_ADDRESS_LIMIT", address or "-")):
-        if not limiter.limiter.hit(parse(current_app.config.get(name, JOIN_LIMITS[name])), "qa-join", name, key):
+        if not limiter.limiter.hit(parse(current_app.config[name]), "qa-join", name, key):
             raise RateLimited("rate_limited", _l("Too many joins: wait a few seconds and try again."))

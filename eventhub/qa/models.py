@@ -33,7 +33,7 @@ class PollStatus(enum.StrEnum):
 
 
 class QaSettings(Model):
-    """One row per agenda session, created on first use. `seq` numbers the session's broadcasts."""
+    """One row per agenda session, created with the session. `seq` numbers the session's broadcasts."""
 
     __tablename__ = "qa_settings"
 

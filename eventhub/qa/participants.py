@@ -78,8 +78,6 @@ def issue_anonymous_key(session_id: int) -> str:
 # keeps its key (a cookie, whatever the page's storage says); an address mints at most QA_ANONYMOUS_KEYS_LIMIT keys
 # (a whole venue can share one address behind its NAT: generous by default); moderators see a flag on questions
 # from an address that minted QA_BUSY_ADDRESS_KEYS or more.
-ANONYMOUS_KEYS_LIMIT = "30/hour"
-BUSY_ADDRESS_KEYS = 5
 
 
 def device_cookie(session_id: int) -> str:
@@ -93,7 +91,7 @@ def source_label(address: str | None) -> str:
 
 
 def _keys_limit() -> RateLimitItem:
-    return parse(current_app.config.get("QA_ANONYMOUS_KEYS_LIMIT", ANONYMOUS_KEYS_LIMIT))
+    return parse(current_app.config["QA_ANONYMOUS_KEYS_LIMIT"])
 
 
 def mint_anonymous_key(session_id: int, *, device_key: str | None, address: str | None) -> str | None:
@@ -102,7 +100,7 @@ def mint_anonymous_key(session_id: int, *, device_key: str | None, address: str 
     known = from_anonymous_key(device_key) if device_key else None
     if known is not None and known.session_id == session_id:
         return device_key
-    if current_app.config.get("RATELIMIT_ENABLED", True) and \
+    if current_app.config["RATELIMIT_ENABLED"] and \
             not limiter.limiter.hit(_keys_limit(), "qa-anon-keys", source_label(address)):
         return None
     return issue_anonymous_key(session_id)
@@ -116,7 +114,7 @@ def keys_minted(address: str | None) -> int:
 
 
 def busy_address(address: str | None) -> bool:
-    return keys_minted(address) >= int(current_app.config.get("QA_BUSY_ADDRESS_KEYS", BUSY_ADDRESS_KEYS))
+    return keys_minted(address) >= current_app.config["QA_BUSY_ADDRESS_KEYS"]
 
 
 def from_anonymous_key(token: str) -> Participant | None:

@@ -27,7 +27,6 @@ from markupsafe import Markup
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
 from eventhub.core.errors_web import error_body, json_view
-from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.urls import external_url
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -36,7 +35,7 @@ from eventhub.qa import services
 from eventhub.qa.models import QaSettings
 from eventhub.registration import remember
 from eventhub.registration import services as reg_services
-from eventhub.registration.journey import StageLink, stage_link
+from eventhub.registration.journey import StageLink, stage_link, staged_sessions
 from eventhub.schedule.models import AgendaSession
 from eventhub.schedule.services import sessions_of
 from eventhub.tickets import qr
@@ -93,7 +92,7 @@ def _public_session(session_id: int) -> tuple[AgendaSession, Event, QaSettings]:
     event = db.session.get(Event, session.event_id)
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
-    settings = services.get_settings(session)  # created on first use: the views say so (provisions_on_get)
+    settings = services.get_settings(session)  # made with the session: a read
     return session, event, settings
 
 
@@ -119,7 +118,6 @@ def _attendee_page(session: AgendaSession, event: Event, settings: QaSettings, *
 
 
 @bp.get("/qa/<int:session_id>")
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 def attendee(session_id: int):
     """The page the projected QR code and short link open: a ticket this browser opened before (the signed
     cookie, re-checked against the ticket now) takes part as its holder; else the signed-in user; else anonymous
@@ -140,7 +138,6 @@ def attendee(session_id: int):
 
 
 @bp.get("/t/<code>/qa/<int:session_id>")
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 def attendee_ticket(code: str, session_id: int):
     participant = pt.from_ticket(code)
     session, event, settings = _public_session(session_id)
@@ -163,7 +160,6 @@ def join(code: str):
 
 
 @bp.get("/qa/<int:session_id>/qr.svg")
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 def join_qr(session_id: int):
     _session, _event, settings = _public_session(session_id)
     return Response(qr.svg(_join_url(settings)), mimetype="image/svg+xml",
@@ -171,7 +167,6 @@ def join_qr(session_id: int):
 
 
 @bp.get("/qa/<int:session_id>/participant")
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 @json_view
 def participant_key(session_id: int):
     """A signed key an anonymous participant's browser keeps, where the session allows anonymous participation."""
@@ -188,13 +183,12 @@ def participant_key(session_id: int):
     response.headers["Cache-Control"] = "no-store"
     # The device keeps its key even if the page's storage is cleared: one device, one participant.
     response.set_cookie(cookie, key, max_age=7 * 24 * 3600, httponly=True, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        secure=current_app.config["SESSION_COOKIE_SECURE"],
                         path=url_for("qa.participant_key", session_id=session.id))
     return response
 
 
 @bp.get("/qa/<int:session_id>/screen")
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 def screen(session_id: int):
     session, event, settings = _public_session(session_id)
     return render_template("qa/screen.html", session=session, event=event, settings=settings,
@@ -204,13 +198,13 @@ def screen(session_id: int):
 @bp.get("/manage/events/<int:event_id>/qa")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def manage_index(event_id: int):
-    return render_template("qa/manage_index.html", event=g.event,
-                           sessions=sessions_of(g.event, include_cancelled=False))
+    sessions = sessions_of(g.event, include_cancelled=False)
+    return render_template("qa/manage_index.html", event=g.event, sessions=sessions,
+                           staged=staged_sessions(g.event, [s.id for s in sessions]))
 
 
 @bp.get("/manage/events/<int:event_id>/qa/<int:session_id>")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
-@provisions_on_get("the Q&A settings row and its short code, on first use")
 def console(event_id: int, session_id: int):
     session = services.get_session(session_id, published_only=False)  # NotFound: 404
     if session.event_id != event_id:

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-Id = Annotated[int, Field(gt=0, lt=2**31)]
+from eventhub.core.ids import Id
+
 # Generous transport caps; the services apply the real limits with clear messages.
 Text = Annotated[str, Field(max_length=5000)]
 

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eventhub.auth.models import Role, User
 from eventhub.auth.services import has_role
-from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from eventhub.core.ids import valid_id as valid_id  # re-exported: callers use services.valid_id
+from eventhub.core.text import one_line as one_line  # re-exported: polls use it
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -41,11 +42,6 @@ _SHORT_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed from
 
 # --- sessions and settings ------------------------------------------------------------------------------------
 
-def valid_id(value: Any) -> bool:
-    """A row id the database can hold (URLs and callers may pass 2**70, negatives or booleans)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
-
 def is_public(session: AgendaSession) -> bool:
     """The audience may see it: published in the schedule of an event that is not a draft (as over HTTP)."""
     if not session.is_published:
@@ -65,19 +61,24 @@ def get_session(session_id: int, *, published_only: bool = True) -> AgendaSessio
     return session
 
 
+def create_settings(session: AgendaSession) -> QaSettings:
+    """The session's Q&A settings (pre-moderated, open, no anonymous), made with the session itself (the
+    `session_saved` signal): the short code a projected QR code carries exists before any page shows it."""
+    taken = True
+    while taken:  # 31**7 codes: a clash is rare, but the column is unique
+        code = "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7))
+        taken = db.session.scalar(db.select(QaSettings.session_id).where(QaSettings.short_code == code)) is not None
+    settings = QaSettings(session_id=session.id, event_id=session.event_id, moderation=Moderation.PRE,
+                          is_open=True, anonymous_allowed=False, seq=0, short_code=code)
+    db.session.add(settings)
+    return settings
+
+
 def get_settings(session: AgendaSession) -> QaSettings:
-    """The session's Q&A settings, created (pre-moderated, open, no anonymous) on first use."""
+    """Read only: every session has its row (made with it; migration 0013 filled in older sessions)."""
     settings = db.session.get(QaSettings, session.id)
-    if settings is not None:
-        return settings
-    try:
-        with db.session.begin_nested():
-            settings = QaSettings(session_id=session.id, event_id=session.event_id, moderation=Moderation.PRE,
-                                  is_open=True, anonymous_allowed=False, seq=0,
-                                  short_code="".join(secrets.choice(_SHORT_ALPHABET) for _ in range(7)))
-            db.session.add(settings)
-    except IntegrityError:  # another request created it first
-        settings = db.session.get_one(QaSettings, session.id, populate_existing=True)
+    if settings is None:
+        raise NotFound("qa_not_found", _l("This session has no Q&A."))
     return settings
 
 
@@ -148,11 +149,6 @@ def on_panel(session_id: int, panelist_id: int) -> bool:
 
 
 # --- questions ------------------------------------------------------------------------------------------------
-
-def one_line(text: Any) -> str:
-    """Control characters (NUL: PostgreSQL refuses it) removed, whitespace runs collapsed."""
-    return " ".join(strip_control(str(text or "")).split())
-
 
 def clean_text(text: Any, *, field: str = "text") -> str:
     """Any language and script; whitespace runs collapsed; empty and over-long texts refused (HTML is kept as

@@ -180,7 +180,6 @@ class QaNamespace(LiveNamespace):
         participant = conn.participant
         if not moderator:
             services.check_viewer(session, participant, panelist_event_id=conn.panelist_event_id)
-        services.get_settings(session)
         # Join the rooms first, then read: anything committed meanwhile arrives twice at worst (clients upsert).
         if moderator:
             join_room(bc.moderators_room(session.id))
@@ -347,12 +346,19 @@ def _sweep_credentials() -> None:
             _end(sid)
 
 
+def _on_session_saved(sender: AgendaSession, created: bool = False, **_kw: Any) -> None:
+    """Every session has its Q&A settings from its creation (whatever its kind: every one has a live page)."""
+    if created:
+        services.create_settings(sender)
+
+
 def register(app: Flask) -> None:
     attach(QaNamespace(NAMESPACE))
     ballots.install(app)
     user_logged_out.connect(_on_logout)
     register_loop(app, VoteFlush(app))
     register_loop(app, RightsSweep(app, [_sweep_rights]))
+    signals.session_saved.connect(_on_session_saved)
     signals.ticket_revoked.connect(_on_ticket_revoked)
     signals.registration_cancelled.connect(_on_registration_cancelled)
     revocations.on_revoked(_cut_off)

@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from eventhub.core.text import EMAIL_MAX
 from eventhub.registration.countries import country_choices
+from eventhub.registration.models import NAME_MAX, TEXT_MAX, AttendanceMode
 
 
 def _strip(value: object) -> object:
@@ -21,17 +23,19 @@ ORG_TYPE_CHOICES = [
     ("association", _l("Association")), ("international", _l("International organization")),
     ("press", _l("Press")), ("other", _l("Other")),
 ]
-MODE_CHOICES = [("in_person", _l("In the room")), ("remote", _l("Remote (online)"))]
+_MODE_LABELS = {AttendanceMode.IN_PERSON: _l("In the room"), AttendanceMode.REMOTE: _l("Remote (online)")}
+MODE_CHOICES = [(mode.value, _MODE_LABELS[mode]) for mode in AttendanceMode]
 
 
 class RegistrationForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Your name is required.")),
-                                                    Length(max=200, message=_l("At most %(max)d characters."))])
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=254),
+                                                    Length(max=NAME_MAX, message=_l("At most %(max)d characters."))])
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=EMAIL_MAX),
                                                 Email(_l("Enter a valid email address."))])
     organization = StringField(_l("Organization"),
-                               validators=[Length(max=200, message=_l("At most %(max)d characters."))])
-    job_title = StringField(_l("Job title"), validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+                               validators=[Length(max=TEXT_MAX, message=_l("At most %(max)d characters."))])
+    job_title = StringField(_l("Job title"),
+                            validators=[Length(max=TEXT_MAX, message=_l("At most %(max)d characters."))])
     organization_type = SelectField(_l("Kind of organization"), choices=ORG_TYPE_CHOICES, default="")
     unlisted = BooleanField(_l("Do not name me in the final report's list of participants (I am only counted)"))
     country = SelectField(_l("Country"), validate_choice=True)
@@ -52,7 +56,7 @@ class RegistrationForm(FlaskForm):
 
 
 class ResendForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=254),
+    email = EmailField(_l("Email"), filters=[_strip], validators=[DataRequired(_l("Required.")), Length(max=EMAIL_MAX),
                                                 Email(_l("Enter a valid email address."))])
 
 

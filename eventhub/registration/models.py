@@ -9,10 +9,13 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.text import EMAIL_MAX
 from eventhub.core.types import UTCDateTime, str_enum, utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import Model
 
+NAME_MAX = 200  # a person's name
+TEXT_MAX = 200  # organization, job title
 
 class AttendanceMode(enum.StrEnum):
     IN_PERSON = "in_person"
@@ -46,13 +49,13 @@ class Registration(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))
-    email_normalized: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    email_normalized: Mapped[str] = mapped_column(String(EMAIL_MAX))
     search_text: Mapped[str] = mapped_column(String(700), default="", server_default="")
-    organization: Mapped[str] = mapped_column(String(200), default="")
+    organization: Mapped[str] = mapped_column(String(TEXT_MAX), default="")
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
-    job_title: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(TEXT_MAX), default="")
     mode: Mapped[AttendanceMode] = mapped_column(str_enum(AttendanceMode))
     status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus))
     locale: Mapped[str] = mapped_column(String(8), default="fr")  # language for emails to this person

@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from eventhub.core.ids import valid_id
 from eventhub.extensions import db
 from eventhub.registration.models import Registration, RegistrationStatus, Ticket
 
@@ -62,7 +63,7 @@ def recall(value: str | None, event_id: int) -> Recalled:
     except BadSignature:
         return Recalled("forged")
     if not isinstance(data, dict) or not isinstance(data.get("t"), int) or not isinstance(data.get("h"), str) \
-            or not 0 < data["t"] < 2**31:
+            or not valid_id(data["t"]):
         return Recalled("forged")
     ticket = db.session.get(Ticket, data["t"])
     if ticket is None or ticket.event_id != event_id:

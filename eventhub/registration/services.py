@@ -20,6 +20,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from eventhub import signals
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
 from eventhub.core.search import fold, like_pattern
+from eventhub.core.text import EMAIL_MAX, normalise_email
+from eventhub.core.text import one_line as _clean
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
@@ -31,6 +33,8 @@ from eventhub.registration.mail import (
     compose_registration_mail,
     render_registration_mail,
 )
+from eventhub.registration.models import NAME_MAX as NAME_MAX  # re-exported: callers use services.*
+from eventhub.registration.models import TEXT_MAX as TEXT_MAX
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus, Ticket
 from eventhub.registration.seats import claim_seat as claim_seat
 from eventhub.registration.seats import leave_waitlist, line_order, settle
@@ -45,9 +49,7 @@ from eventhub.registration.tickets import issue_ticket as issue_ticket
 from eventhub.registration.tickets import revoke_ticket as revoke_ticket
 from eventhub.tickets import qr
 
-NAME_MAX = 200
 MAX_OFFSET = 10**9
-TEXT_MAX = 200
 
 
 @dataclass
@@ -75,10 +77,6 @@ class RegistrationResult:
     waitlist_position: int | None
 
 
-def _clean(text: object) -> str:
-    return " ".join(strip_control(str(text or "")).split())  # one line, no control characters
-
-
 def validate_registration_data(data: RegistrationData, *, require_consent: bool) -> RegistrationData:
     """Normalised copy of `data`, or ValidationFailed with per-field messages."""
     errors: dict[str, list[str]] = {}
@@ -93,7 +91,7 @@ def validate_registration_data(data: RegistrationData, *, require_consent: bool)
         err("name", _l("At most %(n)d characters.", n=NAME_MAX))
     email = strip_control(str(data.email or "")).strip()
     try:
-        email = validate_email(email, check_deliverability=False).normalized if len(email) <= 254 else ""
+        email = validate_email(email, check_deliverability=False).normalized if len(email) <= EMAIL_MAX else ""
         if not email:
             raise EmailNotValidError("too long")
     except EmailNotValidError:
@@ -144,7 +142,7 @@ def find_live_registration(event: Event, email: str) -> Registration | None:
     return db.session.scalar(
         db.select(Registration).where(
             Registration.event_id == event.id,
-            Registration.email_normalized == email.strip().lower(),
+            Registration.email_normalized == normalise_email(email),
             Registration.status != RegistrationStatus.CANCELLED,
         )
     )
@@ -160,7 +158,7 @@ def register(
     mode = AttendanceMode(clean.mode)
     check_registration_open(event, mode, now)
     registration = Registration(
-        event_id=event.id, name=clean.name, email=clean.email, email_normalized=clean.email.lower(),
+        event_id=event.id, name=clean.name, email=clean.email, email_normalized=normalise_email(clean.email),
         organization=clean.organization, country=clean.country, job_title=clean.job_title, mode=mode,
         status=RegistrationStatus.WAITLISTED, confirmed_at=None, locale=clean.locale, source=source, created_at=now,
         consent_at=now if clean.consent else None, organization_type=clean.organization_type, listed=clean.listed,

@@ -42,7 +42,7 @@ def schedule(app: Flask, event_id: int) -> None:
 
 
 def _emit_later(app: Flask, event_id: int) -> None:
-    delay = app.config.get("REPORT_DASHBOARD_DELAY", 0.5)
+    delay = app.config["REPORT_DASHBOARD_DELAY"]
     socketio.sleep(delay)
     with _lock:
         _pending.discard((id(app), event_id))

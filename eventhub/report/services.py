@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.auth.models import EventRole, Role, User
 from eventhub.auth.services import has_role
 from eventhub.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, strip_control
+from eventhub.core.ids import MAX_ID as MAX_ID  # re-exported: callers use services.*
+from eventhub.core.ids import valid_id as valid_id
 from eventhub.core.types import utcnow
 from eventhub.events.models import Event
 from eventhub.extensions import db
@@ -35,11 +37,6 @@ from eventhub.schedule.models import AgendaSession
 SUMMARY_MAX = 100_000
 TITLE_MAX = 200
 TEXT_MAX = 10_000
-MAX_ID = 2**31 - 1
-
-
-def valid_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def get_session(event: Event, session_id: object) -> AgendaSession:

@@ -37,13 +37,13 @@ def session_status(session: AgendaSession) -> Literal["draft", "published", "cha
 def session_out(session: AgendaSession, event: Event) -> schemas.AgendaSessionOut:
     return schemas.AgendaSessionOut(
         id=session.id, event_id=session.event_id, title=session.title, description=session.description,
-        kind=session.kind.value, room_id=session.room_id,
+        kind=session.kind, room_id=session.room_id,
         starts_at=to_zone(session.starts_at, event.timezone), ends_at=to_zone(session.ends_at, event.timezone),
         languages=session.language_list, livestream_url=session.livestream_url, status=session_status(session),
         changed_at=session.changed_at,
         panelists=[schemas.SessionPanelistOut(
             panelist_id=sp.panelist_id, name=sp.panelist.name, title=sp.panelist.title,
-            organization=sp.panelist.organization, country=sp.panelist.country, mode=sp.effective_mode.value,
+            organization=sp.panelist.organization, country=sp.panelist.country, mode=sp.effective_mode,
             timezone=sp.panelist.timezone) for sp in session.panelists],
         moderator_ids=[m.user_id for m in session.moderators],
         url=external_url("schedule.session_page", slug=event.slug, session_id=session.id)

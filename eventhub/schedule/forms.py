@@ -17,27 +17,35 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from eventhub.core.i18n import default_zone
+from eventhub.core.text import EMAIL_MAX
 from eventhub.core.timefmt import is_valid_zone
 from eventhub.events.forms import LANGUAGE_LABELS, MultiCheckboxField
-from eventhub.schedule.panelists import BIO_MAX
-from eventhub.schedule.services import DESCRIPTION_MAX
+from eventhub.events.models import ZONE_MAX
+from eventhub.schedule.models import ParticipationMode, SessionKind
+from eventhub.schedule.panelists import BIO_MAX, TEXT_MAX
+from eventhub.schedule.services import DESCRIPTION_MAX, ROOM_NAME_MAX, TITLE_MAX, URL_MAX
 
 LENGTH = _l("At most %(max)d characters.")
 
-KIND_CHOICES = [("opening", _l("Opening")), ("panel", _l("Panel")), ("pitch", _l("Pitches")),
-                ("break", _l("Break")), ("networking", _l("Networking"))]
-MODE_CHOICES = [("on_stage", _l("On stage")), ("remote", _l("Remote"))]
+# Labels per member of the models' enums (their one definition): a new kind without a label fails at import.
+_KIND_LABELS = {SessionKind.OPENING: _l("Opening"), SessionKind.PANEL: _l("Panel"), SessionKind.PITCH: _l("Pitches"),
+                SessionKind.BREAK: _l("Break"), SessionKind.NETWORKING: _l("Networking")}
+KIND_CHOICES = [(kind.value, _KIND_LABELS[kind]) for kind in SessionKind]
+_MODE_LABELS = {ParticipationMode.ON_STAGE: _l("On stage"), ParticipationMode.REMOTE: _l("Remote")}
+MODE_CHOICES = [(mode.value, _MODE_LABELS[mode]) for mode in ParticipationMode]
 
 
 class RoomForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Required.")), Length(max=120, message=LENGTH)])
+    name = StringField(_l("Name"),
+                       validators=[DataRequired(_l("Required.")), Length(max=ROOM_NAME_MAX, message=LENGTH)])
     capacity = IntegerField(_l("Seats (optional)"), validators=[
         Optional(), NumberRange(0, 1_000_000, _l("Enter a number between 0 and 1,000,000."))])
     has_stream = BooleanField(_l("Stage video / streaming equipment"))
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=200, message=LENGTH)])
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Required.")), Length(max=TITLE_MAX, message=LENGTH)])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default="panel")
     room_id = SelectField(_l("Room"), coerce=int, validate_choice=True)
     starts_at = DateTimeLocalField(_l("Starts"), validators=[DataRequired(_l("Enter a date and time."))])
@@ -49,9 +57,9 @@ class SessionForm(FlaskForm):
                                           description=_l("Unticked: as set on the panelist."))
     moderators = MultiCheckboxField(_l("Moderators"), coerce=int)
     meeting_url = StringField(_l("External meeting link (for panelists, optional)"),
-                              validators=[Length(max=500, message=LENGTH)])
+                              validators=[Length(max=URL_MAX, message=LENGTH)])
     livestream_url = StringField(_l("Livestream link (for remote attendees, optional)"),
-                                 validators=[Length(max=500, message=LENGTH)])
+                                 validators=[Length(max=URL_MAX, message=LENGTH)])
 
     def validate_languages(self, field: MultiCheckboxField) -> None:
         if not field.data:
@@ -59,16 +67,17 @@ class SessionForm(FlaskForm):
 
 
 class PanelistForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Required.")), Length(max=200, message=LENGTH)])
-    email = EmailField(_l("Email (for the invitation)"), validators=[Length(max=254, message=LENGTH)])
-    title = StringField(_l("Title"), validators=[Length(max=200, message=LENGTH)],
+    name = StringField(_l("Full name"),
+                       validators=[DataRequired(_l("Required.")), Length(max=TEXT_MAX, message=LENGTH)])
+    email = EmailField(_l("Email (for the invitation)"), validators=[Length(max=EMAIL_MAX, message=LENGTH)])
+    title = StringField(_l("Title"), validators=[Length(max=TEXT_MAX, message=LENGTH)],
                         description=_l("For example: Minister for the digital economy"))
-    organization = StringField(_l("Organization"), validators=[Length(max=200, message=LENGTH)])
+    organization = StringField(_l("Organization"), validators=[Length(max=TEXT_MAX, message=LENGTH)])
     country = SelectField(_l("Country"), validate_choice=True)
     bio = TextAreaField(_l("Short bio"), validators=[Length(max=BIO_MAX, message=LENGTH)])
     mode = RadioField(_l("How they take part"), choices=MODE_CHOICES, default="on_stage")
-    timezone = StringField(_l("Their time zone"), default="Africa/Bamako",
-                           validators=[DataRequired(_l("Required.")), Length(max=64)],
+    timezone = StringField(_l("Their time zone"), default=default_zone,
+                           validators=[DataRequired(_l("Required.")), Length(max=ZONE_MAX)],
                            description=_l("IANA name, for example Africa/Algiers or America/Los_Angeles"),
                            render_kw={"list": "tz-list", "autocomplete": "off"})  # searchable list of zones
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 300 kB)"))

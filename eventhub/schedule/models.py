@@ -25,6 +25,11 @@ class SessionKind(enum.StrEnum):
     NETWORKING = "networking"
 
 
+# The kinds of session someone speaks at, which a remote audience watches: they have a stage (a closed one from
+# the session's creation, opened by a stage manager). A break or networking session has none.
+STAGED_KINDS = frozenset({SessionKind.OPENING, SessionKind.PANEL, SessionKind.PITCH})
+
+
 class ParticipationMode(enum.StrEnum):
     ON_STAGE = "on_stage"
     REMOTE = "remote"
@@ -115,7 +120,7 @@ class Panelist(Model):
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str] = mapped_column(String(20), default="")
     mode: Mapped[ParticipationMode] = mapped_column(_enum(ParticipationMode), default=ParticipationMode.ON_STAGE)
-    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Bamako")
+    timezone: Mapped[str] = mapped_column(String(64))  # always set by the services (DEFAULT_TIMEZONE)
     # Bumped to revoke every personal link sent so far.
     link_version: Mapped[int] = mapped_column(default=1)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

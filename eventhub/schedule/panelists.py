@@ -18,6 +18,9 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.auth.models import User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.i18n import default_zone
+from eventhub.core.text import EMAIL_MAX, normalise_email
+from eventhub.core.text import one_line as _clean
 from eventhub.core.timefmt import format_in_zone, is_valid_zone, to_zone
 from eventhub.core.types import utcnow
 from eventhub.core.urls import external_url
@@ -33,7 +36,6 @@ BIO_MAX = 2000
 TEXT_MAX = 200
 PHOTO_MAX = 300_000
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-DEFAULT_LINK_MAX_AGE = 30 * 24 * 3600
 
 
 @dataclass
@@ -45,11 +47,7 @@ class PanelistData:
     country: str = ""
     bio: str = ""
     mode: ParticipationMode | str = ParticipationMode.ON_STAGE
-    timezone: str = "Africa/Bamako"
-
-
-def _clean(text: object) -> str:
-    return " ".join(strip_control(str(text or "")).split())
+    timezone: str | None = None  # None: the configured default zone (DEFAULT_TIMEZONE)
 
 
 def _validate(data: PanelistData) -> PanelistData:
@@ -67,7 +65,7 @@ def _validate(data: PanelistData) -> PanelistData:
     email = (data.email or "").strip()
     if email:
         try:
-            if len(email) > 254:
+            if len(email) > EMAIL_MAX:
                 raise EmailNotValidError("too long")
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
@@ -83,7 +81,7 @@ def _validate(data: PanelistData) -> PanelistData:
     except ValueError:
         mode = ParticipationMode.ON_STAGE
         err("mode", _l("Choose on stage or remote."))
-    zone = (data.timezone or "").strip()
+    zone = (default_zone() if data.timezone is None else data.timezone).strip()
     if not is_valid_zone(zone):
         err("timezone", _l("Unknown time zone."))
     if errors:
@@ -95,7 +93,7 @@ def _validate(data: PanelistData) -> PanelistData:
 def _apply(panelist: Panelist, data: PanelistData) -> None:
     for name in ("name", "email", "title", "organization", "country", "bio", "mode", "timezone"):
         setattr(panelist, name, getattr(data, name))
-    user = db.session.scalar(db.select(User).where(User.email == data.email.lower())) if data.email else None
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(data.email))) if data.email else None
     panelist.user_id = user.id if user else None
 
 
@@ -177,7 +175,7 @@ def panelist_from_token(token: str, event: Event | None = None) -> Panelist | No
     """The panelist a link opens, or None when it is expired, revoked, tampered with or for another event."""
     if not token or len(token) > 500:
         return None
-    max_age = current_app.config.get("PANELIST_LINK_MAX_AGE", DEFAULT_LINK_MAX_AGE)
+    max_age = current_app.config["PANELIST_LINK_MAX_AGE"]
     try:
         data = _serializer().loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed
+from eventhub.core.text import one_line as clean
 from eventhub.events.models import Event
 from eventhub.extensions import db
-from eventhub.schedule.common import ROOM_NAME_MAX, clean, get_by_id
+from eventhub.schedule.common import ROOM_NAME_MAX, get_by_id
 from eventhub.schedule.models import AgendaSession, Room
 
 

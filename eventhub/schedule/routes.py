@@ -19,6 +19,7 @@ from eventhub.events.models import Event
 from eventhub.events.services import get_public_event
 from eventhub.extensions import db, limiter
 from eventhub.registration import services as reg_services
+from eventhub.registration.journey import staged_sessions
 from eventhub.registration.models import RegistrationStatus
 from eventhub.schedule import agenda as attendee_agenda
 from eventhub.schedule import feeds, services
@@ -172,8 +173,10 @@ def panelist_page(slug: str, token: str):
     # arrival when it joins the green room (eventhub/schedule/sockets.py, on connect).
     sessions = [(s, sp) for s, sp in pan.sessions_for(panelist)]
     remote = any(sp.effective_mode == ParticipationMode.REMOTE for _s, sp in sessions)
+    staged = staged_sessions(event, [s.id for s, _sp in sessions])  # a break has no stage to go to
     response = make_response(render_template("schedule/panelist.html", event=event, panelist=panelist,
-                                             sessions=sessions, token=token, remote=remote, zone=panelist.timezone))
+                                             sessions=sessions, token=token, remote=remote, zone=panelist.timezone,
+                                             staged=staged))
     response.headers["Cache-Control"] = "no-store"  # the address is the key: keep it out of shared caches
     return response
 

@@ -7,6 +7,10 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from eventhub.events.models import EventLanguage
+from eventhub.schedule.common import DESCRIPTION_MAX, ROOM_NAME_MAX, TITLE_MAX, URL_MAX
+from eventhub.schedule.models import ParticipationMode, SessionKind
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -21,13 +25,13 @@ class RoomOut(BaseModel):
 
 
 class RoomIn(Strict):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=ROOM_NAME_MAX)
     capacity: int | None = Field(None, ge=0, le=1_000_000)
     has_stream: bool = False
 
 
 class RoomPatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=120)
+    name: str | None = Field(None, min_length=1, max_length=ROOM_NAME_MAX)
     capacity: int | None = Field(None, ge=0, le=1_000_000)
     has_stream: bool | None = None
 
@@ -42,13 +46,13 @@ class SessionPanelistOut(BaseModel):
     title: str
     organization: str
     country: str
-    mode: Literal["on_stage", "remote"]
+    mode: ParticipationMode
     timezone: str
 
 
 class SessionPanelistIn(Strict):
     panelist_id: int
-    mode: Literal["on_stage", "remote"] | None = Field(None, description="Empty: the panelist's own mode.")
+    mode: ParticipationMode | None = Field(None, description="Empty: the panelist's own mode.")
 
 
 class AgendaSessionOut(BaseModel):
@@ -56,7 +60,7 @@ class AgendaSessionOut(BaseModel):
     event_id: int
     title: str
     description: str
-    kind: Literal["opening", "panel", "pitch", "break", "networking"]
+    kind: SessionKind
     room_id: int | None
     starts_at: datetime = Field(description="ISO 8601 with the event's UTC offset")
     ends_at: datetime
@@ -70,29 +74,29 @@ class AgendaSessionOut(BaseModel):
 
 
 class AgendaSessionIn(Strict):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     room_id: int | None = None
-    kind: Literal["opening", "panel", "pitch", "break", "networking"] = "panel"
-    description: str = Field("", max_length=10_000)
-    languages: list[Literal["fr", "en", "ar"]] = Field(default_factory=lambda: ["fr"], min_length=1)  # type: ignore[arg-type]
-    meeting_url: str = Field("", max_length=500)
-    livestream_url: str = Field("", max_length=500)
+    kind: SessionKind = SessionKind.PANEL
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    languages: list[EventLanguage] = Field(default_factory=lambda: ["fr"], min_length=1)  # type: ignore[arg-type]
+    meeting_url: str = Field("", max_length=URL_MAX)
+    livestream_url: str = Field("", max_length=URL_MAX)
     panelists: list[SessionPanelistIn] = Field(default_factory=list)
     moderator_ids: list[int] = Field(default_factory=list)
 
 
 class AgendaSessionPatch(Strict):
-    title: str | None = Field(None, min_length=1, max_length=200)
+    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     room_id: int | None = None
-    kind: Literal["opening", "panel", "pitch", "break", "networking"] | None = None
-    description: str | None = Field(None, max_length=10_000)
-    languages: list[Literal["fr", "en", "ar"]] | None = Field(None, min_length=1)
-    meeting_url: str | None = Field(None, max_length=500)
-    livestream_url: str | None = Field(None, max_length=500)
+    kind: SessionKind | None = None
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    languages: list[EventLanguage] | None = Field(None, min_length=1)
+    meeting_url: str | None = Field(None, max_length=URL_MAX)
+    livestream_url: str | None = Field(None, max_length=URL_MAX)
     panelists: list[SessionPanelistIn] | None = None
     moderator_ids: list[int] | None = None
     cancelled: Literal[True] | None = Field(None, description="true cancels the session (cannot be undone)")

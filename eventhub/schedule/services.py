@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from eventhub.auth.models import EventRole, Role, User
 from eventhub.core.errors import Conflict, NotFound, ValidationFailed, strip_control
+from eventhub.core.text import one_line as _clean
 from eventhub.core.timefmt import format_in_zone
 from eventhub.core.types import utcnow
 from eventhub.events.models import EVENT_LANGUAGES, Event
@@ -25,7 +26,6 @@ from eventhub.schedule.common import DESCRIPTION_MAX, TITLE_MAX, check_url, get_
 from eventhub.schedule.common import MAX_ID as MAX_ID  # re-exported: callers use `services.<name>`
 from eventhub.schedule.common import ROOM_NAME_MAX as ROOM_NAME_MAX
 from eventhub.schedule.common import URL_MAX as URL_MAX
-from eventhub.schedule.common import clean as _clean
 from eventhub.schedule.models import (
     AgendaSession,
     Panelist,
@@ -43,7 +43,7 @@ from eventhub.schedule.rooms import get_room as get_room
 from eventhub.schedule.rooms import rooms_of as rooms_of
 from eventhub.schedule.rooms import update_room as update_room
 from eventhub.schedule.starred import notify_starred
-from eventhub.signals import session_changed
+from eventhub.signals import session_changed, session_saved
 
 # --- sessions -------------------------------------------------------------------------------------------------
 
@@ -200,6 +200,7 @@ def create_session(event: Event, data: SessionData) -> AgendaSession:
     db.session.add(session)
     db.session.flush()
     _apply_people(session, clean)
+    session_saved.send(session, created=True)  # its Q&A settings and stage, in this transaction
     db.session.flush()
     return session
 
@@ -216,6 +217,7 @@ def update_session(session: AgendaSession, data: SessionData, *, now: datetime |
     before_place = (session.starts_at, session.ends_at, session.room_id)
     _apply(session, clean)
     _apply_people(session, clean)
+    session_saved.send(session, created=False)  # a kind that now has a stage gets it
     db.session.flush()
     if session.is_published and _visible_state(session) != before:
         session.changed_at = now or utcnow()

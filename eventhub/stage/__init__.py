@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     """Called by the app factory: the /stage namespace, the blueprint and the signal receivers."""
     attach(register_namespace())
     app.register_blueprint(bp)
+    signals.session_saved.connect(receivers.on_session_saved)
     signals.speech_started.connect(receivers.on_speech_started)
     signals.speech_ended.connect(receivers.on_speech_ended)
     signals.ticket_revoked.connect(receivers.on_ticket_revoked)

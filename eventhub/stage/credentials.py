@@ -23,11 +23,9 @@ from eventhub.stage import services as svc
 from eventhub.stage.access import Holder
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState, StageToken
 
-DEFAULT_TTL = 120
-
 
 def token_ttl() -> int:
-    return int(current_app.config.get("STAGE_TOKEN_TTL", DEFAULT_TTL))
+    return int(current_app.config["STAGE_TOKEN_TTL"])
 
 
 def participant_for(stage: Stage, holder: Holder) -> StageParticipant | None:
@@ -143,7 +141,7 @@ def issue(stage: Stage, holder: Holder, *, publish: bool, media: svc.Media | Non
         "video_allowed": bool(participant.video_allowed) if participant and participant.role == StageRole.ATTENDEE
         else None,
         "expires_at": row.expires_at.isoformat(), "ttl": token_ttl(),
-        "ice_transport_policy": current_app.config.get("MEDIA_ICE_TRANSPORT_POLICY", "all"),
+        "ice_transport_policy": current_app.config["MEDIA_ICE_TRANSPORT_POLICY"],
     }
 
 

@@ -41,7 +41,7 @@ class ParticipantState(enum.StrEnum):
 
 
 class Stage(Model):
-    """One per agenda session, created by the organizer or when a stage manager first opens it."""
+    """One per agenda session, created (closed) with the session."""
 
     __tablename__ = "stages"
 

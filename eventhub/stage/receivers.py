@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from eventhub.extensions import db
-from eventhub.schedule.models import AgendaSession, Panelist
+from eventhub.schedule.models import STAGED_KINDS, AgendaSession, Panelist
 from eventhub.stage import access, credentials
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
@@ -74,6 +74,13 @@ def on_speech_ended(sender: Any, speaker: Any = None, **_kw: Any) -> None:
     svc.send_backstage(stage, participant, by=None, floor=True)
 
 
+def on_session_saved(sender: AgendaSession, **_kw: Any) -> None:
+    """A session of a staged kind has its stage from its creation, or from the edit that made it one (closed), so
+    no page creates it on a GET. A session edited into a break keeps a stage it had (it may have been used)."""
+    if sender.kind in STAGED_KINDS and svc.find_stage(sender) is None:
+        svc.create_stage(sender)
+
+
 def on_ticket_revoked(sender: Any, **_kw: Any) -> None:
     """A revoked ticket's stage tokens go at once (removed from Janus after the commit)."""
     registration_id = getattr(sender, "registration_id", None)
@@ -82,9 +89,9 @@ def on_ticket_revoked(sender: Any, **_kw: Any) -> None:
 
 
 def staged_sessions(sender: Any, session_ids: Iterable[int] = (), **_kw: Any) -> set[int]:
-    """`staged_sessions_collect`: the sessions among `session_ids` that have a stage (made by a stage manager's
-    console, a remote panelist's stage page or the demo; an attendee's page never makes one), whatever its state:
-    a ticket's pages and emails offer those to watch."""
+    """`staged_sessions_collect`: the sessions among `session_ids` that have a stage (the staged kinds' sessions,
+    from their creation: `on_session_saved`), whatever its state: a ticket's pages and emails offer those to
+    watch, the organizers' list and a remote panelist's page link their stage."""
     ids = [i for i in session_ids if isinstance(i, int)]
     if not ids:
         return set()

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from eventhub.auth.models import Role
 from eventhub.auth.permissions import event_role_required
-from eventhub.core.pipeline import provisions_on_get
 from eventhub.core.templating import CSP
 from eventhub.core.timefmt import to_zone
 from eventhub.core.urls import external_url
@@ -81,12 +80,11 @@ def _session(session_id: int) -> tuple[AgendaSession, Event, Stage]:
     event = db.session.get(Event, session.event_id)
     if event is None:
         abort(404)
-    stage = svc.get_stage(session)  # created on first use: the views say so (provisions_on_get)
+    stage = svc.get_stage(session)  # made with the session: a read
     return session, event, stage
 
 
 @bp.get("/stage/<int:session_id>/screen")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def screen(session_id: int):
     session, event, stage = _session(session_id)
     if access.key_holder(stage, request.args.get("key"), room_feed=False) is None:
@@ -109,7 +107,6 @@ def next_session(session: AgendaSession, event: Event) -> AgendaSession | None:
 
 
 @bp.get("/stage/<int:session_id>/room-feed")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def room_feed(session_id: int):
     session, event, stage = _session(session_id)
     if access.key_holder(stage, request.args.get("key"), room_feed=True) is None:
@@ -118,7 +115,6 @@ def room_feed(session_id: int):
 
 
 @bp.get("/manage/events/<int:event_id>/stage/<int:session_id>")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 @event_role_required(Role.ORGANIZER, Role.MODERATOR)
 def console(event_id: int, session_id: int):
     session, _event, stage = _session(session_id)
@@ -130,7 +126,6 @@ def console(event_id: int, session_id: int):
 
 
 @bp.get("/e/<slug>/panelist/<token>/stage/<int:session_id>")
-@provisions_on_get("the stage row (and the Q&A settings beside it), on first use")
 def panelist_stage(slug: str, token: str, session_id: int):
     event = db.session.scalar(db.select(Event).where(Event.slug == slug)) if "\x00" not in slug else None
     panelist = pan.panelist_from_token(token, event) if event is not None else None
@@ -143,10 +138,10 @@ def panelist_stage(slug: str, token: str, session_id: int):
 
 
 @bp.get("/t/<code>/stage/<int:session_id>")
-@provisions_on_get("the Q&A settings beside the stage, on first use")
 def attendee(code: str, session_id: int):
-    """A ticket holder's stage page. It shows a stage the organizers made and never makes one: a ticket's pages
-    and emails offer "watch the stage" for the sessions that have one (eventhub.registration.journey)."""
+    """A ticket holder's stage page: the session's stage (a staged kind's, made with the session), 404 for a session
+    without one. A ticket's pages and emails offer "watch the stage" for the sessions that have one
+    (eventhub.registration.journey)."""
     holder = access.ticket_holder(code)
     session = get_by_id(AgendaSession, session_id)
     if holder is None or session is None or session.event_id != holder.event_id or not session.is_published \

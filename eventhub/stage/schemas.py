@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Id = Annotated[int, Field(gt=0, lt=2**31)]
+from eventhub.core.ids import Id
+
 Token = Annotated[str, Field(min_length=1, max_length=64)]
 Figure = Annotated[float, Field(ge=0, le=1e7)]
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from eventhub import signals
 from eventhub.auth.models import User
@@ -38,22 +37,25 @@ PUBLISHER_MARGIN = 2  # a rejoin may briefly overlap its own ghost until the kic
 # --- loading --------------------------------------------------------------------------------------------------
 
 def find_stage(session: AgendaSession) -> Stage | None:
-    """The session's stage if it has one (for the pages that must not create it)."""
+    """The session's stage if it has one."""
     return db.session.scalar(db.select(Stage).where(Stage.session_id == session.id))
 
 
+def create_stage(session: AgendaSession) -> Stage:
+    """The session's stage (closed), made with a session of a staged kind (the `session_saved` signal), so its
+    screen key exists before any page shows it."""
+    stage = Stage(session_id=session.id, event_id=session.event_id, state=StageState.CLOSED, seq=0,
+                  screen_key=secrets.token_urlsafe(24), show_question=False)
+    db.session.add(stage)
+    return stage
+
+
 def get_stage(session: AgendaSession) -> Stage:
-    """The session's stage, created (closed) on first use."""
+    """Read only: a session of a staged kind has its stage (made with it, or when it became one; migration 0013
+    filled in older sessions). NotFound for a break or networking session."""
     stage = find_stage(session)
-    if stage is not None:
-        return stage
-    try:
-        with db.session.begin_nested():
-            stage = Stage(session_id=session.id, event_id=session.event_id, state=StageState.CLOSED, seq=0,
-                          screen_key=secrets.token_urlsafe(24), show_question=False)
-            db.session.add(stage)
-    except IntegrityError:  # another request created it first
-        stage = db.session.scalar(db.select(Stage).where(Stage.session_id == session.id))
+    if stage is None:
+        raise NotFound("stage_not_found", _l("This session has no stage."))
     return stage
 
 

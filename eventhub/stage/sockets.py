@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
@@ -18,13 +18,12 @@ from flask_socketio import join_room
 from eventhub.auth.models import User
 from eventhub.auth.services import live_account
 from eventhub.core import revocations
-from eventhub.core.db import commit
 from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db, socketio
 from eventhub.floor.channels import CHANNEL_REVOKED, channel_from_token
 from eventhub.schedule.models import AgendaSession, Panelist
-from eventhub.stage import access, credentials, schemas, throttle
+from eventhub.stage import access, credentials, schemas, throttle, upkeep
 from eventhub.stage import broadcast as bc
 from eventhub.stage import services as svc
 from eventhub.stage.models import Stage, StageParticipant, StageRole
@@ -194,7 +193,7 @@ class StageNamespace(LiveNamespace):
         # disconnect inside whatever emit found it dead, which may be the after-commit broadcast of another
         # handler (or disconnect) still committing on this very session.
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.socketio.start_background_task(_mark_reconnecting, app, dict(conn.publishing))
+        self.socketio.start_background_task(upkeep.mark_reconnecting, app, dict(conn.publishing))
 
     @limited
     def on_join(self, payload: Any = None) -> dict:
@@ -270,15 +269,6 @@ class StageNamespace(LiveNamespace):
         user = _manager(conn, session)
         result = perform(stage, user, data.action, data.participant_id)
         return ok(result)
-
-
-def _mark_reconnecting(app: Flask, publishing: dict[int, int]) -> None:
-    with app.app_context():
-        for stage_id, participant_id in publishing.items():
-            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
-            if stage is not None and p is not None and p.connection == "joined":
-                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
-        commit()
 
 
 def perform(stage: Stage, user: User, action: str, participant_id: int | None) -> dict[str, Any]:

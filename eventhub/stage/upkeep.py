@@ -117,6 +117,17 @@ def rehome(server: str, media: svc.Media) -> list[int]:
     return moved
 
 
+def mark_reconnecting(app: Flask, publishing: dict[int, int]) -> None:
+    """A publisher's socket dropped (`publishing`: stage id → participant id): "reconnecting" for the managers until
+    the page reports again. A task of its own (started by the /stage namespace's disconnect), so its own unit."""
+    with app.app_context():
+        for stage_id, participant_id in publishing.items():
+            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+            if stage is not None and p is not None and p.connection == "joined":
+                svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
+        commit()
+
+
 def on_janus_server_down(sender: Any, **_kw: Any) -> None:
     """Receiver of `janus_server_down` (sent from the media health loop inside an app context)."""
     media = svc.media_backend()

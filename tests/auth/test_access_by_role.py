@@ -144,15 +144,6 @@ class Rule:
     build: dict[str, Builder]  # HTTP method -> request builder
 
 
-def _e(w: World) -> int:
-    return w.event.id
-
-
-def _registration_body(w: World, actor: str) -> Req:
-    return Req(f"/api/v1/events/{_e(w)}/registrations", json={
-        "name": f"API {actor}", "email": w.unique_email(), "country": "SN", "mode": "remote", "consent": True})
-
-
 def _point(w: World) -> int:
     """The event's main entrance (created on first use, as the scanner page does)."""
     from eventhub.checkin.services import ensure_default_point
@@ -184,263 +175,13 @@ def _new_checkin(w: World) -> int:
     return result.checkin.id
 
 
-def _scan_body(w: World, actor: str) -> Req:
-    return Req(f"/api/v1/events/{_e(w)}/checkins", json={"code": w.ticket_code, "point_id": _point(w)})
-
-
-ACCESS: dict[str, Rule] = {
-    # public pages
-    "core.index": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/")}),
-    "core.health": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/healthz")}),
-    "core.set_language": Rule(Access.PUBLIC, {"POST": lambda w, a: Req("/lang", data={"lang": "en", "next": "/"})}),
-    "auth.login": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/login"), "POST": lambda w, a: Req("/login", data={})}),
-    "auth.forgot_password": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req("/password/forgot"),
-        "POST": lambda w, a: Req("/password/forgot", data={"email": "nobody@example.org"})}),
-    "auth.reset_password": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/password/reset/{w.reset_token}"),
-        "POST": lambda w, a: Req(f"/password/reset/{w.reset_token}", data={})}),
-    "events.public_page": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{w.event.slug}")}),
-    "registration.register": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{w.event.slug}/register"),
-        "POST": lambda w, a: Req(f"/e/{w.event.slug}/register", data={})}),
-    "registration.resend": Rule(Access.PUBLIC, {
-        "POST": lambda w, a: Req(f"/e/{w.event.slug}/resend", data={"email": "aminata@example.org"})}),
-    # ticket links
-    "registration.ticket": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}")}),
-    "registration.ticket_png": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}.png")}),
-    "registration.ticket_ics": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}.ics")}),
-    "registration.cancel_own": Rule(Access.TICKET, {
-        "POST": lambda w, a: Req(f"/t/{w.new_registration().ticket.code}/cancel")}),
-    # signed in
-    "auth.logout": Rule(Access.SIGNED_IN, {"POST": lambda w, a: Req("/logout")}),
-    "events.manage_index": Rule(Access.SIGNED_IN, {"GET": lambda w, a: Req("/manage")}),
-    "events.create": Rule(Access.EVENT_CREATOR, {
-        "GET": lambda w, a: Req("/manage/events/new"), "POST": lambda w, a: Req("/manage/events/new", data={})}),
-    # event staff
-    "events.dashboard": Rule(Access.STAFF, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}")}),
-    # event organizers
-    "events.edit": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/edit"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/edit", data={})}),
-    "events.publish": Rule(Access.ORGANIZER, {"POST": lambda w, a: Req(f"/manage/events/{_e(w)}/publish")}),
-    "events.cancel": Rule(Access.ORGANIZER, {"POST": lambda w, a: Req(f"/manage/events/{_e(w)}/cancel")}),
-    "events.outbox": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/outbox")}),
-    "events.outbox_message": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/outbox/{w.message_id}")}),
-    "registration.manage_list": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations")}),
-    "registration.manage_csv": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations.csv")}),
-    "registration.manage_add": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/new"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/new", data={})}),
-    "registration.manage_cancel": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/cancel")}),
-    "registration.manage_revoke": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/revoke")}),
-    "registration.manage_reissue": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/registrations/{w.new_registration().id}/reissue")}),
-    "auth.team": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/team"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/team", data={})}),
-    "auth.remove_team_member": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/team/{w.new_grant_id()}/remove")}),
-    "auth.api_tokens": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens", data={})}),
-    "auth.revoke_api_token": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/tokens/{w.new_token_id()}/revoke")}),
-    # JSON API, public
-    "api.list_events": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/api/v1/events")}),
-    "api.get_event": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}")}),
-    "api.public_key": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/public-key")}),
-    "api.openapi": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/api/v1/openapi.json")}),
-    "api.ticket_status": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/api/v1/tickets/{w.ticket_code}")}),
-    # Public, or with the event's token (then consent is the organizer's business).
-    "api.create_registration": Rule(Access.PUBLIC, {"POST": _registration_body}),
-    # JSON API, token
-    "api.patch_event": Rule(Access.TOKEN, {
-        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}", json={"title": f"Renamed by {a}"})}),
-    "api.list_registrations": Rule(Access.TOKEN, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations")}),
-    "api.get_registration": Rule(Access.TOKEN, {
-        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.registration.id}")}),
-    "api.cancel_registration": Rule(Access.TOKEN, {
-        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.new_registration().id}/cancel")}),
-    "api.revoke_ticket": Rule(Access.TOKEN, {
-        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/registrations/{w.new_registration().id}/revoke-ticket")}),
-    # door check-in: the scanner page and its JSON calls (door staff), the PWA files (public)
-    "checkin.scanner": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan")}),
-    "checkin_backup.backup_code": Rule(Access.DOOR_STAFF, {
-        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/backup-code", json={"code": "ZZZZ2345",
-                                                                              "point_id": _point(w)})}),
-    "checkin_latest.latest": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/latest")}),
-    # role homes (issue 12)
-    "home.home": Rule(Access.SIGNED_IN, {"GET": lambda w, a: Req("/home")}),
-    "home.my_sessions": Rule(Access.PANELIST, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/mine")}),
-    "favicon": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/favicon.ico")}),
-    "registration.cancel_confirm": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/cancel")}),
-    "checkin.scan": Rule(Access.DOOR_STAFF, {
-        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan", json={"code": w.ticket_code,
-                                                                       "point_id": _point(w)})}),
-    "checkin.open_door": Rule(Access.DOOR_STAFF, {"POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/scan/open",
-                                                                            data={})}),
-    "checkin.sync": Rule(Access.DOOR_STAFF, {
-        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/sync", json={"scans": []})}),
-    "checkin.snapshot": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/snapshot")}),
-    "checkin.search": Rule(Access.DOOR_STAFF, {"GET": lambda w, a: Req(f"/checkin/events/{_e(w)}/search?q=ami")}),
-    "checkin.checkin_registration": Rule(Access.DOOR_STAFF, {
-        "POST": lambda w, a: Req(f"/checkin/events/{_e(w)}/registrations/{w.new_registration().id}/checkin",
-                                 json={"point_id": _point(w)})}),
-    "checkin.manifest": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/checkin/manifest.webmanifest")}),
-    "checkin.service_worker": Rule(Access.PUBLIC, {"GET": lambda w, a: Req("/checkin/sw.js")}),
-    # door check-in: the organizer's side
-    "checkin.dashboard": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin")}),
-    "checkin.add_point": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/points", data={"name": f"Door {a}"})}),
-    "checkin.archive_point": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/points/{_new_point(w)}/archive")}),
-    "checkin.settings": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/settings", data={})}),
-    "checkin.undo": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/{_new_checkin(w)}/undo")}),
-    "checkin.log_csv": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/checkin/log.csv")}),
-    # door check-in through the API (a scanner device's token)
-    "checkin_api.scan": Rule(Access.TOKEN, {"POST": _scan_body}),
-    "checkin_api.sync": Rule(Access.TOKEN, {
-        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/sync", json={"scans": []})}),
-    "checkin_api.log": Rule(Access.TOKEN, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/checkins/log")}),
-    # schedule: public agenda, personal agenda (ticket link), panelist page (personal link)
-    "schedule.agenda": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda")}),
-    "schedule.session_page": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda/{sw.sched(w).session_id}")}),
-    "schedule.agenda_ics": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/agenda.ics")}),
-    "schedule.panelist_photo": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelists/{sw.sched(w).panelist_id}/photo")}),
-    "schedule.my_agenda": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/agenda")}),
-    "schedule.star": Rule(Access.TICKET, {
-        "POST": lambda w, a: Req(f"/t/{w.ticket_code}/agenda/{sw.sched(w).session_id}/star")}),
-    "schedule.my_agenda_ics": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/t/{w.ticket_code}/agenda.ics")}),
-    "schedule.panelist_page": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}")}),
-    "schedule.panelist_ics": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}/agenda.ics")}),
-    # schedule: organizer screens (the green room also for moderators)
-    "schedule_manage.grid": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule")}),
-    "schedule_manage.publish": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/publish")}),
-    "schedule_manage.rooms": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms", data={"name": f"Salle {a}"})}),
-    "schedule_manage.edit_room": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.sched(w).room_id}/edit"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.sched(w).room_id}/edit", data={})}),
-    "schedule_manage.delete_room": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/rooms/{sw.new_room(w)}/delete")}),
-    "schedule_manage.new_session": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/new"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/new", data={})}),
-    "schedule_manage.edit_session": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.sched(w).session_id}/edit"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.sched(w).session_id}/edit",
-                                 data={})}),
-    "schedule_manage.move_session": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/move",
-                                 json={})}),
-    "schedule_manage.cancel_session": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/cancel")}),
-    "schedule_manage.delete_session": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/sessions/{sw.new_draft_session(w)}/delete")}),
-    "schedule_manage.panelists": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists", data={})}),
-    "schedule_manage.edit_panelist": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.sched(w).panelist_id}/edit"),
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.sched(w).panelist_id}/edit",
-                                 data={})}),
-    "schedule_manage.invite_panelist": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/invite")}),
-    "schedule_manage.revoke_panelist_links": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/revoke")}),
-    "schedule_manage.delete_panelist": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/panelists/{sw.new_panelist(w)}/delete")}),
-    "schedule_manage.green_room": Rule(Access.MODERATOR, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/schedule/green-room")}),
-    # schedule through the API: public reading once published; editing with the event's token
-    "schedule_api.list_rooms": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms")}),
-    "schedule_api.create_room": Rule(Access.TOKEN, {
-        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms", json={"name": f"API {next(w.counter)}"})}),
-    "schedule_api.patch_room": Rule(Access.TOKEN, {
-        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms/{sw.new_room(w)}", json={"capacity": 50})}),
-    "schedule_api.delete_room": Rule(Access.TOKEN, {
-        "DELETE": lambda w, a: Req(f"/api/v1/events/{_e(w)}/rooms/{sw.new_room(w)}")}),
-    "schedule_api.list_sessions": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions")}),
-    "schedule_api.get_session": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.sched(w).session_id}")}),
-    "schedule_api.create_session": Rule(Access.TOKEN, {
-        "POST": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions", json=sw.session_body(w))}),
-    "schedule_api.patch_session": Rule(Access.TOKEN, {
-        "PATCH": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.new_draft_session(w)}",
-                                  json={"title": f"Renamed by {a}"})}),
-    "schedule_api.delete_session": Rule(Access.TOKEN, {
-        "DELETE": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.new_draft_session(w)}")}),
-    # live Q&A (eventhub/qa): attendee pages public or by ticket link, the projector public, the console moderators'
-    "qa.attendee": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}")}),
-    "qa.attendee_ticket": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/qa/{sw.sched(w).session_id}")}),
-    "qa.join": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/q/{_qa_code(w)}")}),
-    "qa.join_qr": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/qr.svg")}),
-    "qa.participant_key": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/participant")}),
-    "qa.screen": Rule(Access.PUBLIC, {"GET": lambda w, a: Req(f"/qa/{sw.sched(w).session_id}/screen")}),
-    "qa.manage_index": Rule(Access.MODERATOR, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa")}),
-    "qa.console": Rule(Access.MODERATOR, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/qa/{sw.sched(w).session_id}")}),
-    # the floor (eventhub/floor): the console and its form action moderators', the interpreter page by its link
-    "floor.console": Rule(Access.MODERATOR, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/floor/{sw.sched(w).session_id}")}),
-    "floor.act": Rule(Access.MODERATOR, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/floor/{sw.sched(w).session_id}",
-                                 data={"action": "pause"})}),
-    "floor.interpreter": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/floor/interpreter/{fw.interpreter_token(w)}")}),
-    "floor_api.event_speaking_times": Rule(Access.TOKEN, {
-        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/speaking-times")}),
-    "floor_api.session_speaking_times": Rule(Access.TOKEN, {
-        "GET": lambda w, a: Req(f"/api/v1/events/{_e(w)}/sessions/{sw.sched(w).session_id}/speaking-times")}),
-    # the stage (eventhub/stage): screen and room feed by the stage's key, the panelist's stage by their link, the
-    # attendee's live page by ticket, the console for organizers and the session's moderators
-    "stage.screen": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/stage/{sw.sched(w).session_id}/screen?key={_stage_key(w)}")}),
-    "stage.room_feed": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/stage/{sw.sched(w).session_id}/room-feed?key={_stage_key(w)}")}),
-    "stage.panelist_stage": Rule(Access.PUBLIC, {
-        "GET": lambda w, a: Req(f"/e/{sw.sched(w).slug}/panelist/{sw.sched(w).token}/stage/{sw.sched(w).session_id}")}),
-    "stage.attendee": Rule(Access.TICKET, {
-        "GET": lambda w, a: Req(f"/t/{w.ticket_code}/stage/{_staged_session(w)}")}),
-    "stage.console": Rule(Access.MODERATOR, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/stage/{_stage_session(w)}")}),
-}
-
-
 def _stage_key(w: World) -> str:
-    """The stage key of the walk's session (its stage row is made on first use)."""
-    from eventhub.core.db import commit
+    """The stage key of the walk's session (its stage row is made with the session)."""
     from eventhub.extensions import db
     from eventhub.schedule.models import AgendaSession
     from eventhub.stage import services
 
-    stage = services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id))
-    commit()
-    return stage.screen_key
-
-
-def _staged_session(w: World) -> int:
-    """The walk's session with its stage (an attendee's stage page shows a stage, never makes one)."""
-    _stage_key(w)
-    return sw.sched(w).session_id
+    return services.get_stage(db.session.get(AgendaSession, sw.sched(w).session_id)).screen_key
 
 
 def _stage_session(w: World) -> int:
@@ -460,15 +201,12 @@ def _stage_session(w: World) -> int:
 
 
 def _qa_code(w: World) -> str:
-    """The short join code of the walk's session (its Q&A settings are made on first use)."""
-    from eventhub.core.db import commit
+    """The short join code of the walk's session (its Q&A settings are made with the session)."""
     from eventhub.extensions import db
     from eventhub.qa import services
     from eventhub.schedule.models import AgendaSession
 
-    settings = services.get_settings(db.session.get(AgendaSession, sw.sched(w).session_id))
-    commit()
-    return settings.short_code
+    return services.get_settings(db.session.get(AgendaSession, sw.sched(w).session_id)).short_code
 
 
 def _rap(w: World) -> int:
@@ -505,54 +243,263 @@ def _share(w: World) -> tuple[int, str]:
     return share.id, services.share_token(share)
 
 
-def _report_api(path: str) -> Builder:
-    return lambda w, a: Req(f"/api/v1/events/{_e(w)}/report/{path}")
+# --- the URL builders: templates filled from the world --------------------------------------------------------
+
+# What a template may name; each value is computed once per request, and only when the template names it (the
+# `new_*` ones make a fresh object: a registration to cancel, a token to revoke…).
+FIELDS: dict[str, Callable[[World], Any]] = {
+    "event": lambda w: w.event.id,
+    "slug": lambda w: w.event.slug,
+    "ticket": lambda w: w.ticket_code,
+    "message": lambda w: w.message_id,
+    "reset": lambda w: w.reset_token,
+    "registration": lambda w: w.registration.id,
+    "rapporteur": lambda w: w.users[RAPPORTEUR].id,
+    "new_registration": lambda w: w.new_registration().id,
+    "new_ticket": lambda w: w.new_registration().ticket.code,
+    "new_grant": lambda w: w.new_grant_id(),
+    "new_token": lambda w: w.new_token_id(),
+    "point": _point,
+    "new_point": _new_point,
+    "new_checkin": _new_checkin,
+    "sched_slug": lambda w: sw.sched(w).slug,  # the event's slug, once its schedule (a published session) exists
+    "session": lambda w: sw.sched(w).session_id,
+    "room": lambda w: sw.sched(w).room_id,
+    "panelist": lambda w: sw.sched(w).panelist_id,
+    "panelist_link": lambda w: sw.sched(w).token,
+    "new_room": sw.new_room,
+    "new_draft": sw.new_draft_session,
+    "new_panelist": sw.new_panelist,
+    "qa_code": _qa_code,
+    "stage_key": _stage_key,
+    "stage_session": _stage_session,
+    "interpreter": fw.interpreter_token,
+    "rap": _rap,
+    "version": _version,
+    "new_share": lambda w: _share(w)[0],
+    "share_token": lambda w: _share(w)[1],
+}
+Body = dict | Callable[[World, str], dict] | None
 
 
-_R = "/manage/events/{}/report"
-_RAP = "/manage/events/{}/rapporteur/{}"
-ACCESS.update({
-    "report.preview": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "?lang=ar")}),
-    "report.draft_pdf": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "/draft.pdf")}),
-    "report.draft_xlsx": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(_R.format(_e(w)) + "/draft.xlsx")}),
-    "report.issue": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(_R.format(_e(w)) + "/issue", data={"lang": "en"})}),
-    "report.version_pdf": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(_R.format(_e(w)) + f"/versions/{_version(w)}.pdf")}),
-    "report.version_xlsx": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(_R.format(_e(w)) + f"/versions/{_version(w)}.xlsx")}),
-    "report.settings": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(_R.format(_e(w)) + "/settings", data={"organizers": "MDA", "partners": "ASAL"})}),
-    "report.live_dashboard": Rule(Access.ORGANIZER, {"GET": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard")}),
-    "report.create_share": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard/shares", data={"label": "Ambassade"})}),
-    "report.revoke_share": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(f"/manage/events/{_e(w)}/dashboard/shares/{_share(w)[0]}/revoke")}),
-    "report.shared_dashboard": Rule(Access.TICKET, {"GET": lambda w, a: Req(f"/dashboard/{_share(w)[1]}")}),
-    "report_rapporteur.assign": Rule(Access.ORGANIZER, {
-        "GET": lambda w, a: Req(_R.format(_e(w)) + "/rapporteurs"),
-        "POST": lambda w, a: Req(_R.format(_e(w)) + "/rapporteurs", data={
-            "session_id": str(sw.sched(w).session_id), "user_id": str(w.users[RAPPORTEUR].id)})}),
-    "report_rapporteur.unassign": Rule(Access.ORGANIZER, {
-        "POST": lambda w, a: Req(_R.format(_e(w)) + f"/rapporteurs/{_rap(w)}/{w.users[RAPPORTEUR].id}/remove")}),
-    "report_rapporteur.my_sessions": Rule(Access.RAPPORTEUR, {
-        "GET": lambda w, a: Req(f"/manage/events/{_e(w)}/rapporteur")}),
-    "report_rapporteur.editor": Rule(Access.RAPPORTEUR, {
-        "GET": lambda w, a: Req(_RAP.format(_e(w), _rap(w))),
-        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)), data={"text": f"Synthèse {a}", "version": "0"})}),
-    "report_rapporteur.summary_autosave": Rule(Access.RAPPORTEUR, {
-        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/autosave", json={"text": a, "version": 0})}),
-    "report_rapporteur.pull_question": Rule(Access.RAPPORTEUR, {
-        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/pull", data={"question_id": "1", "version": "0"})}),
-    "report_rapporteur.add_recommendation": Rule(Access.RAPPORTEUR, {
-        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/recommendations", data={
-            "title": "Fibre", "domain": "fibre", "actor": "both", "priority": "high"})}),
-    "report_rapporteur.delete_recommendation": Rule(Access.RAPPORTEUR, {
-        "POST": lambda w, a: Req(_RAP.format(_e(w), _rap(w)) + "/recommendations/999999/delete")}),
-    **{f"report_api.{name}": Rule(Access.TOKEN, {"GET": _report_api(path)})
+class _Values(dict):
+    def __init__(self, w: World, actor: str) -> None:
+        super().__init__(actor=actor)
+        self.w = w
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = value = FIELDS[name](self.w)
+        return value
+
+
+def url(template: str) -> Builder:
+    """A GET of `template` ("/manage/events/{event}/…"; `{actor}` is who asks)."""
+    return lambda w, a: Req(template.format_map(_Values(w, a)))
+
+
+def send(template: str, *, data: Body = None, json: Body = None) -> Builder:
+    """A request with a form (`data`) or a JSON body (`json`): a dict, or a function of the world and the actor."""
+    def build(w: World, a: str) -> Req:
+        path = template.format_map(_Values(w, a))
+        return Req(path, json=json(w, a) if callable(json) else json, data=data(w, a) if callable(data) else data)
+    return build
+
+
+def get(access: Access, template: str) -> Rule:
+    return Rule(access, {"GET": url(template)})
+
+
+def post(access: Access, template: str, *, data: Body = None, json: Body = None) -> Rule:
+    return Rule(access, {"POST": send(template, data=data, json=json)})
+
+
+def form(access: Access, template: str, data: Body = None) -> Rule:
+    """A page and its form, at the same address (posted empty unless `data` says otherwise)."""
+    return Rule(access, {"GET": url(template), "POST": send(template, data={} if data is None else data)})
+
+
+_M = "/manage/events/{event}"
+_S = "/manage/events/{event}/schedule"
+_API = "/api/v1/events/{event}"
+_R = "/manage/events/{event}/report"
+_RAP = "/manage/events/{event}/rapporteur/{rap}"
+_DOOR = "/checkin/events/{event}"
+
+ACCESS: dict[str, Rule] = {
+    # public pages
+    "core.index": get(Access.PUBLIC, "/"),
+    "core.health": get(Access.PUBLIC, "/healthz"),
+    "core.set_language": post(Access.PUBLIC, "/lang", data={"lang": "en", "next": "/"}),
+    "auth.login": form(Access.PUBLIC, "/login"),
+    "auth.forgot_password": form(Access.PUBLIC, "/password/forgot", {"email": "nobody@example.org"}),
+    "auth.reset_password": form(Access.PUBLIC, "/password/reset/{reset}"),
+    "events.public_page": get(Access.PUBLIC, "/e/{slug}"),
+    "registration.register": form(Access.PUBLIC, "/e/{slug}/register"),
+    "registration.resend": post(Access.PUBLIC, "/e/{slug}/resend", data={"email": "aminata@example.org"}),
+    # ticket links
+    "registration.ticket": get(Access.TICKET, "/t/{ticket}"),
+    "registration.ticket_png": get(Access.TICKET, "/t/{ticket}.png"),
+    "registration.ticket_ics": get(Access.TICKET, "/t/{ticket}.ics"),
+    "registration.cancel_own": post(Access.TICKET, "/t/{new_ticket}/cancel"),
+    # signed in
+    "auth.logout": post(Access.SIGNED_IN, "/logout"),
+    "events.manage_index": get(Access.SIGNED_IN, "/manage"),
+    "events.create": form(Access.EVENT_CREATOR, "/manage/events/new"),
+    # event staff
+    "events.dashboard": get(Access.STAFF, _M),
+    # event organizers
+    "events.edit": form(Access.ORGANIZER, _M + "/edit"),
+    "events.publish": post(Access.ORGANIZER, _M + "/publish"),
+    "events.cancel": post(Access.ORGANIZER, _M + "/cancel"),
+    "events.outbox": get(Access.ORGANIZER, _M + "/outbox"),
+    "events.outbox_message": get(Access.ORGANIZER, _M + "/outbox/{message}"),
+    "registration.manage_list": get(Access.ORGANIZER, _M + "/registrations"),
+    "registration.manage_csv": get(Access.ORGANIZER, _M + "/registrations.csv"),
+    "registration.manage_add": form(Access.ORGANIZER, _M + "/registrations/new"),
+    "registration.manage_cancel": post(Access.ORGANIZER, _M + "/registrations/{new_registration}/cancel"),
+    "registration.manage_revoke": post(Access.ORGANIZER, _M + "/registrations/{new_registration}/revoke"),
+    "registration.manage_reissue": post(Access.ORGANIZER, _M + "/registrations/{new_registration}/reissue"),
+    "auth.team": form(Access.ORGANIZER, _M + "/team"),
+    "auth.remove_team_member": post(Access.ORGANIZER, _M + "/team/{new_grant}/remove"),
+    "auth.api_tokens": form(Access.ORGANIZER, _M + "/tokens"),
+    "auth.revoke_api_token": post(Access.ORGANIZER, _M + "/tokens/{new_token}/revoke"),
+    # JSON API, public
+    "api.list_events": get(Access.PUBLIC, "/api/v1/events"),
+    "api.get_event": get(Access.PUBLIC, _API),
+    "api.public_key": get(Access.PUBLIC, _API + "/public-key"),
+    "api.openapi": get(Access.PUBLIC, "/api/v1/openapi.json"),
+    "api.ticket_status": get(Access.TICKET, "/api/v1/tickets/{ticket}"),
+    # Public, or with the event's token (then consent is the organizer's business).
+    "api.create_registration": post(Access.PUBLIC, _API + "/registrations", json=lambda w, a: {
+        "name": f"API {a}", "email": w.unique_email(), "country": "SN", "mode": "remote", "consent": True}),
+    # JSON API, token
+    "api.patch_event": Rule(Access.TOKEN, {"PATCH": send(_API, json=lambda w, a: {"title": f"Renamed by {a}"})}),
+    "api.list_registrations": get(Access.TOKEN, _API + "/registrations"),
+    "api.get_registration": get(Access.TOKEN, _API + "/registrations/{registration}"),
+    "api.cancel_registration": post(Access.TOKEN, _API + "/registrations/{new_registration}/cancel"),
+    "api.revoke_ticket": post(Access.TOKEN, _API + "/registrations/{new_registration}/revoke-ticket"),
+    # door check-in: the scanner page and its JSON calls (door staff), the PWA files (public)
+    "checkin.scanner": get(Access.DOOR_STAFF, _DOOR + "/scan"),
+    "checkin_backup.backup_code": post(Access.DOOR_STAFF, _DOOR + "/backup-code", json=lambda w, a: {
+        "code": "ZZZZ2345", "point_id": _point(w)}),
+    "checkin_latest.latest": get(Access.ORGANIZER, _M + "/checkin/latest"),
+    # role homes (issue 12)
+    "home.home": get(Access.SIGNED_IN, "/home"),
+    "home.my_sessions": get(Access.PANELIST, _M + "/mine"),
+    "favicon": get(Access.PUBLIC, "/favicon.ico"),
+    "registration.cancel_confirm": get(Access.TICKET, "/t/{ticket}/cancel"),
+    "checkin.scan": post(Access.DOOR_STAFF, _DOOR + "/scan", json=lambda w, a: {
+        "code": w.ticket_code, "point_id": _point(w)}),
+    "checkin.open_door": post(Access.DOOR_STAFF, _DOOR + "/scan/open", data={}),
+    "checkin.sync": post(Access.DOOR_STAFF, _DOOR + "/sync", json={"scans": []}),
+    "checkin.snapshot": get(Access.DOOR_STAFF, _DOOR + "/snapshot"),
+    "checkin.search": get(Access.DOOR_STAFF, _DOOR + "/search?q=ami"),
+    "checkin.checkin_registration": post(Access.DOOR_STAFF, _DOOR + "/registrations/{new_registration}/checkin",
+                                         json=lambda w, a: {"point_id": _point(w)}),
+    "checkin.manifest": get(Access.PUBLIC, "/checkin/manifest.webmanifest"),
+    "checkin.service_worker": get(Access.PUBLIC, "/checkin/sw.js"),
+    # door check-in: the organizer's side
+    "checkin.dashboard": get(Access.ORGANIZER, _M + "/checkin"),
+    "checkin.add_point": post(Access.ORGANIZER, _M + "/checkin/points", data=lambda w, a: {"name": f"Door {a}"}),
+    "checkin.archive_point": post(Access.ORGANIZER, _M + "/checkin/points/{new_point}/archive"),
+    "checkin.settings": post(Access.ORGANIZER, _M + "/checkin/settings", data={}),
+    "checkin.undo": post(Access.ORGANIZER, _M + "/checkin/{new_checkin}/undo"),
+    "checkin.log_csv": get(Access.ORGANIZER, _M + "/checkin/log.csv"),
+    # door check-in through the API (a scanner device's token)
+    "checkin_api.scan": post(Access.TOKEN, _API + "/checkins", json=lambda w, a: {
+        "code": w.ticket_code, "point_id": _point(w)}),
+    "checkin_api.sync": post(Access.TOKEN, _API + "/checkins/sync", json={"scans": []}),
+    "checkin_api.log": get(Access.TOKEN, _API + "/checkins/log"),
+    # schedule: public agenda, personal agenda (ticket link), panelist page (personal link)
+    "schedule.agenda": get(Access.PUBLIC, "/e/{sched_slug}/agenda"),
+    "schedule.session_page": get(Access.PUBLIC, "/e/{sched_slug}/agenda/{session}"),
+    "schedule.agenda_ics": get(Access.PUBLIC, "/e/{sched_slug}/agenda.ics"),
+    "schedule.panelist_photo": get(Access.PUBLIC, "/e/{sched_slug}/panelists/{panelist}/photo"),
+    "schedule.my_agenda": get(Access.TICKET, "/t/{ticket}/agenda"),
+    "schedule.star": post(Access.TICKET, "/t/{ticket}/agenda/{session}/star"),
+    "schedule.my_agenda_ics": get(Access.TICKET, "/t/{ticket}/agenda.ics"),
+    "schedule.panelist_page": get(Access.PUBLIC, "/e/{sched_slug}/panelist/{panelist_link}"),
+    "schedule.panelist_ics": get(Access.PUBLIC, "/e/{sched_slug}/panelist/{panelist_link}/agenda.ics"),
+    # schedule: organizer screens (the green room also for moderators)
+    "schedule_manage.grid": get(Access.ORGANIZER, _S),
+    "schedule_manage.publish": post(Access.ORGANIZER, _S + "/publish"),
+    "schedule_manage.rooms": Rule(Access.ORGANIZER, {
+        "GET": url(_S + "/rooms"), "POST": send(_S + "/rooms", data=lambda w, a: {"name": f"Salle {a}"})}),
+    "schedule_manage.edit_room": form(Access.ORGANIZER, _S + "/rooms/{room}/edit"),
+    "schedule_manage.delete_room": post(Access.ORGANIZER, _S + "/rooms/{new_room}/delete"),
+    "schedule_manage.new_session": form(Access.ORGANIZER, _S + "/sessions/new"),
+    "schedule_manage.edit_session": form(Access.ORGANIZER, _S + "/sessions/{session}/edit"),
+    "schedule_manage.move_session": post(Access.ORGANIZER, _S + "/sessions/{new_draft}/move", json={}),
+    "schedule_manage.cancel_session": post(Access.ORGANIZER, _S + "/sessions/{new_draft}/cancel"),
+    "schedule_manage.delete_session": post(Access.ORGANIZER, _S + "/sessions/{new_draft}/delete"),
+    "schedule_manage.panelists": form(Access.ORGANIZER, _S + "/panelists"),
+    "schedule_manage.edit_panelist": form(Access.ORGANIZER, _S + "/panelists/{panelist}/edit"),
+    "schedule_manage.invite_panelist": post(Access.ORGANIZER, _S + "/panelists/{new_panelist}/invite"),
+    "schedule_manage.revoke_panelist_links": post(Access.ORGANIZER, _S + "/panelists/{new_panelist}/revoke"),
+    "schedule_manage.delete_panelist": post(Access.ORGANIZER, _S + "/panelists/{new_panelist}/delete"),
+    "schedule_manage.green_room": get(Access.MODERATOR, _S + "/green-room"),
+    # schedule through the API: public reading once published; editing with the event's token
+    "schedule_api.list_rooms": get(Access.PUBLIC, _API + "/rooms"),
+    "schedule_api.create_room": post(Access.TOKEN, _API + "/rooms", json=lambda w, a: {
+        "name": f"API {next(w.counter)}"}),
+    "schedule_api.patch_room": Rule(Access.TOKEN, {"PATCH": send(_API + "/rooms/{new_room}", json={"capacity": 50})}),
+    "schedule_api.delete_room": Rule(Access.TOKEN, {"DELETE": url(_API + "/rooms/{new_room}")}),
+    "schedule_api.list_sessions": get(Access.PUBLIC, _API + "/sessions"),
+    "schedule_api.get_session": get(Access.PUBLIC, _API + "/sessions/{session}"),
+    "schedule_api.create_session": post(Access.TOKEN, _API + "/sessions", json=lambda w, a: sw.session_body(w)),
+    "schedule_api.patch_session": Rule(Access.TOKEN, {"PATCH": send(
+        _API + "/sessions/{new_draft}", json=lambda w, a: {"title": f"Renamed by {a}"})}),
+    "schedule_api.delete_session": Rule(Access.TOKEN, {"DELETE": url(_API + "/sessions/{new_draft}")}),
+    # live Q&A (eventhub/qa): attendee pages public or by ticket link, the projector public, the console moderators'
+    "qa.attendee": get(Access.PUBLIC, "/qa/{session}"),
+    "qa.attendee_ticket": get(Access.TICKET, "/t/{ticket}/qa/{session}"),
+    "qa.join": get(Access.PUBLIC, "/q/{qa_code}"),
+    "qa.join_qr": get(Access.PUBLIC, "/qa/{session}/qr.svg"),
+    "qa.participant_key": get(Access.PUBLIC, "/qa/{session}/participant"),
+    "qa.screen": get(Access.PUBLIC, "/qa/{session}/screen"),
+    "qa.manage_index": get(Access.MODERATOR, _M + "/qa"),
+    "qa.console": get(Access.MODERATOR, _M + "/qa/{session}"),
+    # the floor (eventhub/floor): the console and its form action moderators', the interpreter page by its link
+    "floor.console": get(Access.MODERATOR, _M + "/floor/{session}"),
+    "floor.act": post(Access.MODERATOR, _M + "/floor/{session}", data={"action": "pause"}),
+    "floor.interpreter": get(Access.TICKET, "/floor/interpreter/{interpreter}"),
+    "floor_api.event_speaking_times": get(Access.TOKEN, _API + "/speaking-times"),
+    "floor_api.session_speaking_times": get(Access.TOKEN, _API + "/sessions/{session}/speaking-times"),
+    # the stage (eventhub/stage): screen and room feed by the stage's key, the panelist's stage by their link, the
+    # attendee's live page by ticket, the console for organizers and the session's moderators
+    "stage.screen": get(Access.TICKET, "/stage/{session}/screen?key={stage_key}"),
+    "stage.room_feed": get(Access.TICKET, "/stage/{session}/room-feed?key={stage_key}"),
+    "stage.panelist_stage": get(Access.PUBLIC, "/e/{sched_slug}/panelist/{panelist_link}/stage/{session}"),
+    "stage.attendee": get(Access.TICKET, "/t/{ticket}/stage/{session}"),
+    "stage.console": get(Access.MODERATOR, _M + "/stage/{stage_session}"),
+    # the final report, the live dashboard and the rapporteurs (eventhub/report)
+    "report.preview": get(Access.ORGANIZER, _R + "?lang=ar"),
+    "report.draft_pdf": get(Access.ORGANIZER, _R + "/draft.pdf"),
+    "report.draft_xlsx": get(Access.ORGANIZER, _R + "/draft.xlsx"),
+    "report.issue": post(Access.ORGANIZER, _R + "/issue", data={"lang": "en"}),
+    "report.version_pdf": get(Access.ORGANIZER, _R + "/versions/{version}.pdf"),
+    "report.version_xlsx": get(Access.ORGANIZER, _R + "/versions/{version}.xlsx"),
+    "report.settings": post(Access.ORGANIZER, _R + "/settings", data={"organizers": "MDA", "partners": "ASAL"}),
+    "report.live_dashboard": get(Access.ORGANIZER, _M + "/dashboard"),
+    "report.create_share": post(Access.ORGANIZER, _M + "/dashboard/shares", data={"label": "Ambassade"}),
+    "report.revoke_share": post(Access.ORGANIZER, _M + "/dashboard/shares/{new_share}/revoke"),
+    "report.shared_dashboard": get(Access.TICKET, "/dashboard/{share_token}"),
+    "report_rapporteur.assign": form(Access.ORGANIZER, _R + "/rapporteurs", lambda w, a: {
+        "session_id": str(sw.sched(w).session_id), "user_id": str(w.users[RAPPORTEUR].id)}),
+    "report_rapporteur.unassign": post(Access.ORGANIZER, _R + "/rapporteurs/{rap}/{rapporteur}/remove"),
+    "report_rapporteur.my_sessions": get(Access.RAPPORTEUR, _M + "/rapporteur"),
+    "report_rapporteur.editor": form(Access.RAPPORTEUR, _RAP, lambda w, a: {"text": f"Synthèse {a}", "version": "0"}),
+    "report_rapporteur.summary_autosave": post(Access.RAPPORTEUR, _RAP + "/autosave", json=lambda w, a: {
+        "text": a, "version": 0}),
+    "report_rapporteur.pull_question": post(Access.RAPPORTEUR, _RAP + "/pull", data={
+        "question_id": "1", "version": "0"}),
+    "report_rapporteur.add_recommendation": post(Access.RAPPORTEUR, _RAP + "/recommendations", data={
+        "title": "Fibre", "domain": "fibre", "actor": "both", "priority": "high"}),
+    "report_rapporteur.delete_recommendation": post(Access.RAPPORTEUR, _RAP + "/recommendations/999999/delete"),
+    **{f"report_api.{name}": get(Access.TOKEN, _API + f"/report/{path}")
        for name, path in (("attendance", "attendance"), ("questions", "questions"), ("polls", "polls"),
                           ("speaking_times", "speaking-times"))},
-})
+}
 
 TOKEN_ENDPOINTS = sorted(e for e, r in ACCESS.items() if r.access is Access.TOKEN)
 

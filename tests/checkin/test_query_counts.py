@@ -3,39 +3,18 @@ settings."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event as sa_event
 
 from eventhub.checkin import queries
 from eventhub.checkin import services as ci
 from eventhub.core.db import commit
 from eventhub.extensions import db
 from tests.checkin.helpers import person
+from tests.helpers import QueryCounter
 
 # The route tests' world (tests/checkin/conftest.py), and no open test transaction while a request runs (SQLite
 # write lock).
 pytestmark = pytest.mark.usefixtures("end_test_transaction_before_requests")
-
-
-class QueryCounter:
-    """Statements run by this thread (the counters broadcast runs its own queries in a background task)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.thread = threading.get_ident()
-
-    def __call__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if threading.get_ident() == self.thread:
-            self.n += 1
-
-    def __enter__(self) -> QueryCounter:
-        sa_event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        sa_event.remove(db.engine, "before_cursor_execute", self)
 
 
 _busy = iter(range(1, 100_000))
@@ -89,15 +68,7 @@ def test_dashboard_and_csv_do_not_query_per_row(client, world, login):
 def test_scan_of_an_in_person_ticket_does_not_read_the_settings(world):
     w = world
     r = person(w.event)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with QueryCounter() as counter:
         result = ci.check_in(r.ticket.code, by=w.door_staff, point=w.point)
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
     assert result.code == "admitted"
-    assert not any("checkin_settings" in s for s in statements), statements
+    assert not any("checkin_settings" in s for s in counter.statements), counter.statements

@@ -99,6 +99,21 @@ def test_admitted_then_already_checked_in_with_when_where_who(event, door, staff
     assert len(live_checkins()) == 1
 
 
+def test_an_admission_rolled_back_leaves_nothing_behind_in_the_session(event, door, staff, frozen):
+    """A scan undone by a rollback, then another in the same session: SQLite gives the new check-in the same id,
+    and the first one's object (made without a SELECT) must not stand in its way (it raised InvalidRequestError)."""
+    first, second = person(event), person(event, name="Karim Benali")
+    outer = db.session.begin_nested()
+    undone = ci.check_in(first.ticket.code, by=staff, point=door)  # still held, as a batch's answers are
+    assert undone.code == "admitted"
+    outer.rollback()
+    db.session.rollback()
+    again = ci.check_in(second.ticket.code, by=staff, point=door)
+    commit()
+    assert again.code == "admitted" and again.checkin is not None
+    assert [c.registration_id for c in live_checkins()] == [second.id]
+
+
 # --- refusals ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("garbage", ["", "   ", "hello", "A" * 10_240, "\x00\x01<script>", "https://example.org/"])

@@ -1,24 +1,23 @@
 """End-to-end fixtures: the real server (`python -m eventhub`, gevent) and Debian's Chromium through Playwright.
 
-`live_server` builds a throw-away SQLite instance with the migrations and the demo data, serves it on a free
-port of 127.0.0.1 and yields the base URL. `browser` launches the system Chromium (never a Playwright download);
-when it is missing the browser tests are skipped, and the terminal summary says so in plain words.
+`live_server` builds a throw-away SQLite instance (`live_instance`) with the migrations and the demo data, serves
+it on a free port of 127.0.0.1 (tests/live_server.py) and yields the base URL. `browser` launches the system
+Chromium (never a Playwright download); when it is missing the browser tests are skipped, and the terminal summary
+says so in plain words. `contexts` opens browser contexts and fails the test on any JavaScript error.
 """
 
 from __future__ import annotations
 
-import http.client
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import BrowserContext, Page
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.instance import SECRET_KEY
+from tests.live_server import AppProcess, run_python
+
 CHROMIUM = os.environ.get("EVENTHUB_CHROMIUM", "/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,7 +27,6 @@ SKIP_REASON = f"Chromium not found at {CHROMIUM}: browser tests skipped"
 
 CLI_TIMEOUT = int(os.environ.get("EVENTHUB_E2E_CLI_TIMEOUT", "300"))  # a loaded 2-core CI box needs minutes
 START_TIMEOUT = int(os.environ.get("EVENTHUB_E2E_START_TIMEOUT", "30"))  # seconds for the server to answer /healthz
-STOP_TIMEOUT = 10  # seconds between SIGTERM and SIGKILL
 
 # Variables that would point the server at shared or outside services; the e2e server stays self-contained.
 _SCRUBBED_ENV = (
@@ -37,82 +35,24 @@ _SCRUBBED_ENV = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _flask(env: dict[str, str], *args: str) -> None:
-    cmd = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-    try:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT,
-                              stdin=subprocess.DEVNULL, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"`flask {' '.join(args)}` did not finish within {CLI_TIMEOUT}s")
-    if done.returncode != 0:
-        pytest.fail(f"`flask {' '.join(args)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-
-def _healthy(port: int) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        conn.close()
-
-
-def _log_tail(path: Path, limit: int = 4000) -> str:
-    try:
-        return path.read_text(errors="replace")[-limit:]
-    except OSError:
-        return "(no server log)"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=STOP_TIMEOUT)
+@pytest.fixture(scope="session")
+def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's instance folder (its SQLite database and outbox): CLI children work on it too."""
+    return tmp_path_factory.mktemp("e2e-instance")
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def live_server(live_instance: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-    env.update(EVENTHUB_INSTANCE_DIR=str(instance), SECRET_KEY="e2e-secret-key-not-for-production",
-               PYTHONUNBUFFERED="1")
-    _flask(env, "db", "upgrade")
-    _flask(env, "demo", "load", "--if-empty")
-
-    port = _free_port()
-    env["PORT"] = str(port)
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = instance / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "eventhub"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
+    env.update(EVENTHUB_INSTANCE_DIR=str(live_instance), SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
+    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade", timeout=CLI_TIMEOUT)
+    run_python(env, "-m", "flask", "--app", "wsgi", "demo", "load", "--if-empty", timeout=CLI_TIMEOUT)
+    server = AppProcess("e2e", env, live_instance)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode} before answering:\n{_log_tail(log_path)}")
-            if _healthy(port):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer {base_url}/healthz within {START_TIMEOUT}s:\n"
-                            f"{_log_tail(log_path)}")
-            time.sleep(0.1)
-        yield base_url
+        server.start(timeout=START_TIMEOUT)
+        yield server.base_url
     finally:
-        _stop(proc)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +70,29 @@ def browser(_playwright) -> Iterator[object]:
         yield browser
     finally:
         browser.close()
+
+
+@pytest.fixture
+def contexts(browser) -> Iterator[Callable[..., tuple[BrowserContext, Page]]]:
+    """`contexts(**options)`: a new browser context and its page (French, Bamako time, 15 s timeouts, unless the
+    options say otherwise; `timeout=` in ms). All are closed at teardown, where a JavaScript error on any of their
+    pages fails the test."""
+    made: list[tuple[BrowserContext, list[str]]] = []
+
+    def make(*, timeout: float = 15_000, **options) -> tuple[BrowserContext, Page]:
+        context = browser.new_context(**{"locale": "fr-FR", "timezone_id": "Africa/Bamako", **options})
+        context.set_default_timeout(timeout)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        made.append((context, errors))
+        return context, page
+
+    yield make
+    problems = [e for _c, errors in made for e in errors]
+    for context, _errors in made:
+        context.close()
+    assert not problems, f"JavaScript errors: {problems}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

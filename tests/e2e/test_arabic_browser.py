@@ -13,14 +13,14 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.test_journeys_screen import seed
+from tests.e2e.instance import seed
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ BROWSER_LOCALES = {"ar": "ar-DZ", "fr": "fr-FR", "en": "en-US"}
 PAGES = ("event", "register", "ticket", "qa", "scanner")
 STAGE_PAGES = ("stage", "interpreter", "panelist-stage", "floor-console", "stage-console")
 CONSOLES = ("floor-console", "stage-console")  # a laptop at the régie, not a phone
+CONTEXT_TIMEOUT = 60_000  # ms: a shared 2-core machine under load
 
 # Every visible element inside the viewport horizontally, unless a scrolling or clipping box of the page holds
 # it (that box is then judged itself); the skip link and visually hidden labels sit off-screen on purpose.
@@ -83,9 +84,13 @@ class Urls:
     backup_code: str
 
 
+def _options(lang: str, size: dict | None = None) -> dict:
+    return {"locale": BROWSER_LOCALES[lang], "timezone_id": "Africa/Algiers", **(size or PHONE)}
+
+
 def _context(browser: Browser, lang: str, size: dict | None = None) -> BrowserContext:
-    context = browser.new_context(locale=BROWSER_LOCALES[lang], timezone_id="Africa/Algiers", **(size or PHONE))
-    context.set_default_timeout(60_000)  # a shared 2-core machine under load
+    context = browser.new_context(**_options(lang, size))
+    context.set_default_timeout(CONTEXT_TIMEOUT)
     return context
 
 
@@ -126,22 +131,10 @@ def urls(browser: Browser, live_server: str) -> Urls:
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Iterator[callable]:
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(lang: str, size: dict | None = None) -> Page:
-        context = _context(browser, lang, size)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        made.append((context, errors))
-        return page
-
-    yield make
-    problems = [e for _c, errors in made for e in errors]
-    for context, _errors in made:
-        context.close()
-    assert not problems, f"JavaScript errors: {problems}"
+def phone(contexts) -> Callable[..., Page]:
+    """A phone's page in `lang` (Algiers time; `size`: another viewport), failing the test on any JavaScript
+    error."""
+    return lambda lang, size=None: contexts(timeout=CONTEXT_TIMEOUT, **_options(lang, size))[1]
 
 
 def _open(page: Page, urls: Urls, name: str, live_server: str) -> None:
@@ -209,9 +202,9 @@ def test_no_serious_accessibility_violation(phone, urls: Urls, live_server: str,
 # --- the floor and the stage, mid-session ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def stage_pages(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def stage_pages(live_server: str, live_instance: Path) -> dict:
     """A session under way: stage live, a remote attendee with the floor, interpretation channels (one JSON)."""
-    return seed(tmp_path_factory, "tests.e2e.seed_stage_pages")
+    return seed(live_instance, "tests.e2e.seed_stage_pages")
 
 
 def _sign_in(page: Page, live_server: str, email: str, password: str) -> None:

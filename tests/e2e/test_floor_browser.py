@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.test_journeys_screen import seed
+from tests.e2e.instance import seed
 
 pytestmark = pytest.mark.browser
 
@@ -26,26 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ORGANIZER, MODERATOR, PASSWORD = "organisation@mda.ml", "moderation@mda.ml", "bamako-2026"
 ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
 PANELIST = "Nadia Hamidi"  # remote, from Algiers, in sessions 1 and 2; the demo list has her
-
-
-@pytest.fixture
-def contexts(browser) -> Iterator[callable]:
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(**kw) -> tuple[BrowserContext, Page]:
-        context = browser.new_context(**{"locale": "fr-FR", "timezone_id": "Africa/Bamako", **kw})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        made.append((context, errors))
-        return context, page
-
-    yield make
-    problems = [e for _c, errors in made for e in errors]
-    for context, _errors in made:
-        context.close()
-    assert not problems, f"JavaScript errors: {problems}"
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
@@ -137,8 +116,8 @@ def review_shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def mid_session(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return seed(tmp_path_factory, "tests.e2e.seed_stage_pages")
+def mid_session(live_server: str, live_instance: Path) -> dict:
+    return seed(live_instance, "tests.e2e.seed_stage_pages")
 
 
 def test_attendee_given_the_floor_sees_it_first_in_french(contexts, live_server: str, mid_session: dict):

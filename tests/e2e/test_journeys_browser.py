@@ -3,18 +3,17 @@ code, against `python -m eventhub` with the demo data; plus what a first and a r
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.test_journeys_screen import live_instance
+from tests.e2e.instance import cli_env
 
 pytestmark = pytest.mark.browser
 
@@ -25,30 +24,14 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 
 @pytest.fixture
-def phone(browser) -> Iterator[callable]:
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(**kw) -> Page:
-        context = browser.new_context(locale="fr-FR", timezone_id="Africa/Bamako", **{**PHONE, **kw})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        made.append((context, errors))
-        return page
-
-    yield make
-    problems = [e for _c, errors in made for e in errors]
-    for context, _errors in made:
-        context.close()
-    assert not problems, f"JavaScript errors: {problems}"
+def phone(contexts) -> Callable[..., Page]:
+    """A phone's page (French, Bamako time); options override the phone's (`viewport=` for a laptop)."""
+    return lambda **kw: contexts(**{**PHONE, **kw})[1]
 
 
-def read_mail(tmp_path_factory, recipient: str) -> str:
+def read_mail(instance: Path, recipient: str) -> str:
     """The newest email to `recipient`, as `flask outbox` prints it (what SMTP would have sent)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVENTHUB_CONFIG")}
-    env.update(EVENTHUB_INSTANCE_DIR=str(live_instance(tmp_path_factory)),
-               SECRET_KEY="e2e-secret-key-not-for-production")
+    env = cli_env(instance)
     deadline = time.monotonic() + 20
     while True:
         out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "--limit", "50"], cwd=ROOT,
@@ -81,13 +64,13 @@ def sign_in(page: Page, live_server: str, email: str) -> None:
     page.locator("form button[type=submit]").last.click()
 
 
-def test_attendee_from_email_to_live_page_and_projected_qr(phone, live_server: str, tmp_path_factory):
+def test_attendee_from_email_to_live_page_and_projected_qr(phone, live_server: str, live_instance: Path):
     stamp = str(time.time_ns())[-7:]
     email = f"kadidia{stamp}@example.org"
     # Registers on a laptop-less phone; the confirmation email carries the live links and the backup code.
     first = phone()
     register(first, live_server, "Kadidia Traoré", email, "in_person")
-    mail = read_mail(tmp_path_factory, email)
+    mail = read_mail(live_instance, email)
     live_links = re.findall(r"^- (.+?): (http\S+/t/\S+/qa/\d+)$", mail, re.M)
     assert live_links, mail
     assert re.search(r"[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}", mail)
@@ -126,7 +109,7 @@ def test_attendee_from_email_to_live_page_and_projected_qr(phone, live_server: s
     expect(hall.locator("main")).to_contain_text("heure de Bamako")
 
 
-def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: str, tmp_path_factory):
+def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: str, live_instance: Path):
     stamp = str(time.time_ns())[-7:]
     email = f"remote{stamp}@example.dz"
     page = phone()
@@ -134,7 +117,7 @@ def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: 
     expect(page.locator("#follow-online")).to_be_visible()
     expect(page.locator(".qr-box")).to_have_count(0)
     expect(page.locator("main")).not_to_contain_text("entrée")
-    mail = read_mail(tmp_path_factory, email)
+    mail = read_mail(live_instance, email)
     assert "CICB" not in mail and "entrée" not in mail and "/qa/" in mail
     # Self-cancel: asked first, with the truth about the seat.
     page.get_by_role("link", name=re.compile("Annuler mon inscription")).click()
@@ -143,15 +126,16 @@ def test_remote_and_waitlisted_tickets_and_confirmed_cancel(phone, live_server: 
     expect(page.locator(".flash-success")).to_be_visible()
 
 
-def test_remote_attendee_goes_from_the_confirmation_email_to_the_stage(phone, live_server: str, tmp_path_factory):
+def test_remote_attendee_goes_from_the_confirmation_email_to_the_stage(phone, live_server: str,
+                                                                      live_instance: Path):
     stamp = str(time.time_ns())[-7:]
     email = f"salima{stamp}@example.dz"
     register(phone(), live_server, "Salima Haddad", email, "remote")
-    mail = read_mail(tmp_path_factory, email)
-    # The demo gave a stage to the sessions with remote panelists (the opening, sessions 1 and 2): each has its
-    # "watch the stage" line under its questions link; the break has none.
+    mail = read_mail(live_instance, email)
+    # The round table's openings and panels have a stage (the welcome, the official opening, sessions 1 and 2):
+    # each has its "watch the stage" line under its questions link; the break and the closing networking none.
     stages = re.findall(r"^  Suivre la scène en direct\u00a0: (http\S+/t/\S+/stage/(\d+))$", mail, re.M)
-    assert len(stages) == 3, mail
+    assert len(stages) == 4, mail
     ticket_url = re.search(r"^(http\S+/t/[^/\s]+)$", mail, re.M).group(1)
 
     # On another phone, from the email's ticket link, one tap on session 1's stage.
@@ -176,13 +160,13 @@ def test_remote_attendee_goes_from_the_confirmation_email_to_the_stage(phone, li
 
 
 def test_door_staff_lands_on_scanner_types_a_backup_code_and_finds_names(phone, live_server: str,
-                                                                          tmp_path_factory):
+                                                                          live_instance: Path):
     stamp = str(time.time_ns())[-7:]
     email = f"awa{stamp}@example.org"
     attendee = phone()
     register(attendee, live_server, "Awa Keïta", email, "in_person")
     code = attendee.locator("#backup-code").inner_text()
-    assert code in read_mail(tmp_path_factory, email)
+    assert code in read_mail(live_instance, email)
 
     door = phone()
     sign_in(door, live_server, "accueil@cicb.ml")

@@ -3,43 +3,23 @@ no type below 24 px; the pinned question with its author, top questions, the pol
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.instance import seed
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 MIN_PX = 24
 SIZES = [(1920, 1080), (1280, 720), (1024, 768)]
 
 
-def live_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The live server's instance folder (tests/e2e/conftest.py makes one e2e-instance* per session)."""
-    found = sorted(tmp_path_factory.getbasetemp().glob("e2e-instance*"))
-    assert found, "the live server's instance folder was not found"
-    return found[0]
-
-
-def seed(tmp_path_factory: pytest.TempPathFactory, module: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVENTHUB_CONFIG")}
-    env.update(EVENTHUB_INSTANCE_DIR=str(live_instance(tmp_path_factory)),
-               SECRET_KEY="e2e-secret-key-not-for-production")
-    done = subprocess.run([sys.executable, "-m", module, str(time.time_ns())[-8:]], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
-def crowded(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return seed(tmp_path_factory, "tests.e2e.seed_screen")
+def crowded(live_server: str, live_instance: Path) -> dict:
+    return seed(live_instance, "tests.e2e.seed_screen")
 
 
 MEASURE = """(minPx) => {

@@ -9,36 +9,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
 MODERATOR, PASSWORD = "moderation@mda.ml", "bamako-2026"
 ROUND_TABLE = "Table ronde Algérie–Mali : numérique et start-up"
-
-
-@pytest.fixture
-def contexts(browser) -> Iterator[callable]:
-    made: list[tuple[BrowserContext, list[str]]] = []
-
-    def make(**kw) -> tuple[BrowserContext, Page]:
-        context = browser.new_context(locale="fr-FR", timezone_id="Africa/Bamako", **kw)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        made.append((context, errors))
-        return context, page
-
-    yield make
-    problems = [e for _c, errors in made for e in errors]
-    for context, _errors in made:
-        context.close()
-    assert not problems, f"JavaScript errors: {problems}"
 
 
 def question_item(page: Page, text: str):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 import requests
 import socketio
 from playwright.sync_api import expect
 
-from tests.e2e.test_journeys_screen import seed
+from tests.e2e.instance import seed
+from tests.live_server import login_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # the first test also starts the server
 
@@ -40,26 +42,15 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def hall(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return seed(tmp_path_factory, "tests.e2e.seed_stage_screen")
-
-
-def _login(base_url: str, email: str, password: str) -> str:
-    with requests.Session() as s:
-        page = s.get(f"{base_url}/login", timeout=WAIT)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        assert token, "no CSRF token on /login"
-        r = s.post(f"{base_url}/login", data={"email": email, "password": password, "csrf_token": token.group(1)},
-                   allow_redirects=False, timeout=WAIT)
-        assert r.status_code == 302, f"login failed: HTTP {r.status_code}"
-        return "; ".join(f"{k}={v}" for k, v in s.cookies.get_dict().items())
+def hall(live_server: str, live_instance: Path) -> dict:
+    return seed(live_instance, "tests.e2e.seed_stage_screen")
 
 
 @pytest.fixture(scope="module")
 def console(live_server: str, hall: dict):
     """The stage manager's socket (the console's own events, with the moderator's session cookie)."""
     sio = socketio.Client(reconnection=False, request_timeout=WAIT)
-    cookie = _login(live_server, hall["moderator_email"], hall["moderator_password"])
+    cookie = login_cookie(live_server, hall["moderator_email"], hall["moderator_password"], timeout=WAIT)
     sio.connect(live_server, transports=["websocket"], namespaces=["/stage"], headers={"Cookie": cookie},
                 wait_timeout=WAIT)
     ack = sio.call("join", {"session_id": hall["session_id"], "role": "manager"}, namespace="/stage", timeout=WAIT)

@@ -4,6 +4,7 @@ a moderator, an organizer, an outsider, two ticket holders and the Mali / Algeri
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -13,11 +14,11 @@ from eventhub.auth.services import grant_role
 from eventhub.core.db import commit
 from eventhub.extensions import db
 from eventhub.floor import services
-from eventhub.registration import services as reg
 from eventhub.registration.models import AttendanceMode
 from eventhub.schedule import panelists as pan
-from eventhub.schedule import services as sched
 from eventhub.signals import speech_ended, speech_started
+from tests.floor.sockets import NS, join, signed_in
+from tests.helpers import round_table_sessions, ticket_holders
 
 T0 = datetime(2027, 3, 14, 10, 0, tzinfo=UTC)
 
@@ -40,19 +41,8 @@ def floor(ctx, make_event, make_user):
     mali = pan.create_panelist(event, pan.PanelistData(name="Aïssata Diallo", country="ML", email="a@example.ml"))
     algeria = pan.create_panelist(event, pan.PanelistData(name="Yacine Boudiaf", country="DZ", mode="remote",
                                                           timezone="Africa/Algiers", email="y@example.dz"))
-    session = sched.create_session(event, sched.SessionData(
-        title="Session 1 — État des lieux", starts_at=event.starts_at, ends_at=event.starts_at + timedelta(hours=1),
-        kind="panel", panelists=[(mali.id, None), (algeria.id, None)], moderator_ids=[moderator.id]))
-    other = sched.create_session(event, sched.SessionData(
-        title="Session 2 — Opportunités", starts_at=event.starts_at + timedelta(hours=2),
-        ends_at=event.starts_at + timedelta(hours=3), kind="panel"))
-    sched.publish_schedule(event)
-    tickets = []
-    for n, (name, email) in enumerate((("Aminata Traoré", "aminata@example.org"),
-                                       ("Karim Benali", "karim@example.dz"))):
-        result = reg.register(event, reg.RegistrationData(name=name, email=email, country="ML" if n == 0 else "DZ",
-                                                          mode=AttendanceMode.REMOTE, consent=True))
-        tickets.append(result.registration.ticket.code)
+    session, other = round_table_sessions(event, panelist_ids=[mali.id, algeria.id], moderator_ids=[moderator.id])
+    tickets = ticket_holders(event, AttendanceMode.REMOTE)
     ml = services.set_delegation(session, by=moderator, name="Mali", country="ML", budget_seconds=600)
     dz = services.set_delegation(session, by=moderator, name="Algérie", country="DZ", budget_seconds=600)
     commit()
@@ -61,6 +51,21 @@ def floor(ctx, make_event, make_user):
     return SimpleNamespace(event=event, other_event=other_event, organizer=organizer, moderator=moderator,
                            moderator2=moderator2, outsider=outsider, mali=mali, algeria=algeria, session=session,
                            other=other, tickets=tickets, ml=ml, dz=dz)
+
+
+@pytest.fixture
+def connect(socket_clients):
+    """`connect(auth=None, http=None)`: a /floor test client (tests/socket_clients.py)."""
+    return partial(socket_clients, NS)
+
+
+@pytest.fixture
+def mod(app, floor, connect):
+    """The session's moderator, signed in and joined."""
+    client = connect(http=signed_in(app, floor.moderator))
+    data = join(client, floor.session.id)
+    assert data["moderator"] is True
+    return client
 
 
 @pytest.fixture

@@ -19,23 +19,10 @@ from eventhub.floor import channels
 from eventhub.floor.models import Channel
 from eventhub.media.channels import listen_pin
 from eventhub.media.janus import AUDIOBRIDGE, STREAMING, JanusClient, JanusError, JanusServer
-from eventhub.media.pool import JanusPool, MediaPool, parse_servers
 from eventhub.schedule.models import AgendaSession
 from eventhub.stage import services as stage_svc
 from eventhub.stage.models import StageRole, StageToken
-from tests.floor.test_sockets import call, connect, join, mod  # noqa: F401 (fixtures)
-from tests.media.fixtures import janus_setup  # noqa: F401 (the media area's shared Janus fixture)
-
-
-@pytest.fixture
-def media(app, janus_setup):  # noqa: F811 (the imported fixture)
-    pool = JanusPool(parse_servers([janus_setup.server_entry()]))
-    backend = MediaPool(pool, turn_urls=["turn:127.0.0.1:3478?transport=udp"], turn_secret="turn-test-secret",
-                        turn_ttl=3600)
-    saved = app.extensions.get("eventhub_media")
-    app.extensions["eventhub_media"] = backend
-    yield backend
-    app.extensions["eventhub_media"] = saved
+from tests.floor.sockets import call, join
 
 
 @pytest.fixture

@@ -261,18 +261,15 @@ def test_hand_refusals(floor):
     assert hands.withdraw_hand(hand, hand_owner).status == HandStatus.WITHDRAWN
 
 
-def test_hands_are_rate_limited(floor, app):
-    app.config["RATELIMIT_ENABLED"] = True
-    app.config["FLOOR_HAND_LIMIT"] = "2/minute"
-    try:
-        p = pt.from_ticket(floor.tickets[0])
-        for _ in range(2):
-            hands.withdraw_hand(hands.raise_hand(floor.session, p), p)
-        with pytest.raises(DomainError) as e:
-            hands.raise_hand(floor.session, p)
-        assert e.value.code == "rate_limited" and e.value.status == 429
-    finally:
-        app.config.pop("FLOOR_HAND_LIMIT")
+def test_hands_are_rate_limited(floor, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "FLOOR_HAND_LIMIT", "2/minute")
+    p = pt.from_ticket(floor.tickets[0])
+    for _ in range(2):
+        hands.withdraw_hand(hands.raise_hand(floor.session, p), p)
+    with pytest.raises(DomainError) as e:
+        hands.raise_hand(floor.session, p)
+    assert e.value.code == "rate_limited" and e.value.status == 429
 
 
 # --- interpretation -------------------------------------------------------------------------------------------

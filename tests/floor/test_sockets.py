@@ -3,63 +3,12 @@ rooms (who receives what), and replay with `since`."""
 
 from __future__ import annotations
 
-import pytest
-from flask import current_app
-
 from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
 from eventhub.floor import channels
 from eventhub.schedule import panelists as pan
 from eventhub.schedule.models import AgendaSession
-
-NS = "/floor"
-
-
-@pytest.fixture
-def connect(app):
-    clients = []
-
-    def make(auth: dict | None = None, http=None):
-        with app.app_context():
-            client = socketio.test_client(app, namespace=NS, auth=auth or {},
-                                          flask_test_client=http or app.test_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        if c.is_connected(NS):
-            with app.app_context():
-                c.disconnect(NS)
-
-
-def call(client, event: str, *payload):
-    with current_app.app_context():
-        return client.emit(event, *payload, namespace=NS, callback=True)
-
-
-def events(client) -> list:
-    return [p["args"][0] for p in client.get_received(NS) if p["name"] == "floor"]
-
-
-def join(client, session_id: int, since=None) -> dict:
-    ack = call(client, "join", {"session_id": session_id, "since": since})
-    assert ack["ok"], ack
-    return ack["data"]
-
-
-def signed_in(app, user):
-    http = app.test_client()
-    assert http.post("/login", data={"email": user.email, "password": "correct horse battery"}).status_code == 302
-    return http
-
-
-@pytest.fixture
-def mod(app, floor, connect):
-    client = connect(http=signed_in(app, floor.moderator))
-    data = join(client, floor.session.id)
-    assert data["moderator"] is True
-    return client
+from tests.floor.sockets import NS, call, events, join, signed_in
 
 
 def _add_panelists(mod, floor):

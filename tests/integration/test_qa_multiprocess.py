@@ -10,19 +10,17 @@ PostgreSQL and a Redis message queue, with real Socket.IO clients (python-socket
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 import socketio
 
-from tests.integration.conftest import PG_URL, REDIS_URL, SKIP_REASON
+from tests.live_server import CLUSTER_SKIP_REASON, PG_URL, REDIS_URL, login_cookie
 
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not (PG_URL and REDIS_URL), reason=SKIP_REASON)]
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not (PG_URL and REDIS_URL), reason=CLUSTER_SKIP_REASON)]
 
 NS = "/qa"
 WAIT = 10.0  # seconds for one broadcast to arrive
@@ -125,18 +123,6 @@ def _brief(data: dict) -> dict:
     if q:
         return {"seq": data.get("seq"), "id": q["id"], "status": q["status"], "pinned": q["pinned"]}
     return data
-
-
-def login_cookie(base_url: str, email: str, password: str) -> str:
-    """Sign in over HTTP like a browser (login form with its CSRF token); the Cookie header for Socket.IO."""
-    with requests.Session() as s:
-        page = s.get(f"{base_url}/login", timeout=WAIT)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        assert token, "no CSRF token on /login"
-        r = s.post(f"{base_url}/login", data={"email": email, "password": password, "csrf_token": token.group(1)},
-                   allow_redirects=False, timeout=WAIT)
-        assert r.status_code == 302, f"login failed: HTTP {r.status_code}"
-        return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
 
 
 def fold(messages: list[dict], state: dict[int, dict] | None = None) -> dict[int, dict]:

@@ -137,12 +137,12 @@ def test_malformed_backup_code_is_422(client, people, bad):
     assert response.get_json()["error"]["code"] == expected
 
 
-def test_guessing_backup_codes_is_rate_limited(client, people, app):
+def test_guessing_backup_codes_is_rate_limited(client, people, app, monkeypatch):
     from eventhub.checkin.models import Scan
 
     _login(client, people.organizer)
     point_id = _point(people.event)
-    app.config["RATELIMIT_ENABLED"] = True
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
     statuses = []
     for n in range(12):
         guess = "ZZZZ" + "23456789ABCDEFGHJK"[n] * 4  # well-formed, issued to nobody

@@ -5,28 +5,17 @@ tests/conftest.py."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from eventhub.extensions import socketio
 from tests.qa.sockets import NS, join
 
 
 @pytest.fixture
-def connect(app):
-    clients = []
-
-    def make(auth: dict | None = None, http=None):
-        with app.app_context():  # as in production: each socket event gets its own context (g, DB session)
-            client = socketio.test_client(app, namespace=NS, auth=auth or {},
-                                          flask_test_client=http or app.test_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        if c.is_connected(NS):
-            with app.app_context():
-                c.disconnect(NS)
+def connect(socket_clients):
+    """`connect(auth=None, http=None)`: a /qa test client (tests/socket_clients.py)."""
+    return partial(socket_clients, NS)
 
 
 @pytest.fixture

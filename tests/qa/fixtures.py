@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +15,7 @@ def qa(ctx, make_event, make_user):
     from eventhub.registration import services as reg
     from eventhub.registration.models import AttendanceMode
     from eventhub.schedule import panelists as pan
-    from eventhub.schedule import services as sched
+    from tests.helpers import round_table_sessions, ticket_holders
 
     organizer = make_user(email="organizer@example.org", name="Organisatrice")
     moderator = make_user(email="moderator@example.org", name="Modérateur")
@@ -25,19 +24,8 @@ def qa(ctx, make_event, make_user):
     grant_role(event, moderator, Role.MODERATOR)
     panelist = pan.create_panelist(event, pan.PanelistData(name="Nadia Hamidi", email="nadia@example.dz",
                                                            mode="remote", timezone="Africa/Algiers"))
-    session = sched.create_session(event, sched.SessionData(
-        title="Session 1 — État des lieux", starts_at=event.starts_at,
-        ends_at=event.starts_at + timedelta(hours=1), kind="panel", panelists=[(panelist.id, None)]))
-    other = sched.create_session(event, sched.SessionData(
-        title="Session 2 — Opportunités", starts_at=event.starts_at + timedelta(hours=2),
-        ends_at=event.starts_at + timedelta(hours=3), kind="panel"))
-    sched.publish_schedule(event)
-    tickets = []
-    for n, (name, email) in enumerate((("Aminata Traoré", "aminata@example.org"),
-                                       ("Karim Benali", "karim@example.dz"))):
-        result = reg.register(event, reg.RegistrationData(name=name, email=email, country="ML" if n == 0 else "DZ",
-                                                          mode=AttendanceMode.IN_PERSON, consent=True))
-        tickets.append(result.registration.ticket.code)
+    session, other = round_table_sessions(event, panelist_ids=[panelist.id])
+    tickets = ticket_holders(event, AttendanceMode.IN_PERSON)
     commit()
     other_event = make_event(title="Mali Startup Connect")
     result = reg.register(other_event, reg.RegistrationData(name="Other", email="other@example.org", country="ML",

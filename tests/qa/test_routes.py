@@ -10,13 +10,12 @@ from PIL import Image
 from eventhub.core.db import commit
 from eventhub.extensions import db
 from eventhub.qa import services
+from eventhub.qa.models import QaSettings
 from eventhub.schedule.models import AgendaSession
 
 
 def _settings(qa):
-    settings = services.get_settings(db.session.get(AgendaSession, qa.session.id))
-    commit()
-    return settings
+    return services.get_settings(db.session.get(AgendaSession, qa.session.id))
 
 
 def test_attendee_pages(client, qa):
@@ -106,3 +105,32 @@ def test_session_and_panelist_pages_link_to_the_qa(client, qa):
     assert f"/qa/{qa.session.id}" in html
     html = client.get(f"/e/{qa.event.slug}/panelist/{qa.panelist_token}").get_data(as_text=True)
     assert 'id="qa-panel"' in html and f'data-session="{qa.session.id}"' in html and "qa-panelist.js" in html
+
+
+def _settings_rows() -> list[tuple]:
+    db.session.expire_all()
+    return db.session.execute(db.select(QaSettings.session_id, QaSettings.short_code, QaSettings.updated_at)
+                              .order_by(QaSettings.session_id)).all()
+
+
+def test_the_pages_read_the_settings_the_session_was_created_with(client, qa, login):
+    """A GET writes nothing (the test config raises on a write, which would be a 500); the rows are the ones
+    made with the sessions, unchanged."""
+    before = _settings_rows()
+    assert [row.session_id for row in before] == sorted([qa.session.id, qa.other_session.id])
+    sid = qa.session.id
+    login(qa.moderator)
+    for url in (f"/qa/{sid}", f"/t/{qa.ticket}/qa/{sid}", f"/qa/{sid}/qr.svg", f"/qa/{sid}/screen",
+                f"/manage/events/{qa.event.id}/qa/{sid}"):
+        assert client.get(url).status_code == 200, url
+    assert client.get(f"/qa/{sid}/participant").status_code == 409  # read: anonymous not allowed
+    assert _settings_rows() == before
+
+
+def test_a_session_without_its_settings_is_a_404_and_nothing_is_created(client, qa):
+    db.session.execute(db.delete(QaSettings).where(QaSettings.session_id == qa.session.id))
+    commit()
+    page = client.get(f"/qa/{qa.session.id}", headers={"Accept": "application/json"})
+    assert page.status_code == 404 and page.get_json()["error"]["code"] == "qa_not_found"
+    assert client.get(f"/qa/{qa.session.id}/screen").status_code == 404
+    assert db.session.get(QaSettings, qa.session.id) is None

@@ -33,9 +33,8 @@ def _open(session):
     return settings
 
 
-def test_settings_are_created_once_with_a_short_code(qa):
+def test_settings_come_with_the_session_and_its_short_code(qa):
     settings = services.get_settings(qa.session)
-    commit()
     assert settings.moderation.value == "pre" and settings.is_open and not settings.anonymous_allowed
     assert services.get_settings(qa.session) is settings
     assert services.settings_by_short_code(settings.short_code.upper()).session_id == qa.session.id

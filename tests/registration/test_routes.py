@@ -16,6 +16,7 @@ from eventhub.events.models import Event, EventStatus
 from eventhub.extensions import db
 from eventhub.registration.models import Registration, RegistrationStatus
 from tests.conftest import registration_form
+from tests.helpers import QueryCounter
 
 
 def _event_form(**overrides) -> dict:
@@ -166,8 +167,6 @@ def test_api_token_is_shown_once_and_works(client, login, make_user, make_event)
 
 def test_registration_list_and_api_do_not_query_per_row(app, client, login, make_user, make_event):
     """30 registrations must not mean 30 more queries (each row shows its ticket and waitlist state)."""
-    from sqlalchemy import event as sa_event
-
     from eventhub.auth.services import create_api_token
     from eventhub.registration.services import RegistrationData, register
 
@@ -179,23 +178,12 @@ def test_registration_list_and_api_do_not_query_per_row(app, client, login, make
     _token, plaintext = create_api_token(ev, organizer, "list")
     commit()
     login(organizer)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
+    with QueryCounter() as page:
         assert client.get(f"/manage/events/{ev.id}/registrations").status_code == 200
-        page_queries = len(statements)
-        statements.clear()
+    with QueryCounter() as api:
         response = client.get(f"/api/v1/events/{ev.id}/registrations",
                               headers={"Authorization": f"Bearer {plaintext}"})
-        api_queries = len(statements)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
+    page_queries, api_queries = page.n, api.n
     assert response.status_code == 200 and len(response.get_json()["items"]) == 30
     assert page_queries < 15, page_queries
     assert api_queries < 15, api_queries

@@ -3,11 +3,10 @@ organizer-only, and read-only share links that can be revoked."""
 
 from __future__ import annotations
 
-import threading
 import time
+from functools import partial
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from eventhub.checkin import services as checkin
 from eventhub.core.db import commit
@@ -19,25 +18,9 @@ from eventhub.report import dashboard, services
 from eventhub.report.data import collect
 from eventhub.schedule import services as sched
 from eventhub.signals import dashboard_collect
+from tests.helpers import QueryCounter
 
 NS = "/report"
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.n = 0
-        self.thread = threading.get_ident()
-
-    def __call__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        if threading.get_ident() == self.thread:
-            self.n += 1
-
-    def __enter__(self) -> QueryCounter:
-        sa_event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        sa_event.remove(db.engine, "before_cursor_execute", self)
 
 
 def _login(app, user):
@@ -47,20 +30,8 @@ def _login(app, user):
 
 
 @pytest.fixture
-def connect(app):
-    clients = []
-
-    def make(auth: dict, http=None):
-        with app.app_context():
-            client = socketio.test_client(app, namespace=NS, auth=auth, flask_test_client=http or app.test_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for c in clients:
-        if c.is_connected(NS):
-            with app.app_context():
-                c.disconnect(NS)
+def connect(socket_clients):
+    return partial(socket_clients, NS)
 
 
 def _wait_for(client, predicate, timeout: float = 20.0) -> dict:
@@ -118,26 +89,23 @@ def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
     assert before_dash <= 15 and before_report <= 25
 
 
-def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect):
-    app.config["REPORT_DASHBOARD_DELAY"] = 0
-    try:
-        client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
-        assert client.is_connected(NS)
-        with app.app_context():
-            ack = client.emit("join", {}, namespace=NS, callback=True)
-        assert ack["ok"] and ack["data"]["checked_in"] == 6
-        newcomer = reg.register(rt.event, reg.RegistrationData(name="Awa Sangaré", email="awa@example.org",
-                                                              country="ML", mode="in_person", consent=True))
-        commit()
-        checkin.check_in(newcomer.registration.ticket.code, by=rt.organizer, point=rt.entrance)
-        commit()
-        _wait_for(client, lambda d: d["checked_in"] == 7)
-        qa.ask(rt.s2, pt.from_ticket(newcomer.registration.ticket.code), "Et la cybersécurité ?")
-        commit()
-        snap = _wait_for(client, lambda d: any(s["id"] == rt.s2.id and s["pending"] == 1 for s in d["sessions"]))
-        assert next(s for s in snap["sessions"] if s["id"] == rt.s2.id)["questions"] == 2
-    finally:
-        app.config.pop("REPORT_DASHBOARD_DELAY")
+def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_DASHBOARD_DELAY", 0)
+    client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
+    assert client.is_connected(NS)
+    with app.app_context():
+        ack = client.emit("join", {}, namespace=NS, callback=True)
+    assert ack["ok"] and ack["data"]["checked_in"] == 6
+    newcomer = reg.register(rt.event, reg.RegistrationData(name="Awa Sangaré", email="awa@example.org",
+                                                          country="ML", mode="in_person", consent=True))
+    commit()
+    checkin.check_in(newcomer.registration.ticket.code, by=rt.organizer, point=rt.entrance)
+    commit()
+    _wait_for(client, lambda d: d["checked_in"] == 7)
+    qa.ask(rt.s2, pt.from_ticket(newcomer.registration.ticket.code), "Et la cybersécurité ?")
+    commit()
+    snap = _wait_for(client, lambda d: any(s["id"] == rt.s2.id and s["pending"] == 1 for s in d["sessions"]))
+    assert next(s for s in snap["sessions"] if s["id"] == rt.s2.id)["questions"] == 2
 
 
 def test_only_organizers_or_a_live_share_connect(app, rt, connect):

@@ -170,6 +170,25 @@ def test_api_token_of_another_event_cannot_touch_this_schedule(client, world, ma
     assert response.status_code == 404
 
 
+def test_patch_panelists_without_mode_uses_the_panelists_own(client, world):
+    remote = pan.create_panelist(world.event, pan.PanelistData(name="Nadia Hamidi", title="Directrice", country="DZ",
+                                                                mode="remote", timezone="Africa/Algiers"))
+    event = world.event
+    session = services.create_session(event, services.SessionData(
+        title="Ouverture", starts_at=event.starts_at, ends_at=event.starts_at + (event.ends_at - event.starts_at) / 5,
+        room_id=world.hall.id, panelists=[]))
+    commit()
+    headers = token_for(world)
+    response = client.patch(f"{API}/events/{event.id}/sessions/{session.id}", headers=headers,
+                            json={"panelists": [{"panelist_id": remote.id}]})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.get_json()["panelists"][0]["panelist_id"] == remote.id
+    assert response.get_json()["panelists"][0]["mode"] == "remote"
+    both = client.patch(f"{API}/events/{event.id}/sessions/{session.id}", headers=headers,
+                        json={"panelists": [{"panelist_id": remote.id, "mode": "on_stage"}]})
+    assert both.status_code == 200 and both.get_json()["panelists"][0]["mode"] == "on_stage"
+
+
 def test_openapi_lists_the_schedule(client):
     spec = client.get(f"{API}/openapi.json").get_json()
     assert {"/events/{event_id}/rooms", "/events/{event_id}/sessions",

@@ -38,11 +38,8 @@ def test_failures_are_limited_per_account_and_address(client, make_user):
 
 
 @pytest.fixture
-def account_ceiling(app):
-    saved = app.config["LOGIN_ACCOUNT_LIMIT"]
-    app.config["LOGIN_ACCOUNT_LIMIT"] = "8 per hour"
-    yield
-    app.config["LOGIN_ACCOUNT_LIMIT"] = saved
+def account_ceiling(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_LIMIT", "8 per hour")
 
 
 def test_a_per_account_ceiling_still_stops_a_distributed_guess(client, make_user, account_ceiling):

@@ -73,8 +73,9 @@ def test_every_header_goes_through_one_cleaner(app):
     assert email.get_payload()[-1].get_filename() == "evil .png"
 
 
-def test_a_failure_is_recorded_retried_with_back_off_and_shown(app, client, login, event, organizer, smtp_server):
-    app.config["MAIL_RETRY_BASE_SECONDS"] = 3600  # the in-process retry timer stays out of the way
+def test_a_failure_is_recorded_retried_with_back_off_and_shown(app, client, login, event, organizer, smtp_server,
+                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_RETRY_BASE_SECONDS", 3600)  # the in-process retry timer stays out of the way
     smtp_server.refuse = True
     register(event)
     [message] = wait_for(settled(), what="the first attempt")
@@ -103,8 +104,8 @@ def test_a_failure_is_recorded_retried_with_back_off_and_shown(app, client, logi
     assert len(smtp_server.received) == 1
 
 
-def test_back_off_grows_and_gives_up(app, event, smtp_server):
-    app.config["MAIL_RETRY_BASE_SECONDS"] = 3600
+def test_back_off_grows_and_gives_up(app, event, smtp_server, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_RETRY_BASE_SECONDS", 3600)
     smtp_server.refuse = True
     register(event)
     wait_for(settled(), what="the first attempt")

@@ -12,26 +12,24 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.integration.conftest import (
-    _SCRUBBED,
-    _SCRUBBED_PREFIXES,
+from tests.live_server import (
+    CLUSTER_SKIP_REASON,
     INTEGRATION_REDIS_DB,
     PG_URL,
     REDIS_URL,
-    SKIP_REASON,
     AppProcess,
-    _redis_url_with_db,
-    _run,
+    redis_url_with_db,
+    run_python,
+    scrubbed_env,
 )
+from tests.security_live.sockets import NS
 
 WAIT = 10.0
 
@@ -64,13 +62,13 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[LiveServer]:
     work = Path(tempfile.mkdtemp(prefix="eventhub-seclive-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
+    env = scrubbed_env()
     env.update(DATABASE_URL=f"sqlite:///{work / 'live.sqlite3'}", SOCKETIO_ASYNC_MODE="gevent",
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                LIVE_SWEEP_INTERVAL="0.5")
-    _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    fixture = json.loads(_run(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
+    fixture = json.loads(run_python(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
     proc = AppProcess("live", env, work)
     proc.env["PUBLIC_BASE_URL"] = proc.base_url
     try:
@@ -85,20 +83,20 @@ def live_server() -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def live_cluster() -> Iterator[tuple[AppProcess, AppProcess, dict]]:
     if not (PG_URL and REDIS_URL):
-        pytest.skip(SKIP_REASON)
+        pytest.skip(CLUSTER_SKIP_REASON)
     from tests.conftest import drop_postgres_database, fresh_postgres_database
 
     name = f"eventhub_seclive_{os.getpid()}"
     database_url = fresh_postgres_database(PG_URL, name)
     work = Path(tempfile.mkdtemp(prefix="eventhub-seclive-cluster-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES) and k not in _SCRUBBED}
-    env.update(DATABASE_URL=database_url, SOCKETIO_MESSAGE_QUEUE=_redis_url_with_db(REDIS_URL, INTEGRATION_REDIS_DB),
+    env = scrubbed_env()
+    env.update(DATABASE_URL=database_url, SOCKETIO_MESSAGE_QUEUE=redis_url_with_db(REDIS_URL, INTEGRATION_REDIS_DB),
                SOCKETIO_ASYNC_MODE="gevent", SOCKETIO_CHANNEL=f"eventhub-seclive-{os.getpid()}",
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                LIVE_SWEEP_INTERVAL="60")
-    _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    fixture = json.loads(_run(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
+    fixture = json.loads(run_python(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
     a, b = AppProcess("A", env, work), AppProcess("B", env, work)
     try:
         a.start()
@@ -110,32 +108,7 @@ def live_cluster() -> Iterator[tuple[AppProcess, AppProcess, dict]]:
         drop_postgres_database(PG_URL, name)
 
 
-def login_cookie(base_url: str, email: str, password: str) -> str:
-    """Sign in over HTTP like a browser (login form and its CSRF token); returns the Cookie header."""
-    with requests.Session() as s:
-        page = s.get(f"{base_url}/login", timeout=WAIT)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
-        assert token, "no CSRF token on /login"
-        r = s.post(f"{base_url}/login", data={"email": email, "password": password, "csrf_token": token.group(1)},
-                   allow_redirects=False, timeout=WAIT)
-        assert r.status_code == 302, f"login failed: HTTP {r.status_code}"
-        return "; ".join(f"{k}={v}" for k, v in s.cookies.get_dict().items())
-
-
 @pytest.fixture
-def connect(app):
-    """`connect(auth=…, http=…, namespace=…)`: a Flask-SocketIO test client, disconnected at teardown."""
-    from tests.security_live.sockets import NS, make_client
-
-    clients = []
-
-    def make(auth: dict | None = None, http=None, namespace: str = NS):  # noqa: ANN001, ANN202
-        client = make_client(app, namespace, auth, http)
-        clients.append((client, namespace))
-        return client
-
-    yield make
-    for c, namespace in clients:
-        if c.is_connected(namespace):
-            with app.app_context():
-                c.disconnect(namespace)
+def connect(socket_clients):
+    """`connect(auth=…, http=…, namespace=…)`: an in-process test client (tests/socket_clients.py)."""
+    return lambda auth=None, http=None, namespace=NS: socket_clients(namespace, auth, http)

@@ -15,7 +15,8 @@ import requests
 import socketio
 import websocket
 
-from tests.security_live.conftest import WAIT, LiveServer, login_cookie
+from tests.live_server import login_cookie
+from tests.security_live.conftest import WAIT, LiveServer
 
 FOREIGN = "http://evil.example"
 

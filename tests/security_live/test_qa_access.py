@@ -53,26 +53,20 @@ def test_questions_and_polls_of_a_draft_event_are_not_found(qa, connect, draft_s
         "poll_not_found"
 
 
-def test_join_is_rate_limited_per_connection(app, qa, connect):
-    app.config["QA_JOIN_LIMIT"] = "5/10seconds"
-    try:
-        flood, bystander = connect({"ticket": qa.ticket}), connect({"ticket": qa.ticket2})
-        acks = [call(flood, "join", {"session_id": qa.session.id}) for _ in range(8)]
-        assert [code(a) for a in acks] == [None] * 5 + ["rate_limited"] * 3
-        assert acks[-1]["error"]["message"]
-        assert call(bystander, "join", {"session_id": qa.session.id})["ok"] is True
-    finally:
-        app.config.pop("QA_JOIN_LIMIT")
+def test_join_is_rate_limited_per_connection(app, qa, connect, monkeypatch):
+    monkeypatch.setitem(app.config, "QA_JOIN_LIMIT", "5/10seconds")
+    flood, bystander = connect({"ticket": qa.ticket}), connect({"ticket": qa.ticket2})
+    acks = [call(flood, "join", {"session_id": qa.session.id}) for _ in range(8)]
+    assert [code(a) for a in acks] == [None] * 5 + ["rate_limited"] * 3
+    assert acks[-1]["error"]["message"]
+    assert call(bystander, "join", {"session_id": qa.session.id})["ok"] is True
 
 
-def test_join_is_rate_limited_per_address(app, qa, connect):
-    app.config["QA_JOIN_ADDRESS_LIMIT"] = "6/10seconds"
-    try:
-        clients = [connect() for _ in range(4)]  # all from 127.0.0.1
-        results = [code(call(c, "join", {"session_id": qa.session.id})) for c in clients for _ in range(2)]
-        assert results == [None] * 6 + ["rate_limited"] * 2
-    finally:
-        app.config.pop("QA_JOIN_ADDRESS_LIMIT")
+def test_join_is_rate_limited_per_address(app, qa, connect, monkeypatch):
+    monkeypatch.setitem(app.config, "QA_JOIN_ADDRESS_LIMIT", "6/10seconds")
+    clients = [connect() for _ in range(4)]  # all from 127.0.0.1
+    results = [code(call(c, "join", {"session_id": qa.session.id})) for c in clients for _ in range(2)]
+    assert results == [None] * 6 + ["rate_limited"] * 2
 
 
 def test_client_sent_disconnect_and_connect_events_do_nothing(qa, connect):

@@ -12,10 +12,10 @@ import pytest
 import requests
 import socketio
 
-from tests.integration.conftest import PG_URL, REDIS_URL, SKIP_REASON
+from tests.live_server import CLUSTER_SKIP_REASON, PG_URL, REDIS_URL
 from tests.security_live.conftest import WAIT
 
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not (PG_URL and REDIS_URL), reason=SKIP_REASON)]
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not (PG_URL and REDIS_URL), reason=CLUSTER_SKIP_REASON)]
 
 
 def test_cancelling_on_one_process_cuts_the_socket_on_the_other(live_cluster) -> None:

@@ -15,24 +15,11 @@ from eventhub.auth.models import Role
 from eventhub.auth.services import grant_role
 from eventhub.core.db import commit
 from eventhub.extensions import db
-from eventhub.media.pool import JanusPool, MediaPool, parse_servers
 from eventhub.registration import services as reg
 from eventhub.registration.models import AttendanceMode
 from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as sched
 from eventhub.stage import services as svc
-
-
-@pytest.fixture
-def media(app, janus_setup):
-    """The app's media layer pointed at the test Janus for one test."""
-    pool = JanusPool(parse_servers([janus_setup.server_entry()]))
-    backend = MediaPool(pool, turn_urls=["turn:127.0.0.1:3478?transport=udp"], turn_secret="turn-test-secret",
-                        turn_ttl=3600)
-    saved = app.extensions.get("eventhub_media")
-    app.extensions["eventhub_media"] = backend
-    yield backend
-    app.extensions["eventhub_media"] = saved
 
 
 @pytest.fixture

@@ -5,19 +5,14 @@ credential does not reset its count, and another participant is not affected."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import socketio
 
-from tests.integration.conftest import _SCRUBBED, _SCRUBBED_PREFIXES, ROOT, AppProcess, _run
+from tests.live_server import AppProcess, run_python, scrubbed_env
 
 WAIT = 10.0
 LIMIT = 6  # per minute, set on the server below (the default is far higher)
@@ -26,42 +21,19 @@ LIMIT = 6  # per minute, set on the server below (the default is far higher)
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[AppProcess, dict]]:
     work = Path(tempfile.mkdtemp(prefix="eventhub-stage-limit-"))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith((*_SCRUBBED_PREFIXES, "JANUS_", "TURN_", "STAGE_")) and k not in _SCRUBBED}
+    env = scrubbed_env("JANUS_", "TURN_", "STAGE_")
     env.update(DATABASE_URL=f"sqlite:///{work / 'stage.sqlite3'}", SOCKETIO_ASYNC_MODE="gevent",
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="stage-limit-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                STAGE_EVENT_LIMIT=f"100/second; {LIMIT}/minute")
-    _run(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    seed = json.loads(_run(env, "-m", "tests.media.seed_stage").strip().splitlines()[-1])
+    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
+    seed = json.loads(run_python(env, "-m", "tests.media.seed_stage").strip().splitlines()[-1])
     proc = AppProcess("stage", env, work)
     try:
-        _start(proc)
+        proc.start(timeout=120)  # a loaded shared machine takes longer than 30 s to import the app
         yield proc, seed
     finally:
         proc.stop()
-
-
-def _start(proc: AppProcess, timeout: float = 120) -> None:
-    """As AppProcess.start, with more time: a loaded shared machine takes longer than its 30 s to import the app."""
-    proc.starts += 1
-    with proc.log_path.open("wb") as log:
-        proc.proc = subprocess.Popen([sys.executable, "-m", "eventhub"], cwd=ROOT, env=proc.env,
-                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.proc.returncode}:\n{proc.logs()}")
-        try:
-            if requests.get(proc.base_url + "/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            proc.stop()
-            pytest.fail(f"the server did not answer /healthz within {timeout:.0f}s:\n{proc.logs()}")
-        time.sleep(0.2)
 
 
 def _connect(base_url: str, auth: dict) -> socketio.Client:

@@ -3,10 +3,14 @@ commit before broadcast."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
+from eventhub.qa.models import QaSettings
+from eventhub.schedule import services as sched
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
 
@@ -49,6 +53,40 @@ def test_pages_by_key_link_ticket_and_role(app, world, stage, client, login):
     login(world.moderator)
     body = client.get(console).get_data(as_text=True)
     assert "Stage screen" in body or "Écran" in body
+
+
+def _stage_rows() -> list[tuple]:
+    db.session.expire_all()
+    return db.session.execute(db.select(Stage.session_id, Stage.id, Stage.screen_key, Stage.state, Stage.updated_at)
+                              .order_by(Stage.session_id)).all()
+
+
+def test_the_pages_read_the_stage_the_session_was_created_with(world, client, login):
+    """A closed stage, as the session's creation left it: every page answers without writing (the test config
+    raises on a write) and the rows are unchanged, the Q&A settings beside them included."""
+    before = _stage_rows()
+    assert [(row.session_id, row.state) for row in before] == sorted(
+        [(world.session.id, StageState.CLOSED), (world.other_session.id, StageState.CLOSED)])
+    qa_before = db.session.execute(db.select(QaSettings.session_id, QaSettings.short_code)).all()
+    sid, key = world.session.id, before[0].screen_key
+    login(world.moderator)
+    for url in (f"/stage/{sid}/screen?key={key}", f"/stage/{sid}/room-feed?key={key}",
+                f"/e/{world.event.slug}/panelist/{world.minister_link}/stage/{sid}",
+                f"/t/{world.tickets['remote']}/stage/{sid}", f"/manage/events/{world.event.id}/stage/{sid}"):
+        assert client.get(url).status_code == 200, url
+    assert _stage_rows() == before
+    assert db.session.execute(db.select(QaSettings.session_id, QaSettings.short_code)).all() == qa_before
+
+
+def test_a_session_without_its_stage_is_a_404_and_nothing_is_created(world, client, login):
+    db.session.execute(db.delete(Stage).where(Stage.session_id == world.session.id))
+    commit()
+    login(world.moderator)
+    console = client.get(f"/manage/events/{world.event.id}/stage/{world.session.id}",
+                         headers={"Accept": "application/json"})
+    assert console.status_code == 404 and console.get_json()["error"]["code"] == "stage_not_found"
+    assert client.get(f"/t/{world.tickets['remote']}/stage/{world.session.id}").status_code == 404
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == world.session.id)) is None
 
 
 def test_socket_roles_and_refusals(app, world, stage, client, login):
@@ -120,7 +158,7 @@ def test_manager_actions_broadcast_after_commit_and_replay(app, world, stage, cl
     ack = again.emit("join", {"session_id": sid, "since": seq}, namespace="/stage", callback=True)
     kinds = [(m["kind"], m.get("participant", m.get("stage", {})).get("state")) for m in ack["data"]["missed"]]
     assert kinds == [("participant", "live"), ("stage", "open"), ("stage", "live")]
-    assert db.session.scalar(db.select(Stage)).seq == ack["data"]["seq"]
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == sid)).seq == ack["data"]["seq"]
 
 
 def test_refused_action_broadcasts_nothing(app, world, stage, client, login):
@@ -133,3 +171,27 @@ def test_refused_action_broadcasts_nothing(app, world, stage, client, login):
     ack = mgr.emit("manage", {"session_id": sid, "action": "go_live"}, namespace="/stage", callback=True)
     assert ack["error"]["code"] == "not_stage_manager"
     assert [m for m in viewer.get_received("/stage") if m["name"] == "stage"] == []
+
+
+def test_a_break_has_no_stage_and_no_page_links_one(world, client, login):
+    """A break is made without a stage: the organizers' list and the remote panelist's page link the opening's
+    stage and not the break's, whose stage pages answer 404 (and make nothing)."""
+    event = db.session.get(type(world.event), world.event.id)
+    start = event.starts_at + timedelta(hours=4)
+    pause = sched.create_session(event, sched.SessionData(
+        title="Pause café", starts_at=start, ends_at=start + timedelta(minutes=30), kind="break",
+        panelists=[(world.minister.id, None)]))
+    sched.publish_schedule(event)
+    commit()
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == pause.id)) is None
+    sid, eid, slug = world.session.id, world.event.id, world.event.slug
+    panelist_page = client.get(f"/e/{slug}/panelist/{world.minister_link}").get_data(as_text=True)
+    assert f"/stage/{sid}" in panelist_page and f"/stage/{pause.id}" not in panelist_page
+    assert client.get(f"/e/{slug}/panelist/{world.minister_link}/stage/{pause.id}").status_code == 404
+    assert client.get(f"/t/{world.tickets['remote']}/stage/{pause.id}").status_code == 404
+    login(world.organizer)
+    index = client.get(f"/manage/events/{eid}/qa").get_data(as_text=True)
+    assert f"/manage/events/{eid}/stage/{sid}" in index and f"/manage/events/{eid}/stage/{pause.id}" not in index
+    assert f"/manage/events/{eid}/qa/{pause.id}" in index  # its Q&A, as every session's
+    assert client.get(f"/manage/events/{eid}/stage/{pause.id}").status_code == 404
+    assert db.session.scalar(db.select(Stage).where(Stage.session_id == pause.id)) is None

@@ -38,9 +38,8 @@ def test_stage_managers_are_the_organizers_and_this_sessions_moderators(world):
     assert not access.is_stage_manager(None, s)
 
 
-def test_stage_created_closed_on_first_use(world):
+def test_stage_comes_closed_with_the_session(world):
     stage = svc.get_stage(world.session)
-    commit()
     assert stage.state == StageState.CLOSED and stage.janus_room_id is None and len(stage.screen_key) >= 24
     assert svc.get_stage(world.session).id == stage.id
 
