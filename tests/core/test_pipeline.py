@@ -4,8 +4,6 @@ write; and the one error envelope, JSON chosen by the request (eventhub/core/err
 from __future__ import annotations
 
 import hashlib
-import itertools
-from typing import Any
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
@@ -13,18 +11,10 @@ from sqlalchemy import text
 
 from eventhub.auth.models import User
 from eventhub.core import pipeline
-from eventhub.core.db import commit
-from eventhub.demo.data import DEMO_LOGINS, load_demo
+from eventhub.demo.data import DEMO_LOGINS
 from eventhub.events.models import Event
 from eventhub.extensions import db
-from eventhub.floor import channels
-from eventhub.floor.models import Channel
-from eventhub.registration.models import Registration, Ticket
-from eventhub.report import services as report_services
-from eventhub.report.models import DashboardShare, ReportVersion
-from eventhub.schedule import panelists as pan
-from eventhub.schedule.models import AgendaSession, Panelist, Room
-from eventhub.stage.models import Stage
+from tests import demo_walk
 
 
 def test_a_refused_form_post_commits_nothing_and_a_good_one_commits(client, login, make_user):
@@ -94,7 +84,6 @@ def test_a_page_404_is_html_and_asking_for_json_makes_it_json(client):
 
 # --- no GET writes: every GET route of the demo data, as each role ------------------------------------------
 
-KEYED = {"stage.screen", "stage.room_feed"}
 # Public pages that read the rows every session has from its creation (Q&A settings, stage): once created on GET.
 SESSION_PAGES = {"qa.attendee", "qa.attendee_ticket", "qa.join_qr", "qa.screen", "stage.screen", "stage.room_feed",
                  "stage.attendee"}
@@ -113,49 +102,10 @@ def _fingerprint() -> dict[str, str]:
     return out
 
 
-def _values() -> dict[str, Any]:
-    def ids(model, limit: int = 2) -> list:  # noqa: ANN001
-        return list(db.session.scalars(db.select(model.id).order_by(model.id).limit(limit)))
-
-    tokens = [pan.make_link_token(p) for p in db.session.scalars(db.select(Panelist).limit(2))]
-    tokens += [channels.make_link_token(c) for c in db.session.scalars(db.select(Channel).limit(2))]
-    tokens += [report_services.share_token(s) for s in db.session.scalars(db.select(DashboardShare).limit(2))]
-    return {
-        "event_id": ids(Event), "session_id": ids(AgendaSession, 3), "slug": list(db.session.scalars(
-            db.select(Event.slug).limit(2))), "code": list(db.session.scalars(db.select(Ticket.code).limit(2))),
-        "panelist_id": ids(Panelist), "registration_id": ids(Registration), "room_id": ids(Room),
-        "version_id": ids(ReportVersion), "token": tokens,
-        "screen_key": dict(db.session.execute(db.select(Stage.session_id, Stage.screen_key)).all()),
-    }
-
-
-def _urls(app, values: dict[str, Any]) -> list[tuple[str, str]]:  # noqa: ANN001
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" or "filename" in rule.arguments:
-            continue
-        names = sorted(rule.arguments)
-        if any(not values.get(n) for n in names):
-            continue
-        for combo in itertools.islice(itertools.product(*(values[n] for n in names)), 6):
-            args = dict(zip(names, combo, strict=True))
-            if rule.endpoint in KEYED:  # the hall's pages open with their stage's key, else they are a 404
-                args["key"] = values["screen_key"].get(args["session_id"], "no-stage")
-            urls.append((rule.endpoint, rule.build(args, append_unknown=True)[1]))
-    return urls
-
-
 @pytest.mark.parametrize("role", [None, *DEMO_LOGINS["accounts"]])
 def test_no_get_route_changes_a_row(app, client, ctx, role):
-    load_demo()
-    commit()
-    if role is not None:
-        signed = client.post("/login", data={"email": DEMO_LOGINS["accounts"][role],
-                                             "password": DEMO_LOGINS["password"]})
-        assert signed.status_code == 302
-    urls = _urls(app, _values())
+    urls = demo_walk.walk_as(app, client, role)
     assert len(urls) > 40
-    db.session.remove()
     before = _fingerprint()
     crashed, shown = [], set()
     for endpoint, url in urls:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from eventhub import create_app
-from eventhub.auth.models import Role
-from eventhub.auth.services import create_user, grant_role
 from eventhub.core.db import commit
-from eventhub.events.services import EventData, create_event, publish_event
 from eventhub.floor import channels, hands, speeches
 from eventhub.floor import services as floor
 from eventhub.qa import participants as pt
@@ -26,6 +23,7 @@ from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as schedule
 from eventhub.stage import services as stage_services
 from eventhub.stage.models import ParticipantState, StageRole, StageState
+from tests.e2e.seed_hall import hall
 
 PASSWORD = "stage pages moderator password"  # noqa: S105 (test account)
 
@@ -33,15 +31,8 @@ PASSWORD = "stage pages moderator password"  # noqa: S105 (test account)
 def main(stamp: str) -> None:
     app = create_app()
     with app.app_context():
-        organizer = create_user(f"scene-org{stamp}@example.org", "Organisation", "stage pages organizer password")
-        moderator = create_user(f"scene-mod{stamp}@example.org", "Ibrahim Touré", PASSWORD)
-        starts = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20)
-        event = create_event(EventData(title=f"Table ronde Algérie–Mali {stamp}", starts_at=starts,
-                                       ends_at=starts + timedelta(hours=8), timezone="Africa/Bamako", capacity=80,
-                                       remote_enabled=True), by=organizer)
-        publish_event(event)
-        grant_role(event, moderator, Role.MODERATOR)
-        room = schedule.create_room(event, schedule.RoomData(name="Salle des conférences, CICB", capacity=80))
+        h = hall(stamp, prefix="scene", moderator_name="Ibrahim Touré", password=PASSWORD, started_minutes_ago=20)
+        moderator, event, room, starts = h.moderator, h.event, h.room, h.starts
         minister = pan.create_panelist(event, pan.PanelistData(
             name="Yacine Boudiaf", title="Ministre de l'économie de la connaissance", country="DZ", mode="remote",
             timezone="Africa/Algiers"))

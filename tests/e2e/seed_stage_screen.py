@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from eventhub import create_app
-from eventhub.auth.models import Role
-from eventhub.auth.services import create_user, grant_role
 from eventhub.core.db import commit
-from eventhub.events.services import EventData, create_event, publish_event
 from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as schedule
 from eventhub.stage import services as stage_services
 from eventhub.stage.models import StageRole, StageState
+from tests.e2e.seed_hall import hall
 
 PASSWORD = "stage screen moderator password"  # noqa: S105 (test account)
 
@@ -26,15 +24,8 @@ PASSWORD = "stage screen moderator password"  # noqa: S105 (test account)
 def main(stamp: str) -> None:
     app = create_app()
     with app.app_context():
-        organizer = create_user(f"ecran-org{stamp}@example.org", "Organisation", "stage screen organizer password")
-        moderator = create_user(f"ecran-mod{stamp}@example.org", "Régie", PASSWORD)
-        starts = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
-        event = create_event(EventData(title=f"Table ronde Algérie–Mali {stamp}", starts_at=starts,
-                                       ends_at=starts + timedelta(hours=8), timezone="Africa/Bamako", capacity=80,
-                                       remote_enabled=True), by=organizer)
-        publish_event(event)
-        grant_role(event, moderator, Role.MODERATOR)
-        room = schedule.create_room(event, schedule.RoomData(name="Salle des conférences, CICB", capacity=80))
+        h = hall(stamp, prefix="ecran", moderator_name="Régie", password=PASSWORD, started_minutes_ago=10)
+        moderator, event, room, starts = h.moderator, h.event, h.room, h.starts
         minister = pan.create_panelist(event, pan.PanelistData(name="Ministre Amina Benali", title="Ministre",
                                                                country="DZ", mode="remote"))
         session = schedule.create_session(event, schedule.SessionData(

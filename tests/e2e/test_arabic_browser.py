@@ -256,8 +256,10 @@ def test_arabic_floor_and_stage_pages_read_right_to_left(phone, stage_pages: dic
     page.screenshot(path=str(artifacts() / f"ar-{name}-{width}x{height}.png"), full_page=True)
     _no_sideways_overflow(page, name)
     # Codes and clocks read left to right inside the Arabic text; no raw code or state word is shown.
-    for clock in page.locator(".floor-timer .clock").all():
-        assert clock.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    # In one evaluation: the countdown re-renders every second, and a locator held across it goes stale.
+    directions = page.evaluate(
+        "() => [...document.querySelectorAll('.floor-timer .clock')].map(el => getComputedStyle(el).direction)")
+    assert set(directions) <= {"ltr"}, directions
     main = page.locator("main").inner_text()
     if name == "stage":
         expect(page.locator("#my-turn-h")).to_have_text("الكلمة لك")
