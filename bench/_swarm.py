@@ -1,6 +1,11 @@
 """The client swarm of the Q&A benches (bench.qa_fanout, bench.votes, bench.soak): load-generator processes, each
 running many python-socketio AsyncClients (WebSocket) on one asyncio loop, joined to one Q&A session and driven
-by commands from the bench's process (connect, count what arrived, vote storm, report, stop)."""
+by commands from the bench's process (connect, count what arrived, vote storm, report, stop).
+
+Several server processes (the scale-out layout): client i connects to server i mod N. Connects are paced
+(`connect_rate` per second for the whole swarm, at most `connect_concurrency` in flight) so a ramp of thousands
+does not overrun the servers' accept queues or database pools; every attempt is bounded and a client that could not
+connect is counted (with its reason), never waited for."""
 
 from __future__ import annotations
 
@@ -12,22 +17,39 @@ import time
 from bench._server import SetupError
 
 NS = "/qa"
-CONNECT_CONCURRENCY = 64  # simultaneous connection attempts per client process
+CONNECT_CONCURRENCY = 64  # simultaneous connection attempts per client process (when the swarm is not told)
+ATTEMPT_TIMEOUT = 45.0  # one connect + join
 WORKER_REPLY_TIMEOUT = 60.0
 
 
-def client_worker(index: int, conn, url: str, auths: list[dict], session_id: int, voters: int) -> None:  # noqa: ANN001
-    """One load-generator process: len(auths) AsyncClients on one asyncio loop, driven by commands on `conn`."""
+def raise_open_files(want: int) -> int:
+    """Raise this process's open-files limit to `want` (the hard limit too when allowed, e.g. as root; else as far
+    as the hard limit goes); returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+        except (ValueError, OSError):
+            pass
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def client_worker(index: int, conn, urls: list[str], auths: list[dict], session_id: int, voters: int,  # noqa: ANN001, PLR0913
+                  pace: tuple[float, int]) -> None:
+    """One load-generator process: len(auths) AsyncClients on one asyncio loop, client i connecting to urls[i],
+    driven by commands on `conn`. `pace`: (connects started per second, at most that many in flight)."""
     import asyncio
 
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
-    except (ValueError, OSError):
-        pass
-    asyncio.run(_worker_main(index, conn, url, auths, session_id, voters))
+    raise_open_files(len(auths) + 1024)
+    asyncio.run(_worker_main(index, conn, urls, auths, session_id, voters, pace))
 
 
-async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id: int, voters: int) -> None:  # noqa: ANN001, C901, PLR0915
+async def _worker_main(index: int, conn, urls: list[str], auths: list[dict], session_id: int, voters: int,  # noqa: ANN001, C901, PLR0913, PLR0915
+                       pace: tuple[float, int]) -> None:
     import asyncio
 
     import socketio
@@ -38,11 +60,19 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
     votes_log: list[list[float]] = [[] for _ in range(n)]
     clients: list[socketio.AsyncClient | None] = [None] * n
     errors: list[str] = []
+    failures: dict[str, int] = {}  # reason of a client's last failed attempt -> clients
+    dropped: list[int] = []  # clients the server disconnected after they had joined
+    stopping = asyncio.Event()  # set by "stop": the disconnects that follow are ours
     done = asyncio.Event()
     running: set[asyncio.Future] = set()  # command handlers in progress (referenced so they are not collected)
 
     def make_client(i: int) -> socketio.AsyncClient:
         c = socketio.AsyncClient(reconnection=False, request_timeout=30)
+
+        @c.on("disconnect", namespace=NS)
+        def on_disconnect(*_args):  # noqa: ANN002, ANN202
+            if clients[i] is c and not stopping.is_set():
+                dropped.append(i)
 
         @c.on("qa", namespace=NS)
         def on_qa(data):  # noqa: ANN001, ANN202
@@ -56,25 +86,34 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
 
         return c
 
-    async def connect_one(i: int, sem: asyncio.Semaphore) -> bool:
+    async def attempt(i: int, c: socketio.AsyncClient) -> None:
+        await c.connect(urls[i], transports=["websocket"], namespaces=[NS], auth=auths[i], wait_timeout=30)
+        ack = await c.call("join", {"session_id": session_id, "since": None}, namespace=NS, timeout=30)
+        if not (isinstance(ack, dict) and ack.get("ok")):
+            code = ack.get("error", {}).get("code") if isinstance(ack, dict) else None
+            raise RuntimeError(f"join refused ({code}): {json.dumps(ack)[:200]}")
+
+    async def connect_one(i: int, sem: asyncio.Semaphore, start: float, rate: float) -> bool:
+        if rate > 0:  # staggered: client i starts no earlier than i / rate seconds after the first
+            await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
         async with sem:
-            for attempt in range(3):
+            reason = ""
+            for k in range(3):
                 c = make_client(i)
                 try:
-                    await c.connect(url, transports=["websocket"], namespaces=[NS], auth=auths[i], wait_timeout=30)
-                    ack = await c.call("join", {"session_id": session_id, "since": None}, namespace=NS, timeout=60)
-                    if not (isinstance(ack, dict) and ack.get("ok")):
-                        raise RuntimeError(f"join refused: {json.dumps(ack)[:200]}")
+                    await asyncio.wait_for(attempt(i, c), ATTEMPT_TIMEOUT)
                     clients[i] = c
                     return True
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 (asyncio.TimeoutError included)
+                    reason = type(exc).__name__ + (f" {str(exc)[:40]}" if "refused" in str(exc) else "")
                     if len(errors) < 20:
-                        errors.append(f"client {i} attempt {attempt}: {type(exc).__name__}: {exc}"[:300])
+                        errors.append(f"client {i} attempt {k}: {type(exc).__name__}: {exc}"[:300])
                     try:
-                        await c.disconnect()
+                        await asyncio.wait_for(c.disconnect(), 5)
                     except Exception:  # noqa: BLE001, S110
                         pass
-                    await asyncio.sleep(0.5 * (attempt + 1))
+                    await asyncio.sleep(0.5 * (k + 1))
+            failures[reason] = failures.get(reason, 0) + 1
             return False
 
     async def storm(question_ids: list[int], rate: float, seconds: float) -> dict:
@@ -124,19 +163,33 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
 
     async def handle(cmd: tuple) -> object:
         what = cmd[0]
-        if what == "connect":
-            sem = asyncio.Semaphore(CONNECT_CONCURRENCY)
-            results = await asyncio.gather(*(connect_one(i, sem) for i in range(n)))
-            return {"connected": sum(results), "errors": errors[:5]}
+        if what == "connect":  # ("connect", budget in seconds): whoever has not joined by then is a failure
+            rate, concurrency = pace
+            sem, start = asyncio.Semaphore(max(1, concurrency)), loop.time()
+            tasks = [asyncio.ensure_future(connect_one(i, sem, start, rate)) for i in range(n)]
+            await asyncio.wait(tasks, timeout=cmd[1] if len(cmd) > 1 else None)
+            late = sum(1 for t in tasks if not t.done())
+            for t in tasks:
+                t.cancel()
+            if late:
+                failures["not joined within the connect budget"] = late
+            by_url: dict[str, int] = {}
+            for i, c in enumerate(clients):
+                if c is not None:
+                    by_url[urls[i]] = by_url.get(urls[i], 0) + 1
+            return {"connected": sum(by_url.values()), "by_url": by_url, "errors": errors[:5], "failures": failures,
+                    "seconds": round(loop.time() - start, 1)}
         if what == "total":  # how many clients have received at least `n` `qa` messages
             return sum(1 for log in qa_log if len(log) >= cmd[1])
         if what == "storm":
             return await storm(*cmd[1:])
-        if what == "report":
-            return {"qa": qa_log, "votes": votes_log}
+        if what == "report":  # `connected[i]`: client i joined; `dropped`: disconnected by the server since
+            return {"qa": qa_log, "votes": votes_log, "connected": [c is not None for c in clients],
+                    "dropped": sorted(set(dropped))}
         if what == "votes_since":  # the `votes` arrival times after time.time() cmd[1], per client
             return [[t for t in log if t >= cmd[1]] for log in votes_log]
         if what == "stop":
+            stopping.set()
             await asyncio.gather(*(c.disconnect() for c in clients if c is not None), return_exceptions=True)
             done.set()
             return "stopped"
@@ -165,20 +218,35 @@ async def _worker_main(index: int, conn, url: str, auths: list[dict], session_id
 
 
 class Swarm:
-    """The client processes, and the commands the driver sends them (every reply awaited with a timeout)."""
+    """The client processes, and the commands the driver sends them (every reply awaited with a timeout).
 
-    def __init__(self, url: str, auths: list[dict], session_id: int, procs: int, voters: int) -> None:
+    `url`: one server, or a list (client i connects to url[i % len]); `connect_rate`: connects started per second
+    by the whole swarm (0: no pacing); `connect_concurrency`: attempts in flight for the whole swarm (default
+    CONNECT_CONCURRENCY per process). `server_of[i]`: the index of client i's server."""
+
+    def __init__(self, url: str | list[str], auths: list[dict], session_id: int, procs: int, voters: int, *,  # noqa: PLR0913
+                 connect_rate: float = 0.0, connect_concurrency: int | None = None) -> None:
         ctx = mp.get_context("spawn")
+        urls = [url] if isinstance(url, str) else list(url)
         procs = max(1, min(procs, len(auths)))
+        self.server_of = [i % len(urls) for i in range(len(auths))]
+        concurrency = connect_concurrency or CONNECT_CONCURRENCY * procs
+        pace = (connect_rate / procs, max(1, -(-concurrency // procs)))
         self.workers = []
         for w in range(procs):
             mine = auths[w::procs]
+            theirs = [urls[i % len(urls)] for i in range(w, len(auths), procs)]
             parent, child = ctx.Pipe()
             voters_here = len(range(w, voters, procs))
-            p = ctx.Process(target=client_worker, args=(w, child, url, mine, session_id, voters_here), daemon=True)
+            p = ctx.Process(target=client_worker, args=(w, child, theirs, mine, session_id, voters_here, pace),
+                            daemon=True)
             p.start()
             child.close()
             self.workers.append((p, parent))
+
+    def global_index(self, worker: int, local: int) -> int:
+        """The swarm-wide index of a worker's `local`-th client (workers take auths[w::procs])."""
+        return worker + local * len(self.workers)
 
     def ask(self, cmd: tuple, timeout: float = WORKER_REPLY_TIMEOUT) -> list:
         for _, conn in self.workers:
