@@ -200,6 +200,9 @@ class Target:
                 log(f"  {self.name:9} memory    process {k + 1} (pid {self.pids[k]}): VmRSS {b / 1024:.1f} MB -> "
                     f"{a / 1024:.1f} MB with {per_proc[k]} clients: {(a - b) / max(1, per_proc[k]):.1f} kB each")
             log(f"  {self.name:9} memory    {out['kb_per_connection']} kB per connection over all processes")
+        clients_rss = [rss_kb(p.pid) or 0 for p, _ in self.swarm.workers]
+        out["client_procs_rss_mb"] = round(sum(clients_rss) / 1024, 1)
+        log(f"  {self.name:9} clients   {len(clients_rss)} client processes hold VmRSS {out['client_procs_rss_mb']} MB")
         self.actor = Actor(self.server.base_url, baseline=self.baseline, session_id=self.fixture["session_id"],
                            moderator_email=self.fixture.get("moderator_email", ""))
 
