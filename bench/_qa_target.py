@@ -21,16 +21,18 @@ ACTION_TIMEOUT = 15.0  # for one broadcast to reach every client
 MODERATOR_PASSWORD = "bench-moderator-password-1"  # noqa: S105
 
 
-def wait_all_seen(swarm: Swarm, n: int, total: int, timeout: float = ACTION_TIMEOUT) -> int:
-    """Wait until all `n` clients have received `total` `qa` broadcasts; how many have."""
+def wait_all_seen(swarm: Swarm, total: int, timeout: float = ACTION_TIMEOUT) -> tuple[int, int]:
+    """Wait until every client still connected has received `total` `qa` broadcasts (one dropped meanwhile is not
+    waited for: it is reported as dropped, and its missing deliveries as lost); (how many have, connected)."""
     deadline = time.monotonic() + timeout
-    seen = 0
+    seen = alive = 0
     while time.monotonic() < deadline:
-        seen = sum(swarm.ask(("total", total)))
-        if seen >= n:
-            return seen
+        replies = swarm.ask(("total", total))
+        seen, alive = sum(r[0] for r in replies), sum(r[1] for r in replies)
+        if seen >= alive:
+            break
         time.sleep(0.05)
-    return seen
+    return seen, alive
 
 
 def delays_from(reports: list[dict], actions: list[tuple[float, int, str, bool]],
@@ -154,7 +156,7 @@ class Target:
         self.expected = 0  # `qa` broadcasts every client should have received so far
         self.swarm: Swarm | None = None
         self.actor: Actor | None = None
-        self.connected = 0
+        self.connected = self.alive = 0  # joined; still connected
         self.storm: dict | None = None
         self.per_action: list[list[float]] = []
         self.cpu_s = self.client_cpu_s = self.action_wall_s = 0.0  # summed over this layout's own actions
@@ -175,7 +177,7 @@ class Target:
         budget = CONNECT_TIMEOUT + (self.n / rate if rate > 0 else self.n / 50)
         t = time.monotonic()
         replies = self.swarm.ask(("connect", budget), timeout=budget + 60)
-        self.connected = connected = sum(r["connected"] for r in replies)
+        self.connected = self.alive = connected = sum(r["connected"] for r in replies)
         out["connected"], out["connect_s"] = connected, round(time.monotonic() - t, 1)
         failures: dict[str, int] = {}
         for r in replies:
@@ -222,14 +224,18 @@ class Target:
         t0, broadcasts = self.actor.act(qid, action)
         self.actions.append((t0, qid, status, pinned))
         self.expected += broadcasts
-        seen = wait_all_seen(self.swarm, self.connected, self.expected)
+        seen, alive = wait_all_seen(self.swarm, self.expected)
         self.cpu_s += cpu_seconds(self.pids) - c0
         self.client_cpu_s += cpu_seconds(workers) - w0
         self.action_wall_s += time.monotonic() - t_start
-        if seen < self.connected:
+        if seen < alive:
             self.incomplete += 1
-            self.log(f"  {self.name:9} {action} #{qid}: only {seen}/{self.connected} clients got it within "
+            self.log(f"  {self.name:9} {action} #{qid}: only {seen}/{alive} clients still connected got it within "
                      f"{ACTION_TIMEOUT:.0f}s")
+        if alive < self.connected and alive < self.alive:
+            self.log(f"  {self.name:9} {action} #{qid}: {self.connected - alive} of {self.connected} clients dropped "
+                     "since they joined")
+        self.alive = alive
 
     def vote_storm(self, question_ids: list[int]) -> None:
         args = self.args
@@ -259,7 +265,12 @@ class Target:
                 log(f"  {self.name:9} {'pin' if pinned else 'approve'} #{qid}: p50 {percentile(d, 50):.0f} ms, "
                     f"p99 {percentile(d, 99):.0f} ms, max {d[-1]:.0f} ms ({len(d)} clients)")
         delays = sorted(x for d in per_action for x in d)
-        dropped = sum(len(rep.get("dropped", [])) for rep in reports)
+        reasons: dict[str, int] = {}
+        for rep in reports:
+            for reason in rep.get("dropped", {}).values():
+                reasons[reason] = reasons.get(reason, 0) + 1
+        dropped = sum(reasons.values())
+        out["dropped_reasons"] = reasons
         out.update({
             "actions": len(self.actions), "deliveries": len(delays), "missing_deliveries": missing,
             "incomplete_actions": self.incomplete, "dropped_after_join": dropped,
@@ -268,7 +279,7 @@ class Target:
         })
         log(f"  {self.name:9} delay     {len(self.actions)} actions x {self.connected} clients: p50 {out['p50_ms']} ms,"
             f" p90 {out['p90_ms']} ms, p99 {out['p99_ms']} ms, max {out['max_ms']} ms; {missing} deliveries missing"
-            f", {dropped} clients dropped after joining")
+            f", {dropped} clients dropped after joining" + (f" {reasons}" if reasons else ""))
         if len(self.servers) > 1:
             out["per_process"] = []
             for k in range(len(self.servers)):

@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901, PLR0912, PLR0915
     # Bound the whole run: the watchdog's SIGTERM becomes SystemExit, so the finally blocks stop the clients and
     # the servers (each in its own process group).
     def give_up(signum, frame) -> None:  # noqa: ANN001
-        raise SystemExit(f"bench.qa_fanout: stopped by signal {signum} (--max-seconds {args.max_seconds:.0f})")
+        raise SystemExit(f"bench.qa_fanout: stopped by signal {signum} (the watchdog sends it after --max-seconds "
+                         f"{args.max_seconds:.0f})")
 
     signal.signal(signal.SIGTERM, give_up)
     watchdog = threading.Timer(args.max_seconds, lambda: os.kill(os.getpid(), signal.SIGTERM))
