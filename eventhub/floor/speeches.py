@@ -3,6 +3,8 @@
 Starting and ending send `speech_started` / `speech_ended` (eventhub/signals.py) inside the transaction, so the
 stage brings a remote speaker live or sends them backstage in the same commit. At most one speech runs per session:
 the changes are serialized on the session's settings row and a partial unique index holds the invariant.
+
+Moderators do all of this; the speaker themselves may only hand the floor back (`finish_own_turn`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.auth.models import User
-from eventhub.core.errors import Conflict
+from eventhub.core.errors import Conflict, Forbidden
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
-from eventhub.floor.models import Delegation, FloorSettings, Speaker, SpeakerState, Speech
+from eventhub.floor.models import Delegation, FloorSettings, Speaker, SpeakerKind, SpeakerState, Speech
 from eventhub.floor.services import get_settings, require_moderator, session_of
-from eventhub.schedule.models import AgendaSession
+from eventhub.qa import participants as pt
+from eventhub.schedule.models import AgendaSession, Panelist
 from eventhub.signals import speech_ended, speech_started
 
 Current = int | str | None
@@ -60,7 +63,7 @@ def _fold_pause(speech: Speech, now: datetime) -> None:
         speech.paused_at = None
 
 
-def _close(speech: Speech, now: datetime, *, by: User, reason: str) -> None:
+def _close(speech: Speech, now: datetime, *, by: User | None, reason: str) -> None:
     if speech.paused_at is not None:  # ended while paused: the pause stops at the end
         speech.paused_seconds += max(0.0, (now - speech.paused_at).total_seconds())
         speech.paused_at = None
@@ -176,11 +179,52 @@ def end(session: AgendaSession, *, by: User, now: datetime | None = None, if_cur
     target = running or (speeches[-1] if speeches else None)
     if target is None:
         raise Conflict("no_open_speech", _l("Nobody has the floor."))
-    _close(target, now, by=by, reason="ended")
+    _end(target, speeches, now, by=by, reason="ended")
+    bc.record_state(session.id)
+    return target
+
+
+def _end(target: Speech, speeches: list[Speech], now: datetime, *, by: User | None, reason: str) -> None:
+    """Close `target`; if it was an interjection, the speech it interrupted resumes."""
+    _close(target, now, by=by, reason=reason)
     if target.interrupted_id is not None:
         back = next((sp for sp in speeches if sp.id == target.interrupted_id and sp.ended_at is None), None)
         if back is not None:
             _fold_pause(back, now)
             db.session.flush()
+
+
+def _speaks(speech: Speech, attendee: pt.Participant | None, panelist: Panelist | None) -> bool:
+    """Is `speech` the actor's own? An attendee's by the participant key of the hand that put them on the list
+    (a moderator's or a panelist's entry never matches a participant); a panelist's by their panelist id."""
+    if attendee is not None and speech.kind == SpeakerKind.ATTENDEE and speech.speaker_id is not None:
+        speaker = db.session.get(Speaker, speech.speaker_id)
+        if speaker is not None and speaker.participant_key is not None and speaker.participant_key == attendee.key:
+            return True
+    return panelist is not None and speech.kind == SpeakerKind.PANELIST and speech.panelist_id == panelist.id
+
+
+def finish_own_turn(session: AgendaSession, *, by_attendee: pt.Participant | None = None,
+                    by_panelist: Panelist | None = None, now: datetime | None = None) -> Speech:
+    """The speaker hands the floor back ("I've finished"): their own open speech ends, exactly as a moderator's
+    end would (recorded, the stage sends them backstage, an interrupted speech resumes). Anyone else — another
+    attendee, a panelist who is not speaking, a moderator, a turn already over — gets `not_your_turn`; moderators
+    end speeches from the console (`end`). Their own speech may be paused (a moderator's pause, or someone's
+    interjection): they may still give up the rest of their turn.
+
+    Serialized with the moderators' changes on the floor's lock: racing a moderator's end, one of them ends the
+    speech and the other is refused (`not_your_turn` here, `no_open_speech` / `floor_changed` there)."""
+    if by_attendee is not None and (problem := pt.ticket_problem(by_attendee)):
+        raise Forbidden(problem, _l("This ticket was revoked or replaced by a newer one.")
+                        if problem == pt.TICKET_REVOKED else _l("This registration was cancelled."))
+    _lock_floor(session)
+    now = now or utcnow()
+    speeches = _open_speeches(session.id)
+    running = [sp for sp in speeches if sp.paused_at is None]
+    paused = [sp for sp in reversed(speeches) if sp.paused_at is not None]
+    mine = next((sp for sp in running + paused if _speaks(sp, by_attendee, by_panelist)), None)
+    if mine is None:
+        raise Forbidden("not_your_turn", _l("You do not have the floor."))
+    _end(mine, speeches, now, by=None, reason="finished")
     bc.record_state(session.id)
-    return target
+    return mine

@@ -12,9 +12,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse
 
 from eventhub.auth.models import User
-from eventhub.extensions import limiter
+from eventhub.extensions import db, limiter
 from eventhub.registration import services as reg_services
-from eventhub.registration.models import RegistrationStatus
+from eventhub.registration.models import RegistrationStatus, Ticket
 
 ANONYMOUS_KINDS = ("anonymous",)
 
@@ -54,6 +54,19 @@ def check_ticket(code: object) -> tuple[Participant | None, str]:
     return Participant(key=f"r:{registration.id}", kind="ticket", name=registration.name,
                        registration_id=registration.id, event_id=registration.event_id,
                        ticket_id=ticket.id), ""
+
+
+def ticket_problem(participant: Participant) -> str:
+    """"" while the ticket a participant connected with is still live, else why not (TICKET_REVOKED,
+    REGISTRATION_CANCELLED): an action taken long after the connection was opened re-reads it. Other kinds: ""."""
+    if participant.kind != "ticket":
+        return ""
+    ticket = db.session.get(Ticket, participant.ticket_id) if participant.ticket_id is not None else None
+    if ticket is None:
+        return TICKET_REVOKED
+    if ticket.registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return REGISTRATION_CANCELLED  # checked first: cancelling also revokes the tickets
+    return TICKET_REVOKED if ticket.revoked_at is not None else ""
 
 
 def from_ticket(code: str) -> Participant | None:

@@ -32,6 +32,7 @@ class Holder:
     event_id: int | None = None
     name: str = ""
     channel_id: int | None = None  # an interpreter: their interpretation channel (revoking its link cuts them)
+    participant: pt.Participant | None = None  # a ticket holder: who they are on the floor (their hand's key)
 
 
 def is_stage_manager(user: User | None, session: AgendaSession) -> bool:
@@ -83,7 +84,7 @@ def ticket_holder(code: str) -> Holder | None:
     if registration is None or registration.status != RegistrationStatus.CONFIRMED:
         return None
     return Holder(StageRole.ATTENDEE, registration_id=registration.id, event_id=registration.event_id,
-                  name=registration.name)
+                  name=registration.name, participant=participant)
 
 
 def key_holder(stage: Stage, key: object, *, room_feed: bool) -> Holder | None:

@@ -29,6 +29,10 @@ class CredentialsIn(_In):
     role: Literal["manager", "panelist", "room_feed", "screen", "attendee", "interpreter"] | None = None
 
 
+class SessionIn(_In):
+    session_id: Id
+
+
 class TokenIn(_In):
     session_id: Id
     token: Token

@@ -121,7 +121,8 @@ def ensure_attendee_speaker(stage: Stage, *, registration_id: int, hand_id: int 
                              self_muted=False, screen_share_allowed=False, connection="offline", quality={})
         db.session.add(p)
     elif p.state != ParticipantState.LIVE:
-        p.feed_id = _new_feed_id(stage)
+        # A new turn, a new feed: Janus holds no mute for it and the page starts unmuted, so neither does the row.
+        p.feed_id, p.muted, p.self_muted = _new_feed_id(stage), False, False
     p.hand_id, p.display, p.video_allowed = hand_id, name[:200], video_allowed
     db.session.flush()
     record(stage, p)
@@ -291,7 +292,8 @@ def mute(stage: Stage, p: StageParticipant, muted: bool, *, by: User, media: Med
 
 
 def self_mute(stage: Stage, p: StageParticipant, muted: bool) -> StageParticipant:
-    """The panelist's own mute (their browser stops sending); shown to the managers."""
+    """A publisher's own mute — a panelist's, or an attendee's during their turn: their page disables the
+    microphone and tells Janus to stop relaying it (stage-common.js `setSelfMute`); shown to the managers."""
     _live_stage(stage)
     if p.self_muted != muted:
         p.self_muted = muted

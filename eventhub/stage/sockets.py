@@ -22,6 +22,8 @@ from eventhub.core.errors import Forbidden, NotFound, ValidationFailed
 from eventhub.core.live import LiveNamespace, ok, parse_payload
 from eventhub.extensions import db, socketio
 from eventhub.floor.channels import CHANNEL_REVOKED, channel_from_token
+from eventhub.floor.speeches import finish_own_turn
+from eventhub.qa import participants as pt
 from eventhub.schedule.models import AgendaSession, Panelist
 from eventhub.stage import access, credentials, schemas, throttle, upkeep
 from eventhub.stage import broadcast as bc
@@ -128,6 +130,17 @@ def holder_for(conn: Conn, session: AgendaSession, stage: Stage, wanted: str | N
 
 def _manager(conn: Conn, session: AgendaSession) -> User:
     return access.require_stage_manager(_user(conn), session)
+
+
+def _speaker_identity(conn: Conn, session: AgendaSession) -> tuple[pt.Participant | None, Panelist | None]:
+    """Who this connection could be on the session's list of speakers: the ticket's holder, and the panelist of
+    the session its link (or its account) names."""
+    attendee = conn.attendee.participant if conn.attendee is not None else None
+    panelist_id = conn.panelist.panelist_id if conn.panelist is not None else None
+    if panelist_id is None and (own := access.account_panelist(_user(conn), session)) is not None:
+        panelist_id = own.id
+    panelist = db.session.get(Panelist, panelist_id) if panelist_id is not None else None
+    return attendee, panelist if access.panelist_on_session(panelist, session) else None
 
 
 def _own_participant(stage: Stage, token: str) -> StageParticipant:
@@ -260,6 +273,17 @@ class StageNamespace(LiveNamespace):
         p = svc.self_mute(stage, _own_participant(stage, data.token), data.muted)
         view = bc.participant_view(p)
         return ok({"participant": bc.public_participant(view)})
+
+    @limited
+    def on_finish_turn(self, payload: Any = None) -> dict:
+        """"I've finished": the speaker — by their ticket, panelist link or account — ends their own turn; the
+        floor's service refuses anyone else (`not_your_turn`), managers included (they end it from the console)."""
+        conn = _conn()
+        data = parse_payload(schemas.SessionIn, payload)
+        session, _stage = _session_and_stage(data.session_id)
+        attendee, panelist = _speaker_identity(conn, session)
+        speech = finish_own_turn(session, by_attendee=attendee, by_panelist=panelist)
+        return ok({"speech_id": speech.id})
 
     @limited
     def on_manage(self, payload: Any = None) -> dict:

@@ -185,6 +185,46 @@ export function setLayer(state, feedId, substream) {
   if (sub) sub.handle.send({ message: { request: "configure", streams: videoMids(sub).map((mid) => ({ mid, substream })) } });
 }
 
+// --- a speaker's own microphone (panelists, an attendee with the floor) ---------------------------------------
+
+// The audio m-lines this publisher sends (their mids, from its PeerConnection).
+export function audioMids(handle) {
+  const pc = pcOf(handle);
+  return pc ? pc.getTransceivers().filter((x) => x.mid !== null && x.receiver.track.kind === "audio").map((x) => x.mid) : [];
+}
+
+// Self-mute: the microphone track is disabled (nothing captured) AND Janus stops relaying the publisher's audio
+// (VideoRoom publisher `configure` with `mid` + `send`: Janus 1.1 takes one mid per request), so nobody receives it
+// whatever the page does next; a disabled track alone still sends silence that the hall receives. A stage
+// manager's mute (`moderate`) is another flag in Janus's VideoRoom (`muted`, not `active`): unmuting oneself
+// should not lift it. The managers see it (`self_mute`). Call again after every (re)publish: a new publisher
+// starts relayed.
+export function setSelfMute(state, stream, muted) {
+  for (const a of stream ? stream.getAudioTracks() : []) a.enabled = !muted;
+  state.selfMuted = muted;
+  if (state.publisher) {
+    for (const mid of audioMids(state.publisher)) state.publisher.send({ message: { request: "configure", mid, send: !muted } });
+  }
+  return state.creds ? state.emit("self_mute", { token: state.creds.token, muted }) : Promise.resolve(null);
+}
+
+// The switch says what it will do; the banner (#self-muted) says what is true now.
+export function showSelfMute(button, muted, t) {
+  button.textContent = muted ? t.unmute : t.mute;
+  button.dataset.muted = String(muted);
+  const banner = document.getElementById("self-muted");
+  if (banner) banner.hidden = !muted;
+}
+
+// "I've finished": the floor ends the speaker's own turn; the stage's broadcast then sends them backstage (the
+// pages follow it). Resolves to the error message, or "" once done.
+export async function finishTurn(state, button) {
+  button.disabled = true;
+  const ack = await state.emit("finish_turn", {});
+  button.disabled = false;
+  return ack && ack.ok ? "" : ((ack && ack.error && ack.error.message) || "…");
+}
+
 // --- quality: getStats every few seconds ---------------------------------------------------------------------
 
 export function watchStats(state, pc, onFigures, every = 3000) {

@@ -1,7 +1,10 @@
 // The remote panelist: pre-join (camera preview, microphone level, device choice, join muted), then backstage
 // (sees and hears the live speakers and the room), ON AIR when a stage manager brings them live, self-mute,
 // screen share when allowed. Rejoins by itself after a network drop; the stage manager sees "reconnecting".
-import { attachTrack, connectJanus, credentials, i18n, pcOf, publish, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
+// While the floor gives them the word (the /floor namespace, by the same personal link), their countdown and
+// "I've finished", as an attendee's turn has.
+import { attachTrack, connectJanus, credentials, finishTurn, i18n, pcOf, publish, setSelfMute, showSelfMute, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
+import { showCountdown, startFloor } from "./floor-common.js";
 import { preview as previewDevices } from "./stage-prejoin.js";
 
 const root = document.getElementById("stage");
@@ -45,8 +48,10 @@ async function join(state) {
     state.feedId = creds.feed_id;
     await connectJanus(state, creds);
     if (!stream) await preview();
-    if (state.startMuted) stream.getAudioTracks().forEach((a) => { a.enabled = false; });
+    if (state.selfMuted) stream.getAudioTracks().forEach((a) => { a.enabled = false; });
     await publish(state, { stream, display: creds.display, feedId: creds.feed_id });
+    // Joined muted, or muted before a rejoin: the new publisher is relayed until Janus is told otherwise.
+    if (state.selfMuted) setSelfMute(state, stream, true);
     state.joined = true; status.textContent = "";
     state.emit("report", { token: creds.token, connection: "joined" });
     document.getElementById("prejoin").hidden = true;
@@ -70,6 +75,31 @@ function rejoin(state) {
   setTimeout(() => { state.rejoining = false; state.subscribers = {}; state.pending = new Set(); join(state); }, 1500);
 }
 
+// The floor, read by the panelist's link: their own speech (running, or paused by an interjection) shows the
+// countdown and "I've finished"; anything else hides them.
+function followFloor(state, sessionId) {
+  const box = document.getElementById("my-floor");
+  const timer = document.getElementById("my-floor-timer");
+  const finish = document.getElementById("finish");
+  const out = document.getElementById("finish-status");
+  let ft = {};
+  try { ft = JSON.parse(root.dataset.floorI18n || "{}"); } catch { ft = {}; }
+  const live = startFloor({ sessionId, auth: { panelist_token: root.dataset.token } });
+  state.floor = live;
+  const mine = () => {
+    const me = live.info.panelist_id, f = live.state;
+    if (!me || !f) return null;
+    return (f.current && f.current.panelist_id === me) ? f.current : (f.paused.find((p) => p.panelist_id === me) || null);
+  };
+  setInterval(() => {
+    const speech = mine();
+    if (!speech) out.textContent = "";  // an earlier refusal is moot once the turn is over
+    box.hidden = !speech;
+    showCountdown(timer, speech, live.now(), ft);
+  }, 250);
+  finish.addEventListener("click", async () => { out.textContent = await finishTurn(state, finish); });
+}
+
 function start() {
   if (!root || !window.io) return;
   const sessionId = Number(root.dataset.session);
@@ -77,16 +107,20 @@ function start() {
     onStatus: (kind) => { if (kind === "live" && state.joined === false && state.creds) rejoin(state); } });
   state.onJanusLost = () => rejoin(state);
   state.onExpired = () => rejoin(state);
+  followFloor(state, sessionId);  // the floor is theirs to give back with or without media
   if (root.dataset.media !== "1") return;  // the page says the media server is not available (#no-media)
   document.getElementById("check").addEventListener("click", () => preview().catch(() => {}));
   for (const id of ["camera", "microphone"]) document.getElementById(id).addEventListener("change", () => preview().catch(() => {}));
+  const muteButton = document.getElementById("mute");
   document.getElementById("join").addEventListener("click", () => {
-    state.startMuted = document.getElementById("join-muted").checked; join(state); });
-  document.getElementById("mute").addEventListener("click", () => {
-    const on = !stream.getAudioTracks().some((a) => !a.enabled);
-    stream.getAudioTracks().forEach((a) => { a.enabled = !on; });
-    document.getElementById("mute").textContent = on ? t.unmute : t.mute;
-    state.emit("self_mute", { token: state.creds.token, muted: on });
+    state.selfMuted = document.getElementById("join-muted").checked;
+    showSelfMute(muteButton, state.selfMuted, t);
+    join(state);
+  });
+  muteButton.addEventListener("click", () => {
+    const muted = !state.selfMuted;
+    setSelfMute(state, stream, muted);
+    showSelfMute(muteButton, muted, t);
   });
   document.getElementById("share").addEventListener("click", async () => {
     const screen = await navigator.mediaDevices.getDisplayMedia({ video: true });

@@ -4,8 +4,10 @@
 // Janus session of its own (the page's receiving session goes on). When the turn ends (their row goes backstage)
 // they stop publishing, the page hangs up and thanks them; the service has already revoked the token. Without a
 // media server the panel still tells them they have the floor, and that their microphone cannot reach the stage.
+// On air they have their own microphone switch (the panelists' self-mute: stage-common.js) and, throughout the
+// turn, "I've finished", which hands the floor back: the end then comes as a moderator's would.
 // The speaker's state is window.eventhubStage.speaker (for tests).
-import { connectJanus, credentials, pcOf, publish, watchStats } from "./stage-common.js";
+import { connectJanus, credentials, finishTurn, pcOf, publish, setSelfMute, showSelfMute, watchStats } from "./stage-common.js";
 import { preview } from "./stage-prejoin.js";
 
 export function attendeeSpeaker(state, t, { media = true } = {}) {
@@ -13,8 +15,11 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
   const status = document.getElementById("my-turn-status");
   const button = document.getElementById("join");
   const over = document.getElementById("my-turn-over");
+  const muteButton = document.getElementById("my-mute");
+  const finish = document.getElementById("finish");
   const speaker = state.speaker = { sessionId: state.sessionId, socket: state.socket, emit: state.emit,
-                                    me: null, subscribers: {}, joined: false, stream: null, handId: null };
+                                    me: null, subscribers: {}, joined: false, stream: null, handId: null,
+                                    selfMuted: false };
   document.addEventListener("floor:hand", (e) => {
     const hand = e.detail;
     speaker.handId = hand && hand.status === "accepted" ? hand.id : null;
@@ -51,7 +56,10 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
       await publish(speaker, { stream: speaker.stream, display: creds.display, feedId: creds.feed_id });
       speaker.joined = true; speaker.feedId = creds.feed_id;
       say(t.you_are_heard, "on-air");
+      const focused = document.activeElement === button;
       button.hidden = true;
+      muteButton.hidden = false;
+      if (focused) muteButton.focus();  // the keyboard stays in the panel: the next thing they may want
       speaker.emit("report", { token: creds.token, connection: "joined" });
       clearInterval(speaker.statsTimer);
       speaker.statsTimer = watchStats(speaker, () => pcOf(speaker.publisher),
@@ -64,8 +72,17 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
     }
   }
 
+  function mute(muted) {
+    setSelfMute(speaker, speaker.stream, muted);
+    showSelfMute(muteButton, muted, t);
+    say(muted ? "" : t.you_are_heard, muted ? "" : "on-air");  // muted, "everyone hears you" would be false
+  }
+
   function hangUp() {
     clearInterval(speaker.heartbeat); clearInterval(speaker.statsTimer);
+    speaker.selfMuted = false;
+    showSelfMute(muteButton, false, t);
+    muteButton.hidden = true;
     speaker.stream?.getTracks().forEach((x) => x.stop());
     speaker.stream = null;
     try { speaker.janus?.destroy(); } catch { /* gone with its token already */ }
@@ -79,7 +96,10 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
     const live = !!(p && p.state === "live");
     if (!live && !box.hidden) over.hidden = false;  // the turn just ended: thank them where the panel was
     if (live) over.hidden = true;
+    const inPanel = box.contains(document.activeElement);
     box.hidden = !live;
+    if (!live && inPanel && !over.hidden) over.focus();  // a keyboard user hears the thanks, not silence
+    document.getElementById("muted-by-manager").hidden = !(live && p.muted);
     const video = !!(p && p.video_allowed);
     document.getElementById("my-turn-video").hidden = !video;
     document.getElementById("my-turn-audio").hidden = video;
@@ -95,5 +115,10 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
   document.getElementById("check").addEventListener("click", () => check().catch(() => {}));
   for (const id of ["camera", "microphone"]) document.getElementById(id).addEventListener("change", () => check().catch(() => {}));
   button.addEventListener("click", join);
+  muteButton.addEventListener("click", () => mute(!speaker.selfMuted));
+  finish.addEventListener("click", async () => {
+    const error = await finishTurn(speaker, finish);
+    if (error) say(error, "error");
+  });
   return update;
 }

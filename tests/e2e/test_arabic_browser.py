@@ -231,6 +231,12 @@ def _open_stage_page(page: Page, seeded: dict, name: str, live_server: str) -> N
         expect(page.locator("#my-turn")).to_be_visible()
         expect(page.locator("#my-turn-timer .clock")).to_have_text(re.compile(r"^[+−]?\d+:\d\d$"))
         expect(page.locator("#floor-lang-row")).to_be_visible()
+        expect(page.locator("#finish")).to_be_visible()  # "I've finished", media or not
+        # On air and muted (no Janus here to go on air): her microphone switch and the banner, as the page shows
+        # them then (stage-speaker.js), so their layout and contrast are judged too.
+        page.evaluate("""() => { const b = document.getElementById('my-mute'); b.hidden = false;
+          b.dataset.muted = 'true'; b.textContent = JSON.parse(document.getElementById('stage').dataset.i18n).unmute;
+          document.getElementById('self-muted').hidden = false; }""")
     elif name == "interpreter":
         expect(page.locator("#floor-list li")).to_have_count(3)
         expect(page.locator("#floor-speaking bdi")).to_have_text(seeded["speaker_name"])
@@ -263,6 +269,9 @@ def test_arabic_floor_and_stage_pages_read_right_to_left(phone, stage_pages: dic
     main = page.locator("main").inner_text()
     if name == "stage":
         expect(page.locator("#my-turn-h")).to_have_text("الكلمة لك")
+        expect(page.locator("#finish")).to_have_text("انتهيت من كلمتي")
+        expect(page.locator("#my-mute")).to_have_text("تشغيل الميكروفون")
+        expect(page.locator("#self-muted")).to_have_text("الميكروفون مغلق: لا أحد يسمعك.")
         assert page.locator("#floor-lang option").all_inner_texts() == [
             "صوت القاعة (اللغة الأصلية)", "العربية", "الإنجليزية"]
         expect(page.locator("#stage-live figcaption strong").first).to_have_text("القاعة")  # not "La salle"

@@ -1,4 +1,5 @@
-"""Two moderators starting speakers at once can never put two speakers on the floor (PostgreSQL, real threads).
+"""Two moderators starting speakers at once can never put two speakers on the floor, and a speaker handing the floor
+back at the instant a moderator ends their turn ends it once (PostgreSQL, real threads).
 
 The invariant is held by the database: speech changes are serialized on the session's settings row (SELECT … FOR
 UPDATE), the open speeches are locked while being ended, and a partial unique index on the one running speech per
@@ -18,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.core.db import commit
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
-from eventhub.floor import services, speeches
-from eventhub.floor.models import Speaker, Speech
+from eventhub.floor import hands, services, speeches
+from eventhub.floor.models import Speaker, SpeakerState, Speech
+from eventhub.qa import participants as pt
 from tests.conftest import PG_URL
+from tests.floor.conftest import at
 
 needs_pg = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (EVENTHUB_TEST_DATABASE_URL)")
 
@@ -174,3 +177,68 @@ def test_the_index_refuses_a_second_running_speech(app, floor):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@needs_pg
+@pytest.mark.parametrize("first", ["moderator", "speaker"])
+@pytest.mark.parametrize("checked", [True, False], ids=["if_current", "any"])
+def test_the_speaker_and_the_moderator_end_the_turn_at_the_same_instant(app, floor, first, checked):
+    """Whoever takes the floor's lock first ends the speech; the other waits for that commit, then is refused:
+    the speaker with `not_your_turn`, the moderator with `floor_changed` (the console's `if_current`) or
+    `no_open_speech`. The speech is ended once, at the first one's time."""
+    aminata = pt.from_ticket(floor.tickets[0])
+    assert aminata is not None
+    entry = hands.decide(hands.raise_hand(floor.session, aminata), by=floor.moderator, accept=True)
+    assert entry is not None
+    speech_id, entry_id = speeches.start(entry, by=floor.moderator, now=at(0)).id, entry.id
+    commit()
+    session_id, moderator_id = floor.session.id, floor.moderator.id
+    kw = {"if_current": speech_id} if checked else {}
+    db.session.remove()
+
+    def moderator_ends(now) -> None:  # noqa: ANN001
+        speeches.end(services.session_of(session_id), by=db.session.get(services.User, moderator_id), now=now, **kw)
+
+    def speaker_finishes(now) -> None:  # noqa: ANN001
+        speeches.finish_own_turn(services.session_of(session_id), by_attendee=aminata, now=now)
+
+    actions = {"moderator": moderator_ends, "speaker": speaker_finishes}
+    second = "speaker" if first == "moderator" else "moderator"
+    first_flushed, first_may_commit = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def run(who: str, when) -> None:  # noqa: ANN001
+        with app.app_context():
+            try:
+                actions[who](when)
+                if who == first:
+                    first_flushed.set()
+                    assert first_may_commit.wait(30)
+                commit()
+                outcome[who] = "ok"
+            except DomainError as exc:
+                db.session.rollback()
+                outcome[who] = exc.code
+            except Exception as exc:  # noqa: BLE001 — asserted below
+                db.session.rollback()
+                outcome[who] = repr(exc)
+            finally:
+                first_flushed.set()
+                db.session.remove()
+
+    t1 = threading.Thread(target=run, args=(first, at(10)))
+    t1.start()
+    assert first_flushed.wait(30)
+    t2 = threading.Thread(target=run, args=(second, at(20)))
+    t2.start()
+    try:
+        _wait_for_lock_waiter(app)  # the second is blocked by the first one's uncommitted end
+    finally:
+        first_may_commit.set()
+    t1.join(60)
+    t2.join(60)
+    refusal = {"speaker": "not_your_turn", "moderator": "floor_changed" if checked else "no_open_speech"}[second]
+    assert outcome == {first: "ok", second: refusal}
+    speech = db.session.get(Speech, speech_id)
+    assert speech.ended_at == at(10)
+    assert db.session.get(Speaker, entry_id).state == SpeakerState.DONE

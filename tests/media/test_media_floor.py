@@ -1,11 +1,13 @@
 """End to end, the floor's media in the namespace (real app, Janus, Chromium): a remote attendee raises a hand, the
-moderator accepts and starts them, the hall's screen hears them and, when the turn ends, Janus no longer has them
+moderator accepts and starts them, the hall's screen hears them, stops hearing them while they mute themselves,
+hears them again, and when they say "I've finished" (or the moderator ends the turn) Janus no longer has them
 as a publisher; an interpreter (in a second Chromium whose fake microphone plays 880 Hz, the floor's is 440 Hz)
 speaks into the English channel and a listener who picks English hears 880 Hz (AnalyserNode), the floor faint; a
 crafted client publishing video on an audio-only turn gets none of it to the screen (Janus mutes it)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +49,30 @@ def floor_call(page, event: str, payload: dict) -> dict:  # noqa: ANN001
 def own_publish_refused(page) -> str:  # noqa: ANN001
     ack = page.evaluate("() => window.eventhubStage.emit('credentials', {publish: true, role: 'attendee'})")
     return "" if ack["ok"] else ack["error"]["code"]
+
+
+def test_a_speaking_panelist_hands_the_floor_back_from_their_stage_page(stage: Stage) -> None:
+    """No media needed: the floor (read by their link) shows them their countdown and "I've finished"."""
+    manager = stage.manager()
+    p = stage.seed["panelists"][1]
+    page = stage.new_page()
+    page.goto(stage.url(f"/e/{stage.seed['slug']}/panelist/{p['token']}/stage/{stage.sid}"))
+    js_true(page, "window.eventhubStage && window.eventhubStage.status === 'live' && !!window.eventhubStage.floor",
+            20, "the panelist's stage page follows the stage and the floor")
+    assert page.evaluate("() => document.getElementById('my-floor').hidden") is True
+    assert manager.evaluate(FLOOR, stage.sid)["ok"]
+    speaker = floor_call(manager, "add_speaker", {"session_id": stage.sid, "kind": "panelist",
+                                                  "panelist_id": p["id"], "budget_seconds": 120})["speaker"]
+    floor_call(manager, "start", {"speaker_id": speaker["id"]})
+    js_true(page, "!document.getElementById('my-floor').hidden && "
+            "/\\d+:\\d\\d/.test(document.getElementById('my-floor-timer').textContent)", 15,
+            "the panelist is told they have the floor, with their countdown")
+    page.click("#finish")
+    js_true(page, "document.getElementById('my-floor').hidden", 15, "the floor is handed back")
+    assert floor_call(manager, "join", {"session_id": stage.sid})["snapshot"]["state"]["current"] is None
+    js_true(manager, f"[...window.eventhubStage.participants.values()].some((x) => x.panelist_id === {p['id']} && "
+            "x.state === 'backstage')", 10, "the console shows the panelist backstage")
+    page.close()
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +122,54 @@ def test_an_accepted_attendee_is_heard_on_screen_and_leaves_the_stage_at_the_end
     later = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > first["audioPackets"] + 25
                        and s, 15, "the attendee's audio keeps arriving")
     assert later["energy"] > first["energy"] and later["frames"] == 0  # heard, and no video: audio only
-    # The turn ends: the page stops publishing and Janus no longer has them.
-    floor_call(manager, "end", {"session_id": stage.sid})
-    js_true(home, "window.eventhubStage.speaker.joined === false && document.getElementById('my-turn').hidden", 15,
-            "the attendee's page hung up")
+    # Their own switch, by keyboard: the track stops and Janus stops relaying it, so nothing reaches the screen
+    # (a disabled track alone would still send silence); the console shows them muted; unmuted, heard again.
+    home.focus("#my-mute")
+    home.keyboard.press("Enter")
+    js_true(home, "!document.getElementById('self-muted').hidden && window.eventhubStage.speaker.selfMuted", 5,
+            "the page says the microphone is off")
+    js_true(manager, f"[...window.eventhubStage.participants.values()].some((p) => p.feed_id === {feed} && "
+            "p.self_muted)", 10, "the console shows the attendee muted")
+    quiet = wait_until(lambda: _flat(screen, feed), 8, "the screen stops receiving the muted attendee")
+    # Their browser still sends (a disabled track is encoded as silence): it is Janus that stopped relaying it.
+    sending = _sent_audio(home)
+    wait_until(lambda: _sent_audio(home) > sending + 25, 5, "the muted attendee's browser still sends silence")
+    assert _flat(screen, feed), "the screen still receives nothing from the muted attendee"
+    home.keyboard.press("Enter")  # still on the switch: unmute
+    js_true(home, "document.getElementById('self-muted').hidden && !window.eventhubStage.speaker.selfMuted", 5,
+            "the microphone is on again")
+    again = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > quiet["audioPackets"] + 25
+                       and s["energy"] > quiet["energy"] and s, 10, "the attendee is heard again")
+    assert again["frames"] == 0
+    # "I've finished": the speech ends as a moderator's end would: the page hangs up, Janus no longer has them,
+    # the floor has nobody speaking and the console shows them backstage.
+    home.click("#finish")
+    js_true(home, "window.eventhubStage.speaker.joined === false && document.getElementById('my-turn').hidden && "
+            "!document.getElementById('my-turn-over').hidden", 15, "the attendee's page hung up")
     wait_until(lambda: feed not in _room_publishers(media_env, media_app), 15, "Janus dropped the attendee")
+    assert floor_call(manager, "join", {"session_id": stage.sid})["snapshot"]["state"]["current"] is None
+    js_true(manager, f"[...window.eventhubStage.participants.values()].some((p) => p.feed_id === {feed} && "
+            "p.state === 'backstage')", 10, "the console shows the attendee backstage")
     assert own_publish_refused(home) == "attendee_cannot_publish"
+
+
+def _sent_audio(page) -> int:  # noqa: ANN001
+    """Audio packets the speaker's own publisher connection has sent so far."""
+    return page.evaluate("""async () => { let n = 0; const pc = window.eventhubStage.speaker.publisher.webrtcStuff.pc;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "outbound-rtp" && s.kind === "audio") n += s.packetsSent || 0; });
+      return n; }""")
+
+
+def _flat(screen, feed: int) -> dict | None:  # noqa: ANN001
+    """The screen's inbound audio from `feed`, if neither its packets nor its energy grew over the last second
+    (a measuring window, not a wait: the caller polls this under a deadline)."""
+    before = inbound(screen, feed)
+    time.sleep(1.0)
+    after = inbound(screen, feed)
+    if before and after and after["audioPackets"] == before["audioPackets"] and after["energy"] == before["energy"]:
+        return after
+    return None
 
 
 def test_a_listener_hears_the_interpreters_channel_with_the_floor_faint(
@@ -197,5 +265,9 @@ def test_a_crafted_client_offering_video_on_an_audio_only_turn_gets_no_video_to_
     later = wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > first["audioPackets"] + 100
                        and s, 20, "the attendee's audio keeps arriving")
     assert later["frames"] == 0 and later["videoBytes"] == 0  # …and sends none of it to the screen
+    # The moderator ends the turn: the page hangs up by itself and Janus no longer has them.
     floor_call(manager, "end", {"session_id": stage.sid})
+    js_true(home, "window.eventhubStage.speaker.joined === false && document.getElementById('my-turn').hidden", 15,
+            "the attendee's page hung up")
+    wait_until(lambda: feed not in _room_publishers(media_env, media_app), 15, "Janus dropped the attendee")
     wait_until(lambda: feed not in _room_publishers(media_env, media_app), 15, "Janus dropped the attendee")

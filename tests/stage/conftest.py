@@ -20,6 +20,7 @@ from eventhub.registration.models import AttendanceMode
 from eventhub.schedule import panelists as pan
 from eventhub.schedule import services as sched
 from eventhub.stage import services as svc
+from eventhub.stage.models import StageRole, StageState
 
 
 @pytest.fixture
@@ -76,3 +77,16 @@ def open_stage(world, media):
     if stage.state.value in ("open", "live"):
         with contextlib.suppress(Exception):  # best effort: the room dies with the fixture's Janus anyway
             media.destroy_room(stage.janus_server, stage.janus_room_id, stage.room_secret)
+
+
+@pytest.fixture
+def stage(world):
+    """An open stage written directly (no Janus): enough for everything that does not call Janus."""
+    s = svc.get_stage(world.session)
+    s.state, s.janus_server, s.janus_room_id, s.room_secret = StageState.OPEN, "none", 4242, "room-secret"
+    commit()
+    svc.ensure_participant(s, StageRole.ROOM_FEED)
+    svc.ensure_participant(s, StageRole.PANELIST, world.minister)
+    commit()
+    db.session.refresh(s)
+    return s

@@ -5,27 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from eventhub.core.db import commit
 from eventhub.extensions import db, socketio
 from eventhub.qa.models import QaSettings
 from eventhub.schedule import services as sched
-from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, Stage, StageParticipant, StageRole, StageState
-
-
-@pytest.fixture
-def stage(world):
-    """An open stage written directly (no Janus): enough for everything that does not call Janus."""
-    s = svc.get_stage(world.session)
-    s.state, s.janus_server, s.janus_room_id, s.room_secret = StageState.OPEN, "none", 4242, "room-secret"
-    commit()
-    svc.ensure_participant(s, StageRole.ROOM_FEED)
-    svc.ensure_participant(s, StageRole.PANELIST, world.minister)
-    commit()
-    db.session.refresh(s)
-    return s
 
 
 def _sio(app, client=None, auth=None):
