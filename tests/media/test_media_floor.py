@@ -153,6 +153,31 @@ def test_an_accepted_attendee_is_heard_on_screen_and_leaves_the_stage_at_the_end
     assert own_publish_refused(home) == "attendee_cannot_publish"
 
 
+def test_a_live_panelist_mutes_and_unmutes_from_their_stage_page(stage: Stage) -> None:
+    """The remote panelist's own Mute: the hall's screen stops hearing them (Janus stops relaying, not only a
+    silent track), the console shows them muted; unmuted, heard again."""
+    manager = stage.manager()
+    screen = stage.screen()
+    page, pid, feed = stage.panelist(2)
+    stage.bring_live(manager, pid)
+    js_true(page, "!document.getElementById('on-air').hidden", 15, "the panelist is told they are on air")
+    wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > 20 and s["energy"] > 0 and s, 25,
+               "the screen hears the panelist")
+    page.click("#mute")
+    js_true(page, "window.eventhubStage.selfMuted === true && !document.getElementById('self-muted').hidden && "
+            "document.getElementById('mute').dataset.muted === 'true'", 5, "the page says the microphone is off")
+    console_shows = "[...window.eventhubStage.participants.values()].some((p) => p.id === {} && {}p.self_muted)"
+    js_true(manager, console_shows.format(pid, ""), 10, "the console shows the panelist muted")
+    quiet = wait_until(lambda: _flat(screen, feed), 8, "the screen stops receiving the muted panelist")
+    page.click("#mute")
+    js_true(page, "window.eventhubStage.selfMuted === false && document.getElementById('self-muted').hidden", 5,
+            "the microphone is on again")
+    wait_until(lambda: (s := inbound(screen, feed)) and s["audioPackets"] > quiet["audioPackets"] + 25
+               and s["energy"] > quiet["energy"] and s, 10, "the panelist is heard again")
+    js_true(manager, console_shows.format(pid, "!"), 10, "the console shows the panelist unmuted")
+    stage.act(manager, "send_backstage", pid)
+
+
 def _sent_audio(page) -> int:  # noqa: ANN001
     """Audio packets the speaker's own publisher connection has sent so far."""
     return page.evaluate("""async () => { let n = 0; const pc = window.eventhubStage.speaker.publisher.webrtcStuff.pc;
