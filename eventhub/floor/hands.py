@@ -48,12 +48,13 @@ def check_participant(participant: Participant | None, session: AgendaSession) -
     return participant
 
 
-def _rate_limit(participant: Participant) -> None:
-    """Per participant, across processes (the limiter's storage is Redis when scaled out)."""
+def rate_limit(participant: Participant, what: str = "hand") -> None:
+    """Per participant and kind of request (`hand`: asking for the floor; `finish`: handing it back), across
+    processes (the limiter's storage is Redis when scaled out)."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
     limit = parse(current_app.config["FLOOR_HAND_LIMIT"])
-    if not limiter.limiter.hit(limit, "floor", "hand", participant.key):
+    if not limiter.limiter.hit(limit, "floor", what, participant.key):
         raise RateLimited("rate_limited", _l("You are asking too often. Please wait a minute."))
 
 
@@ -74,7 +75,7 @@ def raise_hand(session: AgendaSession, participant: Participant | None, topic: s
     if len(topic) > TOPIC_MAX:
         message = _l("At most %(n)d characters.", n=TOPIC_MAX)
         raise ValidationFailed("topic_too_long", message, fields={"topic": [str(message)]})
-    _rate_limit(participant)
+    rate_limit(participant)
     hand = Hand(session_id=session.id, participant_key=participant.key, name=participant.name or "", topic=topic,
                 remote=not in_room, status=HandStatus.PENDING, video_allowed=False)
     try:

@@ -27,7 +27,7 @@ from eventhub.floor import broadcast as bc
 from eventhub.floor import channels, hands, interpretation, reporting, schemas, services, speeches
 from eventhub.qa import participants as pt
 from eventhub.schedule import panelists as pan
-from eventhub.schedule.models import AgendaSession, SessionPanelist
+from eventhub.schedule.models import AgendaSession, Panelist, SessionPanelist
 from eventhub.stage import services as stage_services
 
 NAMESPACE = bc.NAMESPACE
@@ -282,6 +282,23 @@ class FloorNamespace(LiveNamespace):
         hand = hands.withdraw_hand(hands.get_hand(data.hand_id), conn.participant)
         view = {**bc.hand_view(hand), "mine": True}
         return ok({"hand": view})
+
+    def on_finish_turn(self, payload: Any = None) -> dict:
+        """"I've finished" from the live page: someone given the floor in the room (speaking from their seat, their
+        phone in hand) hands it back, as the stage page's `finish_turn` does for remote speakers; the same service
+        refuses anyone else with `not_your_turn`."""
+        conn = _conn()
+        data = parse_payload(schemas.SessionIn, payload)
+        session = services.get_session(data.session_id)
+        panelist = db.session.get(Panelist, conn.panelist_id) if conn.panelist_id is not None else None
+        if conn.participant is None and panelist is None:
+            raise Forbidden("not_your_turn", _("You do not have the floor."))
+        if conn.participant is not None:
+            hands.rate_limit(conn.participant, "finish")
+        speech = speeches.finish_own_turn(session, by_attendee=conn.participant,
+                                          by_panelist=panelist if panelist and panelist.event_id == session.event_id
+                                          else None)
+        return ok({"speech_id": speech.id})
 
     def on_listen(self, payload: Any = None) -> dict:
         """A listener picks a language: the answer says what to subscribe to (the seam for the media layer)."""

@@ -39,6 +39,8 @@ if (root && qa) {
   const onStage = !!document.getElementById("stage");
   const goStage = document.getElementById("floor-go-stage");
   const langStage = document.getElementById("floor-lang-stage");
+  const finishRow = document.getElementById("floor-finish-row");
+  const finishStatus = document.getElementById("floor-finish-status");
   let languages = {};
   try { languages = JSON.parse(root.dataset.languages || "{}"); } catch { languages = {}; }
   let live = null;
@@ -73,6 +75,9 @@ if (root && qa) {
     stateLine.dataset.status = hand ? hand.status : "";
     if (me && me.state === "speaking") stateLine.textContent = t.you_speak;
     if (goStage) goStage.hidden = !(me && me.state === "speaking" && hand.remote);
+    const finishing = !!(me && me.state === "speaking" && !hand.remote);
+    if (!finishing) finishStatus.textContent = "";  // an earlier refusal is moot once the turn is over
+    finishRow.hidden = !finishing;
     if (live.channels.length && onStage && lang.options.length === 1) {
       for (const c of live.channels) {
         const name = languages[c.language] || c.language;
@@ -133,4 +138,11 @@ if (root && qa) {
     if (ack.ok) { live.hands.set(ack.data.hand.id, ack.data.hand); render(); }
   });
   lang.addEventListener("change", listen);
+  const finish = document.getElementById("floor-finish");
+  finish.addEventListener("click", async () => {
+    finish.disabled = true;
+    const ack = await live.call("finish_turn", { session_id: sessionId });
+    finish.disabled = false;
+    finishStatus.textContent = ack.ok ? "" : (ack.error.message || ack.error.code);
+  });
 }

@@ -89,6 +89,7 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
     expect(phone.locator("#floor-speaking")).to_contain_text(PANELIST)  # who speaks, live
     expect(phone.locator("#floor-hand")).to_be_visible()
     phone.locator("#floor-topic").fill("La dorsale <b>fibre</b>")
+    phone.locator("#floor-in-room").check()  # they will speak from their seat, the hall's microphone
     phone.locator("#floor-hand-button").click()
     expect(phone.locator("#floor-hand-state")).to_have_attribute("data-status", "pending")
     expect(phone.locator("#floor-hand")).to_be_hidden()
@@ -102,6 +103,16 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
 
     # The attendee sees it at once.
     expect(phone.locator("#floor-hand-state")).to_have_attribute("data-status", "accepted")
+    expect(phone.locator("#floor-finish-row")).to_be_hidden()
+
+    # The moderator gives them the floor; from their seat, their phone hands it back ("I've finished").
+    mod.locator("#floor-list li.floor-item", has_text=f"Ousmane Diarra {stamp}").locator("button.primary").click()
+    expect(phone.locator("#floor-speaking")).to_contain_text(f"Ousmane Diarra {stamp}")
+    expect(phone.locator("#floor-go-stage")).to_be_hidden()  # in the room: nothing to publish from the stage page
+    phone.locator("#floor-finish").click()
+    expect(phone.locator("#floor-finish-row")).to_be_hidden()
+    expect(phone.locator("#floor-speaking .muted")).to_be_visible()  # nobody has the floor
+    expect(phone.locator("#floor-finish-status")).to_have_text("")
 
 
 # --- under pressure, in French: the attendee given the floor and the interpreter --------------------------------

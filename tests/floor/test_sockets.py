@@ -223,3 +223,27 @@ def test_signing_out_ends_the_moderators_floor_connection(app, floor, connect):
     assert client.is_connected(NS)
     http.post("/logout")
     assert not client.is_connected(NS)
+
+
+def test_a_speaker_in_the_room_hands_the_floor_back_from_the_live_page(floor, connect, mod):
+    """Given the floor from their seat (a hand raised "in the room"), the attendee's phone says "I've finished" over
+    /floor: the speech ends for everyone; nobody else may end it, and bad payloads get exact error codes."""
+    sid = floor.session.id
+    aminata, karim, viewer = connect({"ticket": floor.tickets[0]}), connect({"ticket": floor.tickets[1]}), connect()
+    hand = call(aminata, "raise_hand", {"session_id": sid, "topic": "La fibre", "in_room": True})["data"]["hand"]
+    assert hand["remote"] is False
+    speaker = call(mod, "decide_hand", {"hand_id": hand["id"], "accept": True})["data"]["speaker"]
+    assert call(aminata, "finish_turn", {"session_id": sid})["error"]["code"] == "not_your_turn"  # not started
+    speech_id = call(mod, "start", {"speaker_id": speaker["id"]})["data"]["speech_id"]
+    for other in (karim, viewer, mod):  # another ticket, a viewer without identity, the moderator (ends with `end`)
+        assert call(other, "finish_turn", {"session_id": sid})["error"]["code"] == "not_your_turn"
+    for bad, code in (({"session_id": "x"}, "invalid_payload"), ({}, "invalid_payload"), (None, "invalid_payload"),
+                      ({"session_id": 999_999}, "session_not_found")):
+        assert call(aminata, "finish_turn", bad)["error"]["code"] == code
+    join(karim, sid)
+    karim.get_received(NS)
+    ack = call(aminata, "finish_turn", {"session_id": sid})
+    assert ack["ok"] and ack["data"]["speech_id"] == speech_id
+    assert events(karim)[-1]["state"]["current"] is None  # everyone's page follows
+    assert join(mod, sid)["snapshot"]["state"]["done"][0]["id"] == speaker["id"]
+    assert call(aminata, "finish_turn", {"session_id": sid})["error"]["code"] == "not_your_turn"  # twice: over
