@@ -97,8 +97,9 @@ def counters(event: Event) -> dict[str, Any]:
         .where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None), CheckInPoint.kind == PointKind.ENTRANCE)
     ) or 0
     reg_counts = reg_services.counts(event)
+    # `WHERE double_entry`, not `IS true`: the partial index's own predicate, so PostgreSQL uses it.
     doubles = db.session.scalar(db.select(db.func.count()).select_from(Scan).where(
-        Scan.event_id == event.id, Scan.double_entry.is_(True))) or 0
+        Scan.event_id == event.id, Scan.double_entry)) or 0
     return {
         "event_id": event.id, "checked_in": int(entered), "expected": reg_counts["confirmed_in_person"],
         "remote": reg_counts["confirmed_remote"], "double_entries": int(doubles),
