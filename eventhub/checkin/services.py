@@ -166,9 +166,10 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
         # The device turned them away (a stale copy, a setting changed since): so it stays.
         result, detail = str(device_result), DEVICE_REFUSED
     registration = ticket.registration if ticket is not None and result != WRONG_EVENT else None
-    # Every read happens before the first write: on SQLite a transaction that read first cannot take the write
-    # lock while another writer commits ("database is locked"); a transaction that writes first simply waits.
-    existing = _live_checkin(registration.id, point.id) if result == ADMITTED and registration else None
+    # An in-person ticket already admitted here is found by the check-in's own INSERT (its unique index), not by a
+    # read before every scan; a remote one is looked up first, so a second scan never claims an upgrade seat.
+    existing = (_live_checkin(registration.id, point.id) if result == ADMITTED and registration is not None
+                and registration.mode == AttendanceMode.REMOTE else None)
     # Only a remote ticket needs the event's upgrade rule: an in-person scan does not read the settings.
     upgrade_allowed = (remote_upgrade_allowed(event) if result == ADMITTED and registration is not None
                        and registration.mode == AttendanceMode.REMOTE else False)
