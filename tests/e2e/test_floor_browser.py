@@ -109,6 +109,8 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
     mod.locator("#floor-list li.floor-item", has_text=f"Ousmane Diarra {stamp}").locator("button.primary").click()
     expect(phone.locator("#floor-speaking")).to_contain_text(f"Ousmane Diarra {stamp}")
     expect(phone.locator("#floor-go-stage")).to_be_hidden()  # in the room: nothing to publish from the stage page
+    expect(phone.locator("#floor-finish-row")).to_be_visible()
+    review_shot(phone, "qa-in-room-finish-390x844")
     phone.locator("#floor-finish").click()
     expect(phone.locator("#floor-finish-row")).to_be_hidden()
     expect(phone.locator("#floor-speaking .muted")).to_be_visible()  # nobody has the floor
