@@ -2,9 +2,9 @@
 // timer. State is the server's whole "state" view, replaced on every message; timers are computed from the stored
 // times (started_at, paused_at, paused_seconds) and the server's clock, so every screen shows the same countdown.
 
-import { el, i18n } from "./qa-common.js";
+import { dataJSON, el, i18n } from "./qa-common.js";
 
-export { el, i18n };
+export { dataJSON, el, i18n };
 
 export function startFloor({ sessionId, auth = {}, onChange = () => {}, onStatus = () => {} }) {
   const live = { seq: null, state: null, hands: new Map(), channels: [], offset: 0, info: {} };

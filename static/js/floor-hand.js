@@ -1,7 +1,7 @@
 // The floor on the live page: who speaks and their countdown, "ask for the floor" (with an optional one-line
 // topic) and the requester's own state live, and the language to listen in (interpretation channels). The sound
 // plays on the stage page only: on the Q&A page a ticket's turn and the interpretation point to the stage page.
-import { el, i18n, showCountdown, startFloor } from "./floor-common.js";
+import { dataJSON, el, i18n, showCountdown, startFloor } from "./floor-common.js";
 
 const root = document.getElementById("floor-live");
 const qa = document.getElementById("qa");
@@ -41,8 +41,7 @@ if (root && qa) {
   const langStage = document.getElementById("floor-lang-stage");
   const finishRow = document.getElementById("floor-finish-row");
   const finishStatus = document.getElementById("floor-finish-status");
-  let languages = {};
-  try { languages = JSON.parse(root.dataset.languages || "{}"); } catch { languages = {}; }
+  const languages = dataJSON(root, "languages");
   let live = null;
   let canAsk = false;
 

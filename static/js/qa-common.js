@@ -2,9 +2,12 @@
 // Protocol: docs/qa-protocol.md. State is kept by id; every (re)connect joins with `since` = the last sequence
 // number seen, so the server sends exactly what was missed (or a snapshot when too far behind).
 
-export function i18n(root) {
-  try { return JSON.parse(root.dataset.i18n || "{}"); } catch { return {}; }
+// A JSON data attribute (`key` in camelCase), or `fallback` when it is missing or unreadable.
+export function dataJSON(node, key, fallback = {}) {
+  try { return JSON.parse(node.dataset[key] || "null") ?? fallback; } catch { return fallback; }
 }
+
+export function i18n(root) { return dataJSON(root, "i18n"); }
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -1,5 +1,5 @@
 // The moderators' console (tablet and phone): the pending queue first, one-tap actions, polls and settings.
-import { el, i18n, pollResults, sortQuestions, startQa } from "./qa-common.js";
+import { dataJSON, el, i18n, pollResults, sortQuestions, startQa } from "./qa-common.js";
 
 const root = document.getElementById("qa");
 const t = root ? i18n(root) : {};
@@ -117,7 +117,7 @@ function setStatus(text, bad = false) {
 
 function start() {
   if (!root || !window.io) return;
-  try { panelists = JSON.parse(root.dataset.panelists || "[]"); } catch { panelists = []; }
+  panelists = dataJSON(root, "panelists", []);
   const sessionId = Number(root.dataset.session);
   live = startQa({
     sessionId, onChange: render,

@@ -2,10 +2,9 @@
 // join credentials, heartbeats, and Janus (vendored janus.js + adapter.js) publish/subscribe helpers.
 // Every page exposes its state as window.eventhubStage for tests.
 import { keepJanusAlive } from "./media-keepalive.js";
+import { dataJSON, i18n } from "./qa-common.js";
 
-export function i18n(root) {
-  try { return JSON.parse(root.dataset.i18n || "{}"); } catch { return {}; }
-}
+export { dataJSON, i18n };
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

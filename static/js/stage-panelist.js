@@ -3,7 +3,7 @@
 // screen share when allowed. Rejoins by itself after a network drop; the stage manager sees "reconnecting".
 // While the floor gives them the word (the /floor namespace, by the same personal link), their countdown and
 // "I've finished", as an attendee's turn has.
-import { attachTrack, connectJanus, credentials, finishTurn, i18n, pcOf, publish, setSelfMute, showSelfMute, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
+import { attachTrack, connectJanus, credentials, dataJSON, finishTurn, i18n, pcOf, publish, setSelfMute, showSelfMute, startStage, syncFeeds, tile, watchStats, receivable } from "./stage-common.js";
 import { showCountdown, startFloor } from "./floor-common.js";
 import { preview as previewDevices } from "./stage-prejoin.js";
 
@@ -82,8 +82,7 @@ function followFloor(state, sessionId) {
   const timer = document.getElementById("my-floor-timer");
   const finish = document.getElementById("finish");
   const out = document.getElementById("finish-status");
-  let ft = {};
-  try { ft = JSON.parse(root.dataset.floorI18n || "{}"); } catch { ft = {}; }
+  const ft = dataJSON(root, "floorI18n");
   const live = startFloor({ sessionId, auth: { panelist_token: root.dataset.token } });
   state.floor = live;
   const mine = () => {
