@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import event as sa_event
 
 from eventhub.auth.models import EventRole, Role
+from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.registration import services as reg
 from eventhub.registration.models import AttendanceMode
@@ -74,3 +78,12 @@ class QueryCounter:
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         sa_event.remove(db.engine, "before_cursor_execute", self)
+
+
+def domain_error_code(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """The code of the DomainError `fn(*args, **kwargs)` must raise; the session is rolled back after it, as the
+    request pipeline does."""
+    with pytest.raises(DomainError) as excinfo:
+        fn(*args, **kwargs)
+    db.session.rollback()
+    return excinfo.value.code

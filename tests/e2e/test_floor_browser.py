@@ -107,6 +107,7 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
 
     # The moderator gives them the floor; from their seat, their phone hands it back ("I've finished").
     mod.locator("#floor-list li.floor-item", has_text=f"Ousmane Diarra {stamp}").locator("button.primary").click()
+    expect(mod.locator("#floor-current .floor-name")).to_have_text(f"Ousmane Diarra {stamp}")
     expect(phone.locator("#floor-speaking")).to_contain_text(f"Ousmane Diarra {stamp}")
     expect(phone.locator("#floor-go-stage")).to_be_hidden()  # in the room: nothing to publish from the stage page
     expect(phone.locator("#floor-finish-row")).to_be_visible()
@@ -114,7 +115,8 @@ def test_give_the_floor_countdown_and_raised_hand(contexts, live_server: str):
     phone.locator("#floor-finish").click()
     expect(phone.locator("#floor-finish-row")).to_be_hidden()
     expect(phone.locator("#floor-speaking .muted")).to_be_visible()  # nobody has the floor
-    expect(phone.locator("#floor-finish-status")).to_have_text("")
+    expect(mod.locator("#floor-current p.muted")).to_be_visible()  # the moderator's console follows
+    expect(mod.locator("#floor-current .floor-name")).to_have_count(0)
 
 
 # --- under pressure, in French: the attendee given the floor and the interpreter --------------------------------

@@ -4,10 +4,7 @@ moderator's end; everyone else gets `not_your_turn`. Racing a moderator's end: t
 
 from __future__ import annotations
 
-import pytest
-
 from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
 from eventhub.floor import hands, services, speeches
@@ -16,12 +13,7 @@ from eventhub.qa import participants as pt
 from eventhub.registration import services as reg
 from eventhub.registration.models import Registration
 from tests.floor.conftest import at
-
-
-def _code(fn, *args, **kwargs) -> str:  # noqa: ANN001
-    with pytest.raises(DomainError) as excinfo:
-        fn(*args, **kwargs)
-    return excinfo.value.code
+from tests.helpers import domain_error_code
 
 
 def _accepted(floor, ticket: str) -> tuple[pt.Participant, Speaker]:  # noqa: ANN001
@@ -55,14 +47,17 @@ def test_the_speaking_attendee_hands_the_floor_back(floor, signals_seen):
     state = bc.state_view(floor.session.id, now=at(50))
     assert state["current"] is None and [d["id"] for d in state["done"]] == [entry.id]
     # Twice (a double click, a retried event): the turn is over, nothing more happens.
-    assert _code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(43)) == "not_your_turn"
+    refused = domain_error_code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(43))
+    assert refused == "not_your_turn"
     assert db.session.get(Speech, speech.id).ended_at == at(42)
 
 
 def test_the_speaking_panelist_hands_the_floor_back(floor):
     algeria, mali = _panelist(floor, floor.algeria), _panelist(floor, floor.mali)
     speech = speeches.start(algeria, by=floor.moderator, now=at(0))
-    assert _code(speeches.finish_own_turn, floor.session, by_panelist=floor.mali, now=at(5)) == "not_your_turn"
+    commit()  # each step its own unit of work, as in the app: a refusal rolls back only itself
+    refused = domain_error_code(speeches.finish_own_turn, floor.session, by_panelist=floor.mali, now=at(5))
+    assert refused == "not_your_turn"
     speeches.finish_own_turn(floor.session, by_panelist=floor.algeria, now=at(30))
     assert speech.ended_at == at(30) and algeria.state == SpeakerState.DONE and mali.state == SpeakerState.WAITING
 
@@ -73,12 +68,13 @@ def test_nobody_else_ends_the_speakers_turn(floor):
     _panelist(floor, floor.mali)
     speech = speeches.start(entry, by=floor.moderator, now=at(0))
     refused = {
-        "another attendee": _code(speeches.finish_own_turn, floor.session, by_attendee=karim, now=at(1)),
-        "a panelist not speaking": _code(speeches.finish_own_turn, floor.session, by_panelist=floor.mali),
-        "a moderator (as a participant)": _code(speeches.finish_own_turn, floor.session,
+        "another attendee": domain_error_code(speeches.finish_own_turn, floor.session, by_attendee=karim, now=at(1)),
+        "a panelist not speaking": domain_error_code(speeches.finish_own_turn, floor.session, by_panelist=floor.mali),
+        "a moderator (as a participant)": domain_error_code(speeches.finish_own_turn, floor.session,
                                                 by_attendee=pt.from_user(floor.moderator)),
-        "nobody": _code(speeches.finish_own_turn, floor.session),
-        "the speaker, in another session": _code(speeches.finish_own_turn, floor.other, by_attendee=aminata),
+        "nobody": domain_error_code(speeches.finish_own_turn, floor.session),
+        "the speaker, in another session": domain_error_code(speeches.finish_own_turn, floor.other,
+                                                             by_attendee=aminata),
     }
     assert refused == dict.fromkeys(refused, "not_your_turn")
     assert speech.ended_at is None and entry.state == SpeakerState.SPEAKING
@@ -89,7 +85,7 @@ def test_a_moderator_speaking_cannot_use_the_speakers_path(floor):
     participant key — theirs included — never matches a moderator's entry."""
     entry = services.add_speaker(floor.session, by=floor.moderator, kind="moderator")
     speech = speeches.start(entry, by=floor.moderator, now=at(0))
-    assert _code(speeches.finish_own_turn, floor.session, by_attendee=pt.from_user(floor.moderator)) == \
+    assert domain_error_code(speeches.finish_own_turn, floor.session, by_attendee=pt.from_user(floor.moderator)) == \
         "not_your_turn"
     assert speech.ended_at is None
 
@@ -100,7 +96,8 @@ def test_a_revoked_ticket_cannot_finish(floor):
     commit()
     reg.revoke_ticket(db.session.get(Registration, aminata.registration_id))
     commit()
-    assert _code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(10)) == "ticket_revoked"
+    refused = domain_error_code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(10))
+    assert refused == "ticket_revoked"
     assert db.session.get(Speech, speech.id).ended_at is None
 
 
@@ -110,7 +107,7 @@ def test_a_cancelled_registration_cannot_finish(floor):
     commit()
     reg.cancel_registration(db.session.get(Registration, aminata.registration_id))
     commit()
-    assert _code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(10)) == \
+    assert domain_error_code(speeches.finish_own_turn, floor.session, by_attendee=aminata, now=at(10)) == \
         "registration_cancelled"
 
 

@@ -247,3 +247,14 @@ def test_a_speaker_in_the_room_hands_the_floor_back_from_the_live_page(floor, co
     assert events(karim)[-1]["state"]["current"] is None  # everyone's page follows
     assert join(mod, sid)["snapshot"]["state"]["done"][0]["id"] == speaker["id"]
     assert call(aminata, "finish_turn", {"session_id": sid})["error"]["code"] == "not_your_turn"  # twice: over
+
+
+def test_handing_the_floor_back_is_rate_limited_on_its_own_count(app, floor, connect, monkeypatch):
+    """A page (or a script) calling `finish_turn` in a loop is cut off after the limit; asking for the floor keeps
+    its own count."""
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "FLOOR_HAND_LIMIT", "2/minute")
+    aminata = connect({"ticket": floor.tickets[0]})
+    codes = [call(aminata, "finish_turn", {"session_id": floor.session.id})["error"]["code"] for _ in range(3)]
+    assert codes == ["not_your_turn", "not_your_turn", "rate_limited"]
+    assert call(aminata, "raise_hand", {"session_id": floor.session.id})["ok"]

@@ -5,6 +5,7 @@ the live speaker again within a deadline; the speaker's page goes on publishing 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -102,13 +103,14 @@ def test_screen_reload_and_app_restart_keep_the_live_speaker(stage: Stage, media
     ack = minister.evaluate("() => window.eventhubStage.emit('heartbeat', {token: window.eventhubStage.creds.token})")
     assert ack["ok"] is True, ack  # the join token issued before the restart is still good
 
-    # The new process learnt from the minister's reports that their socket publishes: its drop shows
-    # "reconnecting" to the stage manager (the process that issued their credentials is gone).
-    # Their page reports every 3 s; one report is made here so the drop below cannot race the first report to
-    # the new process (a page's timers run late in a busy browser).
-    ack = minister.evaluate("() => window.eventhubStage.emit('report', "
-                            "{token: window.eventhubStage.creds.token, connection: 'joined'})")
-    assert ack["ok"] is True, ack
+    # The new process learns from the minister's own reports (their page sends one every 3 s) that their socket
+    # publishes: its drop shows "reconnecting" to the stage manager (the process that issued their credentials is
+    # gone). The drop waits for a report the console saw arrive from now on, so it cannot race the first one (a
+    # page's timers run late in a busy browser).
+    reported = f"window.eventhubStage.participants.get({pid}).reported_at"
+    since = manager.evaluate(f"() => {reported}")
+    js_true(manager, f"{reported} && {reported} > {json.dumps(since or '')}", 20,
+            "the minister's page reports to the new process")
     minister.evaluate("() => window.eventhubStage.socket.disconnect()")
     try:
         js_true(manager, f"{row}.dataset.connection === 'reconnecting'", 15,

@@ -94,21 +94,24 @@ def test_the_migration_gives_older_sessions_their_rows_and_keeps_existing_ones(a
     db.session.remove()
 
     stamp(revision="0012_channel_tokens")
-    upgrade(revision="0013_session_rows")  # this migration only: the later ones already ran on this schema
+    try:
+        upgrade(revision="0013_session_rows")  # this migration only: the later ones already ran on this schema
 
-    for session_id in [opened_id, half_id, *ids]:
-        settings, stages = _rows(session_id)
-        assert (len(settings), len(stages)) == (1, 1), session_id
-        assert settings[0].moderation == Moderation.PRE and settings[0].is_open
-        assert not settings[0].anonymous_allowed and stages[0].state == StageState.CLOSED
-        assert settings[0].updated_at.tzinfo is not None and stages[0].created_at.tzinfo is not None
-    settings, stages = _rows(pause_id)
-    assert (len(settings), stages) == (1, [])
-    (settings,), (stage,) = _rows(opened_id)
-    assert (settings.short_code, stage.screen_key, stage.id) == kept
-    codes = db.session.scalars(db.select(QaSettings.short_code)).all()
-    keys = db.session.scalars(db.select(Stage.screen_key)).all()
-    assert len(set(codes)) == len(codes) == 6 and len(set(keys)) == len(keys) == 5
-    assert db.session.scalar(db.text("SELECT version_num FROM alembic_version")) == "0013_session_rows"
-    db.session.remove()
-    stamp(revision="head")  # the schema is the head's: later tests read the version
+        for session_id in [opened_id, half_id, *ids]:
+            settings, stages = _rows(session_id)
+            assert (len(settings), len(stages)) == (1, 1), session_id
+            assert settings[0].moderation == Moderation.PRE and settings[0].is_open
+            assert not settings[0].anonymous_allowed and stages[0].state == StageState.CLOSED
+            assert settings[0].updated_at.tzinfo is not None and stages[0].created_at.tzinfo is not None
+        settings, stages = _rows(pause_id)
+        assert (len(settings), stages) == (1, [])
+        (settings,), (stage,) = _rows(opened_id)
+        assert (settings.short_code, stage.screen_key, stage.id) == kept
+        codes = db.session.scalars(db.select(QaSettings.short_code)).all()
+        keys = db.session.scalars(db.select(Stage.screen_key)).all()
+        assert len(set(codes)) == len(codes) == 6 and len(set(keys)) == len(keys) == 5
+        assert db.session.scalar(db.text("SELECT version_num FROM alembic_version")) == "0013_session_rows"
+    finally:
+        db.session.remove()
+        stamp(revision="head")  # the schema is the head's, whatever happened above: later tests read the version
+

@@ -11,20 +11,13 @@ import pytest
 import requests
 
 from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.floor import hands, speeches
 from eventhub.media.janus import VIDEOROOM, JanusClient, JanusError, JanusServer
 from eventhub.qa import participants as pt
 from eventhub.stage import access, credentials
 from eventhub.stage.models import ParticipantState, StageParticipant, StageRole, StageToken
-
-
-def _code(fn, *args, **kwargs) -> str:  # noqa: ANN001
-    with pytest.raises(DomainError) as excinfo:
-        fn(*args, **kwargs)
-    db.session.rollback()
-    return excinfo.value.code
+from tests.helpers import domain_error_code
 
 
 def _publisher_join(media, server: str, token: str, room: int, feed: int) -> dict:  # noqa: ANN001
@@ -74,7 +67,7 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
     other = access.ticket_holder(world.tickets["room"])
     hand, speaker = _accept(world, world.tickets["remote"])
     # Accepted but not started: no right yet.
-    assert _code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
+    assert domain_error_code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
     speeches.start(speaker, by=world.moderator)
     commit()
     row = db.session.scalar(db.select(StageParticipant).where(StageParticipant.stage_id == stage.id,
@@ -82,7 +75,7 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
     assert row is not None and row.state == ParticipantState.LIVE and row.hand_id == hand.id
     assert row.video_allowed is False and row.display == "Attendee remote"
     # Somebody else whose hand was not accepted is refused, in the app and (with a receive token) by Janus.
-    assert _code(credentials.issue, stage, other, publish=True, media=media) == "attendee_cannot_publish"
+    assert domain_error_code(credentials.issue, stage, other, publish=True, media=media) == "attendee_cannot_publish"
     watcher = credentials.issue(stage, other, publish=False, media=media)
     commit()
     assert watcher["feed_id"] is None
@@ -115,7 +108,7 @@ def test_attendee_publishes_only_during_the_accepted_turn(world, media, open_sta
     with pytest.raises(JanusError) as err:
         _publisher_join(media, stage.janus_server, creds["token"], stage.janus_room_id, row.feed_id)
     assert err.value.code == 403
-    assert _code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
+    assert domain_error_code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
     assert guard.feeds() == set()
     _until(lambda: "eventhub-guard" not in _displays(media, stage), "the guard left the room", timeout=10)
     # The watcher's receive-only token was not touched by the end of somebody else's turn.
@@ -148,5 +141,5 @@ def test_video_follows_the_moderators_choice_and_in_room_hands_get_no_media(worl
     commit()
     rows = list(db.session.scalars(db.select(StageParticipant).where(StageParticipant.role == StageRole.ATTENDEE)))
     assert [r.state for r in rows] == [ParticipantState.BACKSTAGE]  # the first speaker's turn ended
-    assert _code(credentials.issue, stage, access.ticket_holder(world.tickets["room"]), publish=True,
+    assert domain_error_code(credentials.issue, stage, access.ticket_holder(world.tickets["room"]), publish=True,
                  media=media) == "attendee_cannot_publish"

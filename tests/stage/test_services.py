@@ -6,12 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-import pytest
-
 from eventhub import signals
 from eventhub.auth.services import revoke_role
 from eventhub.core.db import commit
-from eventhub.core.errors import DomainError
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.registration import services as reg
@@ -19,13 +16,7 @@ from eventhub.registration.models import Registration, Ticket
 from eventhub.stage import access, credentials
 from eventhub.stage import services as svc
 from eventhub.stage.models import ParticipantState, StageBroadcast, StageRole, StageState, StageToken
-
-
-def _code(fn, *args, **kwargs) -> str:  # noqa: ANN001
-    with pytest.raises(DomainError) as excinfo:
-        fn(*args, **kwargs)
-    db.session.rollback()
-    return excinfo.value.code
+from tests.helpers import domain_error_code
 
 
 def test_stage_managers_are_the_organizers_and_this_sessions_moderators(world):
@@ -48,18 +39,18 @@ def test_open_refused_to_non_managers_and_without_media(world):
     stage = svc.get_stage(world.session)
     commit()
     for user in (world.other_moderator, world.outsider, None):
-        assert _code(svc.open_stage, stage, by=user, media=None) == "not_stage_manager"
-    assert _code(svc.open_stage, stage, by=world.organizer, media=None) == "media_unavailable"
+        assert domain_error_code(svc.open_stage, stage, by=user, media=None) == "not_stage_manager"
+    assert domain_error_code(svc.open_stage, stage, by=world.organizer, media=None) == "media_unavailable"
     assert stage.state == StageState.CLOSED
 
 
 def test_closed_stage_refuses_people_actions(world):
     stage = svc.get_stage(world.session)
     commit()
-    assert _code(svc.go_live, stage, by=world.moderator) == "stage_closed"
-    assert _code(svc.end_stage, stage, by=world.moderator, media=None) == "stage_closed"
+    assert domain_error_code(svc.go_live, stage, by=world.moderator) == "stage_closed"
+    assert domain_error_code(svc.end_stage, stage, by=world.moderator, media=None) == "stage_closed"
     holder = access.panelist_holder(world.minister_link)
-    assert _code(credentials.issue, stage, holder, publish=True, media=None) == "stage_closed"
+    assert domain_error_code(credentials.issue, stage, holder, publish=True, media=None) == "stage_closed"
 
 
 def test_open_creates_the_janus_room_and_the_publishers(world, media, open_stage):
@@ -69,7 +60,7 @@ def test_open_creates_the_janus_room_and_the_publishers(world, media, open_stage
     roles = sorted((p.role.value, p.display) for p in stage.participants)
     # The remote minister and the room feed publish; the panelist in the hall does not.
     assert roles == [("panelist", "Yacine Boudiaf"), ("room_feed", "La salle")]  # named in the default locale (fr)
-    assert _code(svc.open_stage, stage, by=world.organizer, media=media) == "stage_already_open"
+    assert domain_error_code(svc.open_stage, stage, by=world.organizer, media=media) == "stage_already_open"
     kinds = [b.payload["kind"] for b in db.session.scalars(db.select(StageBroadcast).order_by(StageBroadcast.seq))]
     assert kinds == ["participant", "participant", "stage"]
 
@@ -87,15 +78,15 @@ def test_credentials_by_role(world, media, open_stage):
     assert stage.room_secret not in repr(creds)
     # Refusals, by who is asking.
     remote = access.ticket_holder(world.tickets["remote"])
-    assert _code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
+    assert domain_error_code(credentials.issue, stage, remote, publish=True, media=media) == "attendee_cannot_publish"
     assert credentials.issue(stage, remote, publish=False, media=media)["feed_id"] is None
     assert access.ticket_holder(world.tickets["revoked"]) is None
     offpanel = access.panelist_holder(world.offpanel_link)
-    assert _code(credentials.issue, stage, offpanel, publish=True, media=media) == "not_on_this_stage"
+    assert domain_error_code(credentials.issue, stage, offpanel, publish=True, media=media) == "not_on_this_stage"
     foreign = access.panelist_holder(world.foreign_link)
-    assert _code(credentials.issue, stage, foreign, publish=True, media=media) == "not_on_this_stage"
+    assert domain_error_code(credentials.issue, stage, foreign, publish=True, media=media) == "not_on_this_stage"
     manager = access.manager_holder(world.moderator)
-    assert _code(credentials.issue, stage, manager, publish=True, media=media) == "cannot_publish"
+    assert domain_error_code(credentials.issue, stage, manager, publish=True, media=media) == "cannot_publish"
     screen = access.key_holder(stage, stage.screen_key, room_feed=False)
     assert credentials.issue(stage, screen, publish=False, media=media)["publish"] is False
     assert access.key_holder(stage, "wrong-key", room_feed=False) is None
@@ -104,8 +95,8 @@ def test_credentials_by_role(world, media, open_stage):
 def test_bring_live_backstage_spotlight_question(world, media, open_stage):
     stage = open_stage
     minister = next(p for p in stage.participants if p.role == StageRole.PANELIST)
-    assert _code(svc.bring_live, stage, minister, by=world.other_moderator) == "not_stage_manager"
-    assert _code(svc.spotlight, stage, minister, by=world.moderator) == "not_live"
+    assert domain_error_code(svc.bring_live, stage, minister, by=world.other_moderator) == "not_stage_manager"
+    assert domain_error_code(svc.spotlight, stage, minister, by=world.moderator) == "not_live"
     svc.bring_live(stage, minister, by=world.moderator)
     svc.spotlight(stage, minister, by=world.moderator)
     svc.show_question(stage, True, by=world.moderator)
@@ -113,7 +104,7 @@ def test_bring_live_backstage_spotlight_question(world, media, open_stage):
     assert minister.state == ParticipantState.LIVE and stage.spotlight_id == minister.id and stage.show_question
     svc.go_live(stage, by=world.organizer)
     commit()
-    assert _code(svc.go_live, stage, by=world.organizer) == "stage_already_open"
+    assert domain_error_code(svc.go_live, stage, by=world.organizer) == "stage_already_open"
     svc.send_backstage(stage, minister, by=world.moderator)
     commit()
     assert minister.state == ParticipantState.BACKSTAGE and stage.spotlight_id is None
@@ -133,9 +124,9 @@ def test_mute_and_remove_reach_janus(world, media, open_stage):
     assert minister.state == ParticipantState.REMOVED
     token = db.session.scalar(db.select(StageToken).where(StageToken.token == creds["token"]))
     assert token.removed_at is not None
-    assert _code(credentials.issue, stage, access.panelist_holder(world.minister_link), publish=True,
+    assert domain_error_code(credentials.issue, stage, access.panelist_holder(world.minister_link), publish=True,
                  media=media) == "removed_from_stage"
-    assert _code(svc.bring_live, stage, minister, by=world.moderator) == "participant_removed"
+    assert domain_error_code(svc.bring_live, stage, minister, by=world.moderator) == "participant_removed"
     svc.send_backstage(stage, minister, by=world.moderator)  # readmitted
     commit()
     assert credentials.issue(stage, access.panelist_holder(world.minister_link), publish=True, media=media)
@@ -147,11 +138,11 @@ def test_tokens_expire_without_heartbeat_and_are_swept(world, media, open_stage)
     commit()
     row = credentials.heartbeat(stage, creds["token"])
     later = row.expires_at + timedelta(seconds=1)
-    assert _code(credentials.heartbeat, stage, creds["token"], now=later) == "token_expired"
+    assert domain_error_code(credentials.heartbeat, stage, creds["token"], now=later) == "token_expired"
     assert credentials.sweep(media=media, now=later) == 1
     commit()
-    assert _code(credentials.heartbeat, stage, creds["token"]) == "token_expired"
-    assert _code(credentials.heartbeat, stage, "not-a-token") == "token_expired"
+    assert domain_error_code(credentials.heartbeat, stage, creds["token"]) == "token_expired"
+    assert domain_error_code(credentials.heartbeat, stage, "not-a-token") == "token_expired"
 
 
 def test_role_loss_and_revoked_ticket_end_tokens(world, media, open_stage):
@@ -180,7 +171,7 @@ def test_role_loss_and_revoked_ticket_end_tokens(world, media, open_stage):
 def test_end_destroys_the_room(world, media, open_stage):
     stage = open_stage
     server, room = stage.janus_server, stage.janus_room_id
-    assert _code(svc.end_stage, stage, by=world.outsider, media=media) == "not_stage_manager"
+    assert domain_error_code(svc.end_stage, stage, by=world.outsider, media=media) == "not_stage_manager"
     svc.end_stage(stage, by=world.moderator, media=media)
     commit()
     assert stage.state == StageState.ENDED
