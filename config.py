@@ -157,7 +157,8 @@ class Config:
         self.QA_JOIN_LIMIT = env.get("QA_JOIN_LIMIT", "20/10seconds")  # `join`s per connection (each a snapshot)
         # Moderators see a question flagged when its address had minted this many anonymous keys or more.
         self.QA_BUSY_ADDRESS_KEYS = int(env.get("QA_BUSY_ADDRESS_KEYS", "5"))
-        self.FLOOR_HAND_LIMIT = env.get("FLOOR_HAND_LIMIT", "3/minute")  # raised hands per attendee and session
+        # per attendee: asking for the floor, and (counted apart) handing it back
+        self.FLOOR_HAND_LIMIT = env.get("FLOOR_HAND_LIMIT", "3/minute")
         # Personal links of panelists and interpreters: valid this long (seconds) unless revoked first.
         self.PANELIST_LINK_MAX_AGE = int(env.get("PANELIST_LINK_MAX_AGE", str(30 * 24 * 3600)))
         # The live dashboard coalesces changes for this long (seconds) before one snapshot.

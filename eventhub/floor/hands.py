@@ -55,7 +55,8 @@ def rate_limit(participant: Participant, what: str = "hand") -> None:
         return
     limit = parse(current_app.config["FLOOR_HAND_LIMIT"])
     if not limiter.limiter.hit(limit, "floor", what, participant.key):
-        raise RateLimited("rate_limited", _l("You are asking too often. Please wait a minute."))
+        raise RateLimited("rate_limited", _l("You are asking too often. Please wait a minute.") if what == "hand"
+                          else _l("Too many attempts. Please wait a moment and try again."))
 
 
 def get_hand(hand_id: Any) -> Hand:

@@ -290,14 +290,9 @@ class FloorNamespace(LiveNamespace):
         conn = _conn()
         data = parse_payload(schemas.SessionIn, payload)
         session = services.get_session(data.session_id)
+        # A panelist's link matches only their own speech: one of another event or session never does.
         panelist = db.session.get(Panelist, conn.panelist_id) if conn.panelist_id is not None else None
-        if conn.participant is None and panelist is None:
-            raise Forbidden("not_your_turn", _("You do not have the floor."))
-        if conn.participant is not None:
-            hands.rate_limit(conn.participant, "finish")
-        speech = speeches.finish_own_turn(session, by_attendee=conn.participant,
-                                          by_panelist=panelist if panelist and panelist.event_id == session.event_id
-                                          else None)
+        speech = speeches.finish_own_turn(session, by_attendee=conn.participant, by_panelist=panelist)
         return ok({"speech_id": speech.id})
 
     def on_listen(self, payload: Any = None) -> dict:

@@ -19,6 +19,7 @@ from eventhub.core.errors import Conflict, Forbidden
 from eventhub.core.types import utcnow
 from eventhub.extensions import db
 from eventhub.floor import broadcast as bc
+from eventhub.floor.hands import rate_limit
 from eventhub.floor.models import Delegation, FloorSettings, Speaker, SpeakerKind, SpeakerState, Speech
 from eventhub.floor.services import get_settings, require_moderator, session_of
 from eventhub.qa import participants as pt
@@ -214,6 +215,11 @@ def finish_own_turn(session: AgendaSession, *, by_attendee: pt.Participant | Non
 
     Serialized with the moderators' changes on the floor's lock: racing a moderator's end, one of them ends the
     speech and the other is refused (`not_your_turn` here, `no_open_speech` / `floor_changed` there)."""
+    # Nobody who could be speaking (a screen, a manager, an interpreter): refused before the floor's lock.
+    if by_attendee is None and by_panelist is None:
+        raise Forbidden("not_your_turn", _l("You do not have the floor."))
+    if by_attendee is not None:
+        rate_limit(by_attendee, "finish")  # a page or a script in a loop must not queue on the floor's lock
     if by_attendee is not None and (problem := pt.ticket_problem(by_attendee)):
         raise Forbidden(problem, _l("This ticket was revoked or replaced by a newer one.")
                         if problem == pt.TICKET_REVOKED else _l("This registration was cancelled."))

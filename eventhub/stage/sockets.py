@@ -8,6 +8,7 @@ after the commit → ack. A client (re)joining with `since` gets what it missed,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -45,6 +46,7 @@ class Conn:
     key: str | None = None
     roles: dict[int, StageRole] = field(default_factory=dict)  # session id → role it joined with
     publishing: dict[int, int] = field(default_factory=dict)  # stage id → its StageParticipant id
+    reported: dict[int, datetime] = field(default_factory=dict)  # stage id → when this socket last reported
 
 
 _conns: dict[str, Conn] = {}
@@ -137,7 +139,8 @@ def _speaker_identity(conn: Conn, session: AgendaSession) -> tuple[pt.Participan
     the session its link (or its account) names."""
     attendee = conn.attendee.participant if conn.attendee is not None else None
     panelist_id = conn.panelist.panelist_id if conn.panelist is not None else None
-    if panelist_id is None and (own := access.account_panelist(_user(conn), session)) is not None:
+    # A ticket's holder is not asked for an account: a stale sign-in in the same browser must not refuse them.
+    if panelist_id is None and attendee is None and (own := access.account_panelist(_user(conn), session)):
         panelist_id = own.id
     panelist = db.session.get(Panelist, panelist_id) if panelist_id is not None else None
     return attendee, panelist if access.panelist_on_session(panelist, session) else None
@@ -206,7 +209,7 @@ class StageNamespace(LiveNamespace):
         # disconnect inside whatever emit found it dead, which may be the after-commit broadcast of another
         # handler (or disconnect) still committing on this very session.
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.socketio.start_background_task(upkeep.mark_reconnecting, app, dict(conn.publishing))
+        self.socketio.start_background_task(upkeep.mark_reconnecting, app, dict(conn.publishing), dict(conn.reported))
 
     @limited
     def on_join(self, payload: Any = None) -> dict:
@@ -264,6 +267,8 @@ class StageNamespace(LiveNamespace):
             # that this socket publishes, so its drop still shows "reconnecting" to the managers.
             conn.publishing.setdefault(stage.id, p.id)
         svc.report(stage, p, connection=data.connection, quality=data.quality.model_dump(exclude_none=True))
+        if conn is not None and p.reported_at is not None:
+            conn.reported[stage.id] = p.reported_at
         return ok()
 
     @limited

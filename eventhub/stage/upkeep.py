@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -117,15 +118,26 @@ def rehome(server: str, media: svc.Media) -> list[int]:
     return moved
 
 
-def mark_reconnecting(app: Flask, publishing: dict[int, int]) -> None:
+def mark_reconnecting(app: Flask, publishing: dict[int, int], reported: dict[int, datetime] | None = None) -> None:
     """A publisher's socket dropped (`publishing`: stage id → participant id): "reconnecting" for the managers until
-    the page reports again. A task of its own (started by the /stage namespace's disconnect), so its own unit."""
-    with app.app_context():
-        for stage_id, participant_id in publishing.items():
-            stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
-            if stage is not None and p is not None and p.connection == "joined":
+    the page reports again. A task of its own (started by the /stage namespace's disconnect), so its own unit.
+    `reported`: when that socket last reported, per stage. A report since then came from another socket of theirs
+    (a page that moved from Wi-Fi to 4G reports on its new socket before the server notices the old one is gone):
+    that participant is left as they are, or every screen would drop and resubscribe them."""
+    reported = reported or {}
+    try:
+        with app.app_context():
+            for stage_id, participant_id in publishing.items():
+                stage, p = db.session.get(Stage, stage_id), db.session.get(StageParticipant, participant_id)
+                if stage is None or p is None or p.connection != "joined":
+                    continue
+                last = reported.get(stage_id)
+                if last is not None and p.reported_at is not None and p.reported_at > last:
+                    continue
                 svc.report(stage, p, connection="reconnecting", quality=p.quality or {})
-        commit()
+            commit()
+    except Exception:  # a background task: logged with its traceback, never a dead greenlet's stderr
+        log.exception("stage: marking %s reconnecting failed", publishing)
 
 
 def on_janus_server_down(sender: Any, **_kw: Any) -> None:

@@ -115,9 +115,11 @@ if (root && qa) {
     setInterval(() => {
       const cur = (live.state && live.state.current) || null;
       showCountdown(timer, cur, live.now(), t);
-      if (mine) {
+      if (mine) {  // their own speech, running or paused (an interjection): the countdown stays on screen
         const me = mySpeaker(myHand());
-        showCountdown(mine, cur && me && cur.speaker_id === me.id ? cur : null, live.now(), t);
+        const own = !me || !live.state ? null : (cur && cur.speaker_id === me.id ? cur
+          : live.state.paused.find((p) => p.speaker_id === me.id) || null);
+        showCountdown(mine, own, live.now(), t);
       }
     }, 250);
   });
@@ -142,6 +144,6 @@ if (root && qa) {
     finish.disabled = true;
     const ack = await live.call("finish_turn", { session_id: sessionId });
     finish.disabled = false;
-    finishStatus.textContent = ack.ok ? "" : (ack.error.message || ack.error.code);
+    finishStatus.textContent = ack.ok ? "" : (ack.error.message || t.offline);
   });
 }

@@ -217,11 +217,14 @@ export function showSelfMute(button, muted, t) {
 
 // "I've finished": the floor ends the speaker's own turn; the stage's broadcast then sends them backstage (the
 // pages follow it). Resolves to the error message, or "" once done.
-export async function finishTurn(state, button) {
+// Offline it is not queued: socket.io would send it on reconnect, maybe ending a turn given since.
+export async function finishTurn(state, button, offline = "…") {
+  if (!state.socket.connected) return offline;
   button.disabled = true;
-  const ack = await state.emit("finish_turn", {});
+  const ack = await new Promise((resolve) => state.socket.timeout(10000).emit(
+    "finish_turn", { session_id: state.sessionId }, (err, a) => resolve(err ? null : a)));
   button.disabled = false;
-  return ack && ack.ok ? "" : ((ack && ack.error && ack.error.message) || "…");
+  return ack && ack.ok ? "" : ((ack && ack.error && ack.error.message) || offline);
 }
 
 // --- quality: getStats every few seconds ---------------------------------------------------------------------

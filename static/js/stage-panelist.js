@@ -96,7 +96,7 @@ function followFloor(state, sessionId) {
     box.hidden = !speech;
     showCountdown(timer, speech, live.now(), ft);
   }, 250);
-  finish.addEventListener("click", async () => { out.textContent = await finishTurn(state, finish); });
+  finish.addEventListener("click", async () => { out.textContent = await finishTurn(state, finish, t.offline); });
 }
 
 function start() {

@@ -117,7 +117,7 @@ export function attendeeSpeaker(state, t, { media = true } = {}) {
   button.addEventListener("click", join);
   muteButton.addEventListener("click", () => mute(!speaker.selfMuted));
   finish.addEventListener("click", async () => {
-    const error = await finishTurn(speaker, finish);
+    const error = await finishTurn(speaker, finish, t.offline);
     if (error) say(error, "error");
   });
   return update;
