@@ -254,6 +254,8 @@ def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Reg
         return []
     now = now or utcnow()
     promoted: list[Registration] = []
+    # Read once, before the first seat claim locks the event row: each promotion's mail shows the journey.
+    schedule = schedule_of(event)
     for mode in AttendanceMode:
         while True:
             nxt = db.session.scalars(
@@ -267,7 +269,7 @@ def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Reg
             nxt.status, nxt.confirmed_at = RegistrationStatus.CONFIRMED, now
             leave_waitlist(event, mode)
             db.session.flush()
-            _queue_registration_mail(nxt, "promoted")
+            _queue_registration_mail(nxt, "promoted", schedule=schedule)
             promoted.append(nxt)
     return promoted
 
@@ -345,10 +347,10 @@ def get_registration(event: Event, registration_id: int) -> Registration:
 
 # --- mail -----------------------------------------------------------------------------------------------------
 
-def _queue_registration_mail(registration: Registration, kind: str) -> None:
+def _queue_registration_mail(registration: Registration, kind: str, *, schedule: Schedule | None = None) -> None:
     """Promotion, ticket and cancellation mails (no position: only `register`'s waitlisted mail shows one), in
     the language the person registered in, whoever acts (an organizer's
-    cancellation, a promotion triggered by someone else's)."""
+    cancellation, a promotion triggered by someone else's). `schedule`: read by a caller that sends several."""
     with force_locale(registration.locale):
-        render_registration_mail(registration, kind)
+        render_registration_mail(registration, kind, schedule=schedule)
 

@@ -18,6 +18,7 @@ from eventhub.registration import services
 from eventhub.registration.models import AttendanceMode, Registration, RegistrationStatus
 from eventhub.tickets import codes, qr
 from tests.conftest import future
+from tests.helpers import QueryCounter, round_table_sessions
 
 
 def person(n: int, mode: str = "in_person", **kw) -> services.RegistrationData:
@@ -276,3 +277,20 @@ def test_waitlist_positions_in_one_query_match_one_by_one(make_event):
     assert positions == {r.id: services.waitlist_position(r) for r in regs
                          if r.status == RegistrationStatus.WAITLISTED}
     assert sorted(positions.values()) == [1, 1, 2, 2, 3]
+
+
+def test_promotions_read_the_schedule_once_not_once_per_person(make_event):
+    """Promoting holds the event row's lock from the first seat claimed: each promoted person's mail shows their
+    journey, read once before the loop, not once per person under the lock."""
+    event = make_event(capacity=1)
+    round_table_sessions(event)  # published: each mail shows the person's journey
+    for i in range(5):
+        register(event, person(i))
+    event.capacity = 4
+    commit()
+    with QueryCounter() as counter:
+        promoted = services.fill_from_waitlist(event)
+    commit()
+    assert len(promoted) == 3
+    sessions_read = [s for s in counter.statements if "FROM agenda_sessions" in s]
+    assert len(sessions_read) <= 1, sessions_read
