@@ -114,7 +114,7 @@ def log(event: Event, *, limit: int | None = 500, offset: int = 0, double_only: 
              .options(joinedload(Scan.point), joinedload(Scan.by), joinedload(Scan.registration),
                       joinedload(Scan.checkin)))
     if double_only:
-        query = query.where(Scan.double_entry.is_(True))
+        query = query.where(Scan.double_entry)  # the partial index's own predicate
     query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)

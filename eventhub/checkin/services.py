@@ -1,9 +1,10 @@
 """Door check-in: one service for the scanner page, the JSON API, the socket and the offline sync.
 
 Exactly once: a partial unique index allows one live CheckIn per (registration, point). Two scanners racing on
-one ticket both try the INSERT inside a SAVEPOINT; PostgreSQL makes the second wait for the first to commit and
-then refuses it, so it answers `already_checked_in` with the first check-in's time, point and scanner. A client
-`nonce` is unique per event in the scan log, so a retried request is answered from the log, not scanned again.
+one ticket both send `INSERT … ON CONFLICT DO NOTHING`; PostgreSQL makes the second wait for the first to commit
+and then inserts nothing, so it answers `already_checked_in` with the first check-in's time, point and scanner (a
+remote ticket's upgrade, which also claims a seat, keeps a SAVEPOINT). A client `nonce` is unique per event in the
+scan log, so a retried request is answered from the log, not scanned again.
 """
 
 from __future__ import annotations
@@ -166,16 +167,8 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
         # The device turned them away (a stale copy, a setting changed since): so it stays.
         result, detail = str(device_result), DEVICE_REFUSED
     registration = ticket.registration if ticket is not None and result != WRONG_EVENT else None
-    # An in-person ticket already admitted here is found by the check-in's own INSERT (its unique index), not by a
-    # read before every scan; a remote one is looked up first, so a second scan never claims an upgrade seat.
-    existing = (_live_checkin(registration.id, point.id) if result == ADMITTED and registration is not None
-                and registration.mode == AttendanceMode.REMOTE else None)
-    # Only a remote ticket needs the event's upgrade rule: an in-person scan does not read the settings.
-    upgrade_allowed = (remote_upgrade_allowed(event) if result == ADMITTED and registration is not None
-                       and registration.mode == AttendanceMode.REMOTE else False)
     checkin, result, detail, inserted = _admit(event, point, ticket, registration, result, detail, by=by, at=at,
-                                               nonce=nonce, device_id=device_id, offline=offline,
-                                               existing=existing, upgrade_allowed=upgrade_allowed)
+                                               nonce=nonce, device_id=device_id, offline=offline)
     double = offline and not device_refused and result == ALREADY and checkin is not None
     scan_id = _insert(Scan, {
         "event_id": event.id, "point_id": point.id, "by_id": by.id if by else None, "device_id": device_id,
@@ -199,28 +192,29 @@ def check_in(code: str, *, by: User | None, point: CheckInPoint, nonce: str | No
                          time_clamped=time_clamped).freeze()
 
 
-def _insert(model: type[CheckIn] | type[Scan], values: dict[str, Any], *, conflict: tuple[str, ...],
-            where: Any = None) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the unique index `conflict`
-    (partial: `where`) already holds one. A SAVEPOINT around a plain INSERT did the same in three round trips.
-    On PostgreSQL a conflicting row of a transaction in progress makes the INSERT wait for its outcome."""
+def _insert(model: type[CheckIn] | type[Scan], values: dict[str, Any], *, conflict: tuple[str, ...]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the unique index or constraint
+    on the columns `conflict` already holds one. A SAVEPOINT around a plain INSERT did the same in three round
+    trips. On PostgreSQL a conflicting row of a transaction in progress makes the INSERT wait for its outcome."""
     dialect = db.session.get_bind().dialect.name
-    return db.session.scalar(_insert_statement(model, dialect, conflict, where), values)
+    return db.session.scalar(_insert_statement(model, dialect, conflict), values)
 
 
 _INSERTS: dict[tuple[Any, ...], Any] = {}
 
 
-def _insert_statement(model: type[CheckIn] | type[Scan], dialect: str, conflict: tuple[str, ...],
-                      where: Any) -> Any:
+def _insert_statement(model: type[CheckIn] | type[Scan], dialect: str, conflict: tuple[str, ...]) -> Any:
     """The statement, made once per model and dialect: a Core INSERT on the table with the row as parameters.
     An ORM-enabled `insert(model).values(...)` built per scan cost ~12 % of a scan's CPU in the door bench (the
-    ORM bulk-insert path and a cache key over every value); this one's cache key is computed from a fixed shape."""
+    ORM bulk-insert path and a cache key over every value); this one's cache key is computed from a fixed shape.
+    A partial unique index's predicate is the index's own, read off the table (one definition, in the model)."""
     key = (model, dialect, conflict)
     stmt = _INSERTS.get(key)
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         table = cast(Table, model.__table__)
+        where = next((ix.dialect_options[dialect]["where"] for ix in table.indexes
+                      if ix.unique and tuple(c.name for c in ix.columns) == conflict), None)
         stmt = (insert(table).on_conflict_do_nothing(index_elements=list(conflict), index_where=where)
                 .returning(table.c.id))
         _INSERTS[key] = stmt
@@ -242,21 +236,19 @@ def _persistent(model: type[CheckIn], row_id: int, values: dict[str, Any]) -> Ch
 
 def _admit(event: Event, point: CheckInPoint, ticket: Ticket | None, registration: Registration | None,
            result: str, detail: str, *, by: User | None, at: datetime, nonce: str | None, device_id: str,
-           offline: bool, existing: CheckIn | None,
-           upgrade_allowed: bool) -> tuple[CheckIn | None, str, str, CheckIn | None]:
-    """(check-in to answer with, result, detail, the check-in this call inserted or None)."""
+           offline: bool) -> tuple[CheckIn | None, str, str, CheckIn | None]:
+    """(check-in to answer with, result, detail, the check-in this call inserted or None). An in-person ticket
+    already admitted here is found by the check-in's own INSERT (its unique index), not by a read before every
+    scan."""
     if result != ADMITTED or registration is None or ticket is None:
         return None, result, detail, None
-    if existing is not None:
-        return existing, ALREADY, "", None
     values = {"event_id": event.id, "registration_id": registration.id, "ticket_id": ticket.id,
               "point_id": point.id, "admitted_at": at, "by_id": by.id if by else None, "nonce": nonce,
               "device_id": device_id, "offline": offline, "upgraded": False, "undone_at": None,
               "undone_by_id": None}
     if registration.mode == AttendanceMode.REMOTE:
-        return _admit_remote(event, registration, values, upgrade_allowed)
-    checkin_id = _insert(CheckIn, values, conflict=("registration_id", "point_id"),
-                         where=CheckIn.undone_at.is_(None))
+        return _admit_remote(event, registration, values)
+    checkin_id = _insert(CheckIn, values, conflict=("registration_id", "point_id"))
     if checkin_id is None:
         # Another scanner admitted this ticket at this point first (and committed).
         return _live_checkin(registration.id, point.id), ALREADY, "", None
@@ -264,9 +256,14 @@ def _admit(event: Event, point: CheckInPoint, ticket: Ticket | None, registratio
     return checkin, ADMITTED, "", checkin
 
 
-def _admit_remote(event: Event, registration: Registration, values: dict[str, Any],
-                  upgrade_allowed: bool) -> tuple[CheckIn | None, str, str, CheckIn | None]:
-    """A remote ticket at the door: admitted only with a seat claimed for it (rare: the SAVEPOINT path)."""
+def _admit_remote(event: Event, registration: Registration,
+                  values: dict[str, Any]) -> tuple[CheckIn | None, str, str, CheckIn | None]:
+    """A remote ticket at the door: admitted only with a seat claimed for it (rare: the SAVEPOINT path). Looked up
+    first, so a second scan never claims a second seat; both reads come before this scan's first write."""
+    existing = _live_checkin(registration.id, values["point_id"])
+    if existing is not None:
+        return existing, ALREADY, "", None
+    upgrade_allowed = remote_upgrade_allowed(event)
     checkin = CheckIn(**values)
     try:
         with db.session.begin_nested():

@@ -14,7 +14,7 @@ depends_on = None
 
 def upgrade():
     op.create_index('ix_checkin_scans_doubles', 'checkin_scans', ['event_id'], unique=False,
-                    sqlite_where=sa.text('double_entry'), postgresql_where=sa.text('double_entry'))
+                    sqlite_where=sa.text('double_entry = 1'), postgresql_where=sa.text('double_entry'))
 
 
 def downgrade():
