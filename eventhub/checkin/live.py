@@ -50,26 +50,14 @@ class CountersLoop(BackgroundLoop):
         with self._marks:
             pending, self._pending = self._pending, set()
         for event_id in sorted(pending):
-            if not has_audience(self.app, event_id):
+            # No listener anywhere: the aggregate queries (the door's largest fixed cost) are skipped.
+            if not shared.has_audience(self.app, NAMESPACE, event_room(event_id)):
                 continue
             if shared.claim_turn(self.app, f"checkin-counters:{event_id}", self.interval):
                 emit_counters(self.app, event_id)
             else:  # another process computes this period's counters; the latest change is counted next period
                 self.mark(event_id)
         return len(pending)
-
-
-def has_audience(app: Flask, event_id: int) -> bool:
-    """Whether anybody can receive this event's counters. Without a message queue every listener is on this
-    process, so an empty room means nobody: the aggregate queries (the door's largest fixed cost when no
-    dashboard is open) are skipped, and whoever joins later gets a fresh snapshot from `join`. With a queue the
-    listeners may be on another process, so the counters are always sent."""
-    if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
-        return True
-    server = getattr(socketio, "server", None)
-    if server is None:
-        return True
-    return bool(server.manager.rooms.get(NAMESPACE, {}).get(event_room(event_id)))
 
 
 def emit_counters(app: Flask, event_id: int) -> None:

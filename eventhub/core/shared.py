@@ -15,6 +15,8 @@ import logging
 import redis
 from flask import Flask
 
+from eventhub.extensions import socketio
+
 log = logging.getLogger(__name__)
 _clients: dict[str, redis.Redis] = {}
 
@@ -42,3 +44,13 @@ def claim_turn(app: Flask, name: str, seconds: float) -> bool:
     except redis.RedisError:
         log.warning("could not claim %s in Redis: doing it here", name)
         return True
+
+
+def has_audience(app: Flask, namespace: str, room: str) -> bool:
+    """Whether anybody can receive what is sent to `room`. Without a message queue every listener is on this
+    process, so an empty room means nobody (a periodic aggregate for it can be skipped: whoever joins later gets a
+    fresh snapshot); with a queue — any queue — the listeners may be on another process."""
+    if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return True
+    server = getattr(socketio, "server", None)
+    return server is None or bool(server.manager.rooms.get(namespace, {}).get(room))

@@ -46,7 +46,7 @@ def _emit_later(app: Flask, event_id: int) -> None:
     socketio.sleep(delay)
     with _lock:
         _pending.discard((id(app), event_id))
-    if not has_audience(app, event_id):
+    if not shared.has_audience(app, NAMESPACE, dashboard_room(event_id)):
         return  # nobody is watching: who opens the dashboard gets a fresh snapshot from `join`
     if not shared.claim_turn(app, f"report-dashboard:{event_id}", delay):
         schedule(app, event_id)  # another process sends this period's snapshot; the latest change goes next period
@@ -56,15 +56,6 @@ def _emit_later(app: Flask, event_id: int) -> None:
             emit_snapshot(event_id)
     except Exception:  # a broadcast must never take a worker down
         log.exception("report dashboard for event %s", event_id)
-
-
-def has_audience(app: Flask, event_id: int) -> bool:
-    """As the check-in counters: without a message queue every viewer is on this process, so an empty room means
-    nobody (the snapshot's six aggregate queries are skipped); with a queue they may be elsewhere."""
-    if shared.redis_url(app):
-        return True
-    server = getattr(socketio, "server", None)
-    return server is None or bool(server.manager.rooms.get(NAMESPACE, {}).get(dashboard_room(event_id)))
 
 
 def emit_snapshot(event_id: int) -> None:
