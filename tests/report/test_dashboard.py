@@ -19,14 +19,9 @@ from eventhub.report.data import collect
 from eventhub.schedule import services as sched
 from eventhub.signals import dashboard_collect
 from tests.helpers import QueryCounter
+from tests.socket_clients import signed_in
 
 NS = "/report"
-
-
-def _login(app, user):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email, "password": "correct horse battery"}).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -91,7 +86,7 @@ def test_snapshot_queries_do_not_grow_with_rows(rt, make_user):
 
 def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect, monkeypatch):
     monkeypatch.setitem(app.config, "REPORT_DASHBOARD_DELAY", 0)
-    client = connect({"event_id": rt.event.id}, http=_login(app, rt.organizer))
+    client = connect({"event_id": rt.event.id}, http=signed_in(app, rt.organizer))
     assert client.is_connected(NS)
     with app.app_context():
         ack = client.emit("join", {}, namespace=NS, callback=True)
@@ -110,8 +105,8 @@ def test_dashboard_pushes_a_checkin_and_a_question(app, rt, connect, monkeypatch
 
 def test_only_organizers_or_a_live_share_connect(app, rt, connect):
     assert not connect({"event_id": rt.event.id}).is_connected(NS)  # anonymous
-    assert not connect({"event_id": rt.event.id}, http=_login(app, rt.moderator)).is_connected(NS)
-    assert not connect({"event_id": "1"}, http=_login(app, rt.organizer)).is_connected(NS)
+    assert not connect({"event_id": rt.event.id}, http=signed_in(app, rt.moderator)).is_connected(NS)
+    assert not connect({"event_id": "1"}, http=signed_in(app, rt.organizer)).is_connected(NS)
     assert not connect({"share": "forged.token"}).is_connected(NS)
     share = services.create_share(rt.event, "Ambassade d'Algérie", by=rt.organizer)
     commit()
@@ -122,7 +117,7 @@ def test_only_organizers_or_a_live_share_connect(app, rt, connect):
         assert viewer.emit("join", {}, namespace=NS, callback=True)["ok"]
     page = app.test_client().get(f"/dashboard/{token}")
     assert page.status_code == 200 and "Tableau de bord en direct" in page.get_data(as_text=True)
-    organizer = _login(app, rt.organizer)
+    organizer = signed_in(app, rt.organizer)
     assert organizer.post(f"/manage/events/{rt.event.id}/dashboard/shares/{share.id}/revoke").status_code == 302
     deadline = time.monotonic() + 10
     while viewer.is_connected(NS) and time.monotonic() < deadline:  # cut off within moments
@@ -133,10 +128,10 @@ def test_only_organizers_or_a_live_share_connect(app, rt, connect):
 
 
 def test_dashboard_page_for_organizers(app, rt):
-    client = _login(app, rt.organizer)
+    client = signed_in(app, rt.organizer)
     page = client.get(f"/manage/events/{rt.event.id}/dashboard")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "report-dashboard.js" in html and "Panel 1 — Infrastructures" in html
-    assert _login(app, rt.moderator).get(f"/manage/events/{rt.event.id}/dashboard").status_code == 403
+    assert signed_in(app, rt.moderator).get(f"/manage/events/{rt.event.id}/dashboard").status_code == 403
     assert client.post(f"/manage/events/{rt.event.id}/dashboard/shares", data={"label": ""}).status_code == 302

@@ -7,6 +7,7 @@ import pytest
 
 from eventhub.core.db import commit
 from tests.security_live.sockets import call
+from tests.socket_clients import signed_in
 
 
 @pytest.fixture
@@ -37,10 +38,7 @@ def test_an_address_mints_a_bounded_number_of_keys(app, anonymous_session, monke
 
 def test_moderators_see_questions_from_a_busy_address_flagged(app, qa, anonymous_session, connect, monkeypatch):
     monkeypatch.setitem(app.config, "QA_BUSY_ADDRESS_KEYS", 3)
-    http = app.test_client()
-    assert http.post("/login", data={"email": qa.moderator.email, "password": "correct horse battery"}
-                     ).status_code == 302
-    moderator = connect(http=http)
+    moderator = connect(http=signed_in(app, qa.moderator))
     assert call(moderator, "join", {"session_id": anonymous_session})["ok"] is True
     aminata = connect({"ticket": qa.ticket})
     first_key = app.test_client().get(f"/qa/{anonymous_session}/participant").get_json()["participant"]
