@@ -7,6 +7,7 @@ import these helpers from here, so no test module or conftest imports another co
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -75,6 +76,12 @@ def run_python(env: dict[str, str], *args: str, timeout: float = CLI_TIMEOUT) ->
     if done.returncode != 0:
         pytest.fail(f"`{' '.join(args)}` failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
     return done.stdout
+
+
+def migrate_and_seed(env: dict[str, str], module: str) -> dict:
+    """`flask db upgrade`, then the seeding `module`: the JSON object its last line prints (ids, codes, links)."""
+    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
+    return json.loads(run_python(env, "-m", module).strip().splitlines()[-1])
 
 
 def redis_url_with_db(url: str, number: int) -> str:

@@ -9,7 +9,6 @@ process). The message queue uses Redis database INTEGRATION_REDIS_DB of the same
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,8 +23,8 @@ from tests.live_server import (
     PG_URL,
     REDIS_URL,
     AppProcess,
+    migrate_and_seed,
     redis_url_with_db,
-    run_python,
     scrubbed_env,
 )
 
@@ -64,8 +63,7 @@ def qa_cluster() -> Iterator[Cluster]:
                SOCKETIO_CHANNEL=f"eventhub-integration-{os.getpid()}",
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="integration-secret-key-not-for-production", PYTHONUNBUFFERED="1")
-    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    fixture = json.loads(run_python(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    fixture = migrate_and_seed(env, "tests.integration.seed_qa")
 
     a, b = AppProcess("A", env, work), AppProcess("B", env, work)
     try:

@@ -7,7 +7,6 @@ EVENTHUB_TEST_DATABASE_URL), built with `flask db upgrade` and seeded by tests/s
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import tempfile
@@ -22,7 +21,7 @@ from aiosmtpd.controller import Controller
 from eventhub.auth.services import create_api_token
 from eventhub.core.db import commit
 from tests.conftest import drop_postgres_database, fresh_postgres_database
-from tests.live_server import PG_URL, AppProcess, free_port, run_python, scrubbed_env
+from tests.live_server import PG_URL, AppProcess, free_port, migrate_and_seed, scrubbed_env
 
 
 @pytest.fixture
@@ -134,8 +133,7 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     else:
         database_url = f"sqlite:///{work / 'live.sqlite3'}"
     env = server_env(work, database_url)
-    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    seed = json.loads(run_python(env, "-m", "tests.security.seed").strip().splitlines()[-1])
+    seed = migrate_and_seed(env, "tests.security.seed")
     proc = AppProcess("security", env, work)
     try:
         proc.start()

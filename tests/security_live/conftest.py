@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -25,8 +24,8 @@ from tests.live_server import (
     PG_URL,
     REDIS_URL,
     AppProcess,
+    migrate_and_seed,
     redis_url_with_db,
-    run_python,
     scrubbed_env,
 )
 from tests.security_live.sockets import NS
@@ -67,8 +66,7 @@ def live_server() -> Iterator[LiveServer]:
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                LIVE_SWEEP_INTERVAL="0.5")
-    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    fixture = json.loads(run_python(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    fixture = migrate_and_seed(env, "tests.integration.seed_qa")
     proc = AppProcess("live", env, work)
     proc.env["PUBLIC_BASE_URL"] = proc.base_url
     try:
@@ -95,8 +93,7 @@ def live_cluster() -> Iterator[tuple[AppProcess, AppProcess, dict]]:
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="security-live-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                LIVE_SWEEP_INTERVAL="60")
-    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    fixture = json.loads(run_python(env, "-m", "tests.integration.seed_qa").strip().splitlines()[-1])
+    fixture = migrate_and_seed(env, "tests.integration.seed_qa")
     a, b = AppProcess("A", env, work), AppProcess("B", env, work)
     try:
         a.start()

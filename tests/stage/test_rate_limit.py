@@ -4,7 +4,6 @@ credential does not reset its count, and another participant is not affected."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.live_server import AppProcess, run_python, scrubbed_env
+from tests.live_server import AppProcess, migrate_and_seed, scrubbed_env
 
 WAIT = 10.0
 LIMIT = 6  # per minute, set on the server below (the default is far higher)
@@ -26,8 +25,7 @@ def server() -> Iterator[tuple[AppProcess, dict]]:
                EVENTHUB_INSTANCE_DIR=str(work), EVENTHUB_CONFIG="development", HOST="127.0.0.1",
                SECRET_KEY="stage-limit-secret-key-not-for-production", PYTHONUNBUFFERED="1",
                STAGE_EVENT_LIMIT=f"100/second; {LIMIT}/minute")
-    run_python(env, "-m", "flask", "--app", "wsgi", "db", "upgrade")
-    seed = json.loads(run_python(env, "-m", "tests.media.seed_stage").strip().splitlines()[-1])
+    seed = migrate_and_seed(env, "tests.media.seed_stage")
     proc = AppProcess("stage", env, work)
     try:
         proc.start(timeout=120)  # a loaded shared machine takes longer than 30 s to import the app
